@@ -54,6 +54,29 @@ test: setup lint ## every check the project has (lint, then pytest over tests/)
 ## --- terraform and packaging ------------------------------------------------------------------
 
 ## --- viewer -----------------------------------------------------------------------------------
+# npm ci runs only when node_modules is missing or the lock file changed; the build itself
+# (copy src/ + Chart.js into viewer/dist, write config.json) takes well under a second.
+# VIEWER_API_BASE=https://api.example.com make viewer  -> dist for S3/CloudFront, API elsewhere.
+VIEWER_NPM_STAMP := viewer/node_modules/.ci-stamp
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+$(VIEWER_NPM_STAMP): viewer/package-lock.json viewer/package.json
+	@echo "==> installing the viewer's pinned npm packages (npm ci)"
+	@cd viewer && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+.PHONY: viewer browser-setup test-viewer
+viewer: $(VIEWER_NPM_STAMP) ## build the static viewer into viewer/dist (VIEWER_API_BASE sets config.json)
+	@node viewer/build.mjs
+
+browser-setup: ## install Debian's chromium for the browser tests (only when missing)
+	@if [ -x /usr/bin/chromium ]; then echo "==> chromium present: /usr/bin/chromium"; else \
+	  echo "==> installing Debian's chromium with apt-get (a minute or two)"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; fi
+
+test-viewer: setup viewer browser-setup ## only the viewer's browser tests (screenshots in tests/artifacts/viewer)
+	$(PY) -m pytest tests/viewer -q
 
 ## --- bench ------------------------------------------------------------------------------------
 

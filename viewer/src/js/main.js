@@ -1,0 +1,849 @@
+// The viewer: sign-in, then one dashboard whose whole state is in the URL hash.
+// Every section renders one of four states (loading, empty, error, data); a 401 anywhere
+// returns to sign-in, a 403 anywhere replaces every number with a "not allowed" panel.
+
+import { ApiError, createApi, loadConfig } from "./api.js";
+import { barChartHorizontal, destroyAll, destroyChart, lineChart } from "./charts.js";
+import { dataTable, h, replace, scrollBox } from "./dom.js";
+import { formatInt, formatMoney, formatPeriod, formatRatio, formatTime } from "./format.js";
+import * as S from "./state.js";
+
+const TOKEN_KEY = "analytics.token";
+const PRINCIPAL_KEY = "analytics.principal";
+const SESSIONS_PAGE_SIZE = 20;
+const PRODUCTS_LIMIT = 10;
+const LEVEL_NAMES = { client: "Clients", reseller: "Resellers", user: "Users" };
+
+const auth = {
+  token: () => sessionStorage.getItem(TOKEN_KEY),
+  principal() {
+    try {
+      const p = JSON.parse(sessionStorage.getItem(PRINCIPAL_KEY) || "null");
+      return p && typeof p === "object" ? p : null;
+    } catch {
+      return null;
+    }
+  },
+  set(token, principal) {
+    sessionStorage.setItem(TOKEN_KEY, token);
+    sessionStorage.setItem(PRINCIPAL_KEY, JSON.stringify(principal));
+  },
+  clear() {
+    sessionStorage.removeItem(TOKEN_KEY);
+    sessionStorage.removeItem(PRINCIPAL_KEY);
+  },
+};
+
+let api = null;
+let ui = null; // the dashboard's persistent elements, null while signed out
+const loads = { metrics: 0, list: 0, detail: 0 }; // generation counters: stale answers are dropped
+let lastDataKey = null;
+let lastSession = undefined;
+let listPages = [null]; // cursors of the pages seen so far; index 0 is the first page
+let listPage = 0;
+
+const main = () => document.getElementById("main");
+
+function announce(text) {
+  const el = document.getElementById("announcer");
+  if (el) el.textContent = text;
+}
+
+function principalLabel(p) {
+  const level = S.levelOf(p);
+  if (level === "global") return "Global operator (all clients)";
+  if (level === "client") return `Client ${p.client_id}`;
+  if (level === "reseller") return `Reseller ${p.reseller_id} (client ${p.client_id})`;
+  return `User ${p.user_id} (reseller ${p.reseller_id}, client ${p.client_id})`;
+}
+
+function normalisePrincipal(scope) {
+  const clean = S.cleanScope(scope || {});
+  return { level: S.levelOf(clean), ...clean };
+}
+
+function navigate(state) {
+  const hash = S.toHash(state);
+  if (hash === window.location.hash) render();
+  else window.location.hash = hash;
+}
+
+function currentState() {
+  return S.parseHash(window.location.hash, S.todayUtc());
+}
+
+// ---------------------------------------------------------------- sign-in
+
+function signOut(notice) {
+  auth.clear();
+  destroyAll();
+  ui = null;
+  lastDataKey = null;
+  lastSession = undefined;
+  renderSignIn(notice);
+}
+
+function expire() {
+  signOut("Your token has expired or is no longer valid. Sign in again.");
+}
+
+async function signIn(token, knownPrincipal, errorEl, button) {
+  errorEl.textContent = "";
+  button.disabled = true;
+  button.textContent = "Signing in…";
+  try {
+    // The API has no "who am I" route: a one-day series without scope answers with the
+    // principal's own scope, which is also a cheap check that the token works.
+    const today = S.todayUtc();
+    const body = await api.sessionsSeries({ grain: "day", from: today, to: today }, { token });
+    const principal = normalisePrincipal(body.scope || knownPrincipal);
+    auth.set(token, principal);
+    render();
+  } catch (err) {
+    const status = err instanceof ApiError ? err.status : 0;
+    errorEl.textContent =
+      status === 401 || status === 403 ? "The API did not accept this token." : err.message || String(err);
+    button.disabled = false;
+    button.textContent = "Sign in";
+  }
+}
+
+function renderSignIn(notice = "") {
+  document.getElementById("who").hidden = true;
+  const error = h("p", { id: "signin-error", class: "error-text", role: "alert" });
+  const input = h("input", {
+    id: "token",
+    name: "token",
+    type: "password",
+    autocomplete: "off",
+    spellcheck: "false",
+    required: true,
+    "aria-describedby": "token-help signin-error",
+  });
+  const submit = h("button", { type: "submit", class: "primary" }, "Sign in");
+  const demo = h("section", { class: "demo-tokens", "aria-labelledby": "demo-title", hidden: true });
+  const form = h(
+    "form",
+    {
+      class: "signin-form",
+      onsubmit: (ev) => {
+        ev.preventDefault();
+        const token = input.value.trim();
+        if (!token) {
+          error.textContent = "Enter a token.";
+          input.focus();
+          return;
+        }
+        signIn(token, null, error, submit);
+      },
+    },
+    h("label", { for: "token" }, "Access token"),
+    h("p", { id: "token-help", class: "muted" }, "Your token decides which clients, resellers and users you can see."),
+    h("div", { class: "row" }, input, submit),
+    error,
+  );
+  replace(
+    main(),
+    h(
+      "section",
+      { class: "card signin", "aria-labelledby": "signin-title" },
+      h("h2", { id: "signin-title" }, "Sign in"),
+      notice ? h("p", { class: "notice", role: "status", "data-testid": "signin-notice" }, notice) : null,
+      form,
+      demo,
+    ),
+  );
+  input.focus();
+  loadDemoTokens(demo, error);
+}
+
+async function loadDemoTokens(container, errorEl) {
+  // Only the local server started with --demo-tokens answers this route; elsewhere it is 404
+  // and the page simply shows nothing about demo tokens.
+  let body;
+  try {
+    body = await api.demoTokens();
+  } catch {
+    return;
+  }
+  const tokens = Array.isArray(body?.tokens) ? body.tokens : [];
+  if (!tokens.length || !container.isConnected) return;
+  replace(
+    container,
+    h("h3", { id: "demo-title" }, "Demo tokens"),
+    h("p", { class: "muted" }, "This local server lists its demo tokens. Choose one to sign in with it."),
+    h(
+      "ul",
+      { class: "token-list" },
+      tokens.map((t) => {
+        const principal = normalisePrincipal(t.principal);
+        const button = h("button", { type: "button", class: "secondary", "data-level": principal.level }, "");
+        replace(button, `Sign in as ${principalLabel(principal)}`);
+        button.addEventListener("click", () => signIn(t.token, principal, errorEl, button));
+        return h("li", {}, button, " ", h("code", {}, t.token));
+      }),
+    ),
+  );
+  container.hidden = false;
+}
+
+// ---------------------------------------------------------------- dashboard shell
+
+function section(id, title, extra = {}) {
+  const heading = h("h2", { id: `${id}-title`, tabindex: "-1" }, title);
+  const body = h("div", { class: "section-body", id: `${id}-body`, "aria-live": "polite" });
+  const el = h("section", { class: "card", id, "aria-labelledby": `${id}-title`, ...extra }, heading, body);
+  return { el, heading, body };
+}
+
+function buildShell() {
+  const who = document.getElementById("who");
+  replace(document.getElementById("who-name"), principalLabel(auth.principal()));
+  who.hidden = false;
+
+  const preset = h(
+    "select",
+    { id: "preset", name: "preset" },
+    Object.entries(S.PRESETS).map(([value, label]) => h("option", { value }, label)),
+  );
+  const from = h("input", { id: "from", name: "from", type: "date", required: true });
+  const to = h("input", { id: "to", name: "to", type: "date", required: true });
+  const grain = h(
+    "select",
+    { id: "grain", name: "grain" },
+    S.GRAINS.map((g) => h("option", { value: g }, g[0].toUpperCase() + g.slice(1))),
+  );
+  const controlsError = h("p", { class: "error-text", role: "alert", id: "controls-error" });
+  const readControls = (presetValue) => {
+    const state = currentState();
+    const next = { ...state, grain: grain.value, session: state.session };
+    if (presetValue && presetValue !== "custom") {
+      Object.assign(next, { preset: presetValue }, S.presetRange(presetValue, S.todayUtc()));
+    } else {
+      if (!S.isDate(from.value) || !S.isDate(to.value)) {
+        controlsError.textContent = "Enter both dates of the custom range.";
+        return null;
+      }
+      if (from.value > to.value) {
+        controlsError.textContent = "The start date must be on or before the end date.";
+        return null;
+      }
+      Object.assign(next, { preset: "custom", from: from.value, to: to.value });
+    }
+    controlsError.textContent = "";
+    return next;
+  };
+  const apply = (presetValue) => {
+    const next = readControls(presetValue);
+    if (next) navigate(next);
+  };
+  preset.addEventListener("change", () => apply(preset.value));
+  grain.addEventListener("change", () => apply(preset.value));
+  from.addEventListener("change", () => apply("custom"));
+  to.addEventListener("change", () => apply("custom"));
+  const controls = h(
+    "form",
+    {
+      class: "controls",
+      "aria-label": "Period and grain",
+      onsubmit: (ev) => {
+        ev.preventDefault();
+        apply(preset.value === "custom" ? "custom" : preset.value);
+      },
+    },
+    h("div", { class: "field" }, h("label", { for: "preset" }, "Period"), preset),
+    h("div", { class: "field" }, h("label", { for: "from" }, "From"), from),
+    h("div", { class: "field" }, h("label", { for: "to" }, "To (inclusive)"), to),
+    h("div", { class: "field" }, h("label", { for: "grain" }, "Grain"), grain),
+    h("div", { class: "field" }, h("span", { "aria-hidden": "true" }, " "), h("button", { type: "submit" }, "Apply")),
+    controlsError,
+  );
+
+  const crumbs = h("ol", {});
+  const rangeNote = h("p", { class: "muted range-note", "data-testid": "range-note" });
+  const notAllowed = h("section", {
+    class: "card not-allowed",
+    id: "not-allowed",
+    hidden: true,
+    role: "alert",
+    "data-testid": "not-allowed",
+  });
+  const summary = section("summary", "Summary");
+  const sessions = section("chart-sessions", "Sessions over time");
+  const rps = section("chart-rps", "Requests per session");
+  const drill = section("drill", "Drill down");
+  const products = section("products", "Top products with revenue");
+  const list = section("sessions", "Sessions");
+  const detail = section("session-detail", "Session", { hidden: true });
+  const content = h(
+    "div",
+    { id: "content" },
+    summary.el,
+    h("div", { class: "grid-2" }, sessions.el, rps.el),
+    h("div", { class: "grid-2" }, drill.el, products.el),
+    list.el,
+    detail.el,
+  );
+  replace(
+    main(),
+    h("nav", { class: "crumbs", "aria-label": "Drill-down path" }, crumbs),
+    controls,
+    rangeNote,
+    notAllowed,
+    content,
+  );
+  return { preset, from, to, grain, crumbs, rangeNote, notAllowed, content, summary, sessions, rps, drill, products, list, detail };
+}
+
+// ---------------------------------------------------------------- section states
+
+function showLoading(sec, what) {
+  sec.el.setAttribute("aria-busy", "true");
+  replace(sec.body, h("p", { class: "state loading", "data-state": "loading" }, h("span", { class: "spinner", "aria-hidden": "true" }), `Loading ${what}…`));
+}
+
+function showEmpty(sec, text) {
+  sec.el.removeAttribute("aria-busy");
+  replace(sec.body, h("p", { class: "state empty", "data-state": "empty" }, text));
+}
+
+function showError(sec, err, retry) {
+  sec.el.removeAttribute("aria-busy");
+  let text = err?.message || String(err);
+  if (err instanceof ApiError && err.status === 503 && err.retryAfter) {
+    text = `${text} Try again in ${err.retryAfter} s.`;
+  }
+  if (err instanceof ApiError && err.field) text = `${text} (field: ${err.field})`;
+  replace(
+    sec.body,
+    h(
+      "div",
+      { class: "state error", "data-state": "error", role: "alert" },
+      h("p", {}, h("strong", {}, "Could not load this part. "), text),
+      retry ? h("button", { type: "button", onclick: retry }, "Retry") : null,
+    ),
+  );
+}
+
+function showData(sec, ...children) {
+  sec.el.removeAttribute("aria-busy");
+  replace(sec.body, ...children);
+  sec.body.dataset.state = "data";
+}
+
+/** Sort out failures common to every call; returns true when the caller must stop. */
+function handleAuthFailures(results) {
+  const errors = results.filter((r) => r.status === "rejected").map((r) => r.reason);
+  if (errors.some((e) => e instanceof ApiError && e.status === 401)) {
+    expire();
+    return true;
+  }
+  const forbidden = errors.find((e) => e instanceof ApiError && e.status === 403);
+  if (forbidden) {
+    showNotAllowed(forbidden.message);
+    return true;
+  }
+  return false;
+}
+
+function showNotAllowed(message) {
+  // No numbers may stay on the page: empty every section, then hide them all.
+  destroyAll();
+  for (const sec of [ui.summary, ui.sessions, ui.rps, ui.drill, ui.products, ui.list, ui.detail]) {
+    sec.body.replaceChildren();
+  }
+  ui.content.hidden = true;
+  ui.rangeNote.textContent = "";
+  const home = S.cleanScope(auth.principal());
+  replace(
+    ui.notAllowed,
+    h("h2", { id: "not-allowed-title" }, "Not allowed"),
+    h("p", {}, "Your token does not give access to this view. ", message ? h("span", { class: "muted" }, `(${message})`) : null),
+    h(
+      "button",
+      { type: "button", class: "primary", onclick: () => navigate({ ...currentState(), scope: home, session: null }) },
+      "Go to your own view",
+    ),
+  );
+  ui.notAllowed.hidden = false;
+  announce("Not allowed: your token does not give access to this view.");
+}
+
+// ---------------------------------------------------------------- rendering the view
+
+function render() {
+  if (!auth.token() || !auth.principal()) {
+    renderSignIn();
+    return;
+  }
+  if (!ui || !ui.content.isConnected) {
+    ui = buildShell();
+    lastDataKey = null;
+    lastSession = undefined;
+  }
+  const state = currentState();
+  const principal = auth.principal();
+  // No scope in the URL means "my own scope": make it explicit so every call agrees.
+  const scope = Object.keys(state.scope).length ? state.scope : S.cleanScope(principal);
+  const view = { ...state, scope };
+
+  ui.preset.value = view.preset;
+  ui.from.value = view.from;
+  ui.to.value = view.to;
+  ui.grain.value = view.grain;
+  renderCrumbs(view, principal);
+
+  const dataKey = JSON.stringify([view.from, view.to, view.grain, view.scope]);
+  if (dataKey !== lastDataKey) {
+    lastDataKey = dataKey;
+    listPages = [null];
+    listPage = 0;
+    ui.notAllowed.hidden = true;
+    ui.content.hidden = false;
+    ui.rangeNote.textContent = "";
+    loadMetrics(view);
+    loadSessionList(view);
+  } else if (!ui.notAllowed.hidden) {
+    return;
+  } else {
+    markSelectedSession(view.session);
+  }
+  if (view.session !== lastSession) {
+    lastSession = view.session;
+    loadSessionDetail(view);
+  }
+}
+
+function renderCrumbs(view, principal) {
+  const crumbs = S.breadcrumbs(view.scope, principal);
+  replace(
+    ui.crumbs,
+    crumbs.map((c) => {
+      if (c.current) return h("li", {}, h("span", { "aria-current": "page" }, c.label));
+      if (!c.reachable) return h("li", {}, h("span", { class: "muted" }, c.label));
+      return h(
+        "li",
+        {},
+        h("a", { href: S.toHash({ ...view, scope: c.scope, session: null }), "data-level": c.level }, c.label),
+      );
+    }),
+  );
+}
+
+async function loadMetrics(view) {
+  const gen = ++loads.metrics;
+  const level = S.levelOf(view.scope);
+  // At the bottom level there is nothing to drill into, but the user's own row still gives the
+  // range's distinct-session total (a period series cannot: sessions do not add up over days).
+  const by = S.childLevel(level) || "user";
+  for (const [sec, what] of [
+    [ui.summary, "totals"],
+    [ui.sessions, "sessions"],
+    [ui.rps, "requests per session"],
+    [ui.drill, "breakdown"],
+    [ui.products, "products"],
+  ]) {
+    showLoading(sec, what);
+  }
+  destroyChart("sessions");
+  destroyChart("rps");
+  destroyChart("products");
+  const params = S.apiParams(view);
+  const results = await Promise.allSettled([
+    api.sessionsSeries(params),
+    api.breakdown({ ...params, by }),
+    api.products({ ...params, limit: PRODUCTS_LIMIT }),
+  ]);
+  if (gen !== loads.metrics || !ui) return;
+  if (handleAuthFailures(results)) return;
+  const [series, breakdown, products] = results;
+  const retry = () => {
+    lastDataKey = null;
+    render();
+  };
+
+  if (series.status === "fulfilled") {
+    renderSeries(view, series.value);
+  } else {
+    showError(ui.sessions, series.reason, retry);
+    showError(ui.rps, series.reason, retry);
+    ui.rangeNote.textContent = "";
+  }
+  renderSummary(view, series, breakdown, retry);
+  if (breakdown.status === "fulfilled") renderDrill(view, level, breakdown.value);
+  else showError(ui.drill, breakdown.reason, retry);
+  if (products.status === "fulfilled") renderProducts(products.value);
+  else showError(ui.products, products.reason, retry);
+  announce(`Loaded ${principalLabel({ ...view.scope })} from ${view.from} to ${view.to}.`);
+}
+
+function renderSummary(view, series, breakdown, retry) {
+  if (series.status === "rejected") {
+    showError(ui.summary, series.reason, retry);
+    return;
+  }
+  const points = series.value.series || [];
+  const requests = points.reduce((n, p) => n + Number(p.requests || 0), 0);
+  const sessions =
+    breakdown.status === "fulfilled"
+      ? (breakdown.value.rows || []).reduce((n, r) => n + Number(r.sessions || 0), 0)
+      : null;
+  const rps = sessions ? requests / sessions : null;
+  const peak = points.reduce((best, p) => (best === null || p.sessions > best.sessions ? p : best), null);
+  const figure = (label, value, testid, small = false) =>
+    h("div", { class: small ? "figure small" : "figure", "data-testid": testid }, h("dt", {}, label), h("dd", {}, value));
+  showData(
+    ui.summary,
+    h(
+      "dl",
+      { class: "figures" },
+      figure("Sessions", sessions === null ? "—" : formatInt(sessions), "total-sessions"),
+      figure("Requests", formatInt(requests), "total-requests"),
+      figure("Requests per session", rps === null ? "—" : formatRatio(rps), "total-rps"),
+      figure(
+        `Busiest ${view.grain}`,
+        peak && peak.sessions > 0 ? `${formatPeriod(peak.period_start, view.grain)} (${formatInt(peak.sessions)} sessions)` : "—",
+        "busiest-period",
+        true,
+      ),
+    ),
+    breakdown.status === "rejected"
+      ? h("p", { class: "error-text" }, `Session total unavailable: ${breakdown.reason.message}`)
+      : null,
+  );
+}
+
+function renderSeries(view, body) {
+  const points = body.series || [];
+  const counted = body.from && body.to ? `${body.from} to ${body.to}` : `${view.from} to ${view.to}`;
+  const widened = body.from && body.to && (body.from !== view.from || body.to !== view.to);
+  ui.rangeNote.textContent = `Showing ${view.grain === "hour" ? "hourly" : `${view.grain}ly`.replace("dayly", "daily")} figures for ${counted} (UTC)${widened ? ", widened to whole periods" : ""}.`;
+  if (!points.length || points.every((p) => !p.sessions && !p.requests)) {
+    showEmpty(ui.sessions, "No sessions in this period.");
+    showEmpty(ui.rps, "No requests in this period.");
+    return;
+  }
+  const labels = points.map((p) => formatPeriod(p.period_start, view.grain));
+  const peak = points.reduce((b, p) => (p.sessions > b.sessions ? p : b), points[0]);
+  const active = points.filter((p) => p.sessions > 0);
+  const canvasS = h("canvas", { role: "img", "aria-label": `Bar chart of sessions per ${view.grain}; the table below lists every value.` });
+  showData(
+    ui.sessions,
+    h("figure", {}, h("div", { class: "chart-box" }, canvasS),
+      h("figcaption", { "data-testid": "sessions-caption" },
+        `${points.length} ${view.grain}s; ${active.length} with activity; most sessions: ${formatInt(peak.sessions)} in ${formatPeriod(peak.period_start, view.grain)}.`)),
+    scrollBox(
+      "Sessions per period, as a table",
+      dataTable({
+        caption: `Sessions and requests per ${view.grain}`,
+        testid: "series-table",
+        columns: [{ label: "Period (UTC)" }, { label: "Sessions", numeric: true }, { label: "Requests", numeric: true }],
+        rows: points.map((p, i) => [labels[i], formatInt(p.sessions), formatInt(p.requests)]),
+      }),
+    ),
+  );
+  lineChart("sessions", canvasS, { labels, values: points.map((p) => p.sessions), label: "Sessions", bar: true, format: formatInt });
+
+  const withRps = points.filter((p) => p.sessions > 0);
+  const top = withRps.reduce((b, p) => (Number(p.requests_per_session) > Number(b.requests_per_session) ? p : b), withRps[0]);
+  const canvasR = h("canvas", { role: "img", "aria-label": `Line chart of requests per session per ${view.grain}; the table below lists every value.` });
+  showData(
+    ui.rps,
+    h("figure", {}, h("div", { class: "chart-box" }, canvasR),
+      h("figcaption", { "data-testid": "rps-caption" },
+        `Highest: ${formatRatio(top.requests_per_session)} requests per session in ${formatPeriod(top.period_start, view.grain)}.`)),
+    scrollBox(
+      "Requests per session per period, as a table",
+      dataTable({
+        caption: `Requests per session per ${view.grain}`,
+        testid: "rps-table",
+        columns: [{ label: "Period (UTC)" }, { label: "Requests per session", numeric: true }],
+        rows: points.map((p, i) => [labels[i], p.sessions > 0 ? formatRatio(p.requests_per_session) : "—"]),
+      }),
+    ),
+  );
+  lineChart("rps", canvasR, {
+    labels,
+    // No sessions means no ratio: leave a gap instead of drawing a misleading zero.
+    values: points.map((p) => (p.sessions > 0 ? Number(p.requests_per_session) : null)),
+    label: "Requests per session",
+    color: "#2f7d4f",
+    format: formatRatio,
+  });
+}
+
+function renderDrill(view, level, body) {
+  const child = S.childLevel(level);
+  if (!child) {
+    replace(ui.drill.heading, "Drill down");
+    showEmpty(ui.drill, `This is the lowest level: user ${view.scope.user_id}. Open one of the sessions below to see its requests.`);
+    return;
+  }
+  const key = `${child}_id`;
+  const rows = [...(body.rows || [])].sort((a, b) => b.sessions - a.sessions || String(a[key]).localeCompare(String(b[key])));
+  const label = principalLabel(view.scope);
+  const where = level === "global" ? "" : ` of ${label[0].toLowerCase()}${label.slice(1)}`;
+  replace(ui.drill.heading, `${LEVEL_NAMES[child]}${where}`);
+  if (!rows.length) {
+    showEmpty(ui.drill, `No ${LEVEL_NAMES[child].toLowerCase()} had sessions in this period.`);
+    return;
+  }
+  showData(
+    ui.drill,
+    h("p", { class: "muted" }, `Choose a ${child} to drill down. Totals over the whole range.`),
+    scrollBox(
+      `${LEVEL_NAMES[child]} table`,
+      dataTable({
+        caption: `${LEVEL_NAMES[child]} by sessions`,
+        captionHidden: true,
+        testid: "drill-table",
+        columns: [{ label: child[0].toUpperCase() + child.slice(1) }, { label: "Sessions", numeric: true }, { label: "Requests", numeric: true }, { label: "Requests per session", numeric: true }],
+        rows: rows.map((r) => [
+          h(
+            "a",
+            {
+              href: S.toHash({ ...view, scope: { ...view.scope, [key]: r[key] }, session: null }),
+              class: "drill-link",
+              "data-id": r[key],
+              "aria-label": `Drill into ${child} ${r[key]}`,
+            },
+            r[key],
+          ),
+          formatInt(r.sessions),
+          formatInt(r.requests),
+          formatRatio(r.requests_per_session),
+        ]),
+      }),
+    ),
+  );
+}
+
+function renderProducts(body) {
+  const products = body.products || [];
+  if (!products.length) {
+    showEmpty(ui.products, "No products were requested in this period.");
+    return;
+  }
+  const currencies = [...new Set(products.map((p) => p.currency))];
+  const canvas = h("canvas", { role: "img", "aria-label": "Bar chart of revenue for the top products; the table below lists every value." });
+  const labels = products.map((p) => `${p.name} (${p.currency})`);
+  showData(
+    ui.products,
+    h("figure", {},
+      h("div", { class: "chart-box chart-box-tall" }, canvas),
+      h("figcaption", { "data-testid": "products-caption" },
+        `Top ${products.length} products by requests; bars show revenue${currencies.length > 1 ? ` in each product's own currency (${currencies.join(", ")})` : ` in ${currencies[0]}`}.`)),
+    scrollBox(
+      "Top products, as a table",
+      dataTable({
+        caption: "Top products by requests",
+        captionHidden: true,
+        testid: "products-table",
+        columns: [
+          { label: "Product" },
+          { label: "Category" },
+          { label: "Requests", numeric: true },
+          { label: "Sessions", numeric: true },
+          { label: "Quantity", numeric: true },
+          { label: "Revenue", numeric: true },
+        ],
+        rows: products.map((p) => [
+          h("span", {}, p.name, h("span", { class: "muted id" }, ` ${p.product_id}`)),
+          p.category,
+          formatInt(p.requests),
+          formatInt(p.sessions),
+          formatInt(p.quantity),
+          formatMoney(p.revenue, p.currency),
+        ]),
+      }),
+    ),
+  );
+  barChartHorizontal("products", canvas, {
+    labels,
+    values: products.map((p) => Number(p.revenue)),
+    label: "Revenue",
+    format: (i, v) => `Revenue: ${formatMoney(v, products[i].currency)}`,
+  });
+}
+
+// ---------------------------------------------------------------- sessions
+
+async function loadSessionList(view) {
+  const gen = ++loads.list;
+  showLoading(ui.list, "sessions");
+  const params = { from: view.from, to: view.to, ...view.scope, limit: SESSIONS_PAGE_SIZE };
+  const cursor = listPages[listPage];
+  if (cursor) params.cursor = cursor;
+  const result = await Promise.allSettled([api.sessions(params)]);
+  if (gen !== loads.list || !ui) return;
+  if (handleAuthFailures(result)) return;
+  if (result[0].status === "rejected") {
+    showError(ui.list, result[0].reason, () => loadSessionList(view));
+    return;
+  }
+  const body = result[0].value;
+  const sessions = body.sessions || [];
+  if (body.next_cursor) listPages[listPage + 1] = body.next_cursor;
+  else listPages.length = listPage + 1;
+  if (!sessions.length && listPage === 0) {
+    showEmpty(ui.list, "No sessions in this period.");
+    return;
+  }
+  const level = S.levelOf(view.scope);
+  const tenant = (s) => {
+    const parts = [];
+    if (level === "global") parts.push(s.client_id);
+    if (level === "global" || level === "client") parts.push(s.reseller_id);
+    if (level !== "user") parts.push(s.user_id);
+    return parts.join(" / ");
+  };
+  const tenantLabel = { global: "Client / reseller / user", client: "Reseller / user", reseller: "User" }[level];
+  const columns = [{ label: "Session" }];
+  if (tenantLabel) columns.push({ label: tenantLabel });
+  columns.push({ label: "Started (UTC)" }, { label: "Ended (UTC)" }, { label: "Requests", numeric: true });
+  const pageLabel = `Page ${listPage + 1}`;
+  const go = (page) => {
+    listPage = page;
+    loadSessionList(view).then(() => ui?.list.heading.focus());
+  };
+  showData(
+    ui.list,
+    h("p", { class: "muted" }, "Newest first. Open a session to see its requests and their products."),
+    dataTable({
+      caption: `Sessions from ${view.from} to ${view.to}, ${pageLabel.toLowerCase()}`,
+      captionHidden: true,
+      testid: "sessions-table",
+      columns,
+      rows: sessions.map((s) => {
+        const cells = [
+          h(
+            "a",
+            {
+              href: S.toHash({ ...currentState(), session: s.session_id }),
+              class: "session-link",
+              "data-session": s.session_id,
+              "aria-current": view.session === s.session_id ? "true" : null,
+            },
+            s.session_id,
+          ),
+        ];
+        if (tenantLabel) cells.push(tenant(s));
+        cells.push(formatTime(s.started_at), formatTime(s.ended_at), formatInt(s.requests));
+        return cells;
+      }),
+    }),
+    h(
+      "nav",
+      { class: "pager", "aria-label": "Session pages" },
+      h("button", { type: "button", disabled: listPage === 0, onclick: () => go(listPage - 1) }, "← Newer"),
+      h("span", { "data-testid": "sessions-page" }, pageLabel),
+      h("button", { type: "button", disabled: !listPages[listPage + 1], onclick: () => go(listPage + 1), "data-testid": "sessions-older" }, "Older →"),
+    ),
+  );
+}
+
+function markSelectedSession(sessionId) {
+  for (const a of ui.list.body.querySelectorAll("a.session-link")) {
+    if (a.dataset.session === sessionId) a.setAttribute("aria-current", "true");
+    else a.removeAttribute("aria-current");
+  }
+}
+
+async function loadSessionDetail(view) {
+  const gen = ++loads.detail;
+  markSelectedSession(view.session);
+  if (!view.session) {
+    ui.detail.el.hidden = true;
+    ui.detail.body.replaceChildren();
+    return;
+  }
+  ui.detail.el.hidden = false;
+  const close = () => navigate({ ...currentState(), session: null });
+  replace(ui.detail.heading, `Requests of session ${view.session}`);
+  showLoading(ui.detail, "requests");
+  const result = await Promise.allSettled([api.sessionRequests(view.session)]);
+  if (gen !== loads.detail || !ui) return;
+  if (handleAuthFailures(result)) return;
+  const closeButton = h("button", { type: "button", class: "close", onclick: close }, "Close session");
+  if (result[0].status === "rejected") {
+    const err = result[0].reason;
+    if (err instanceof ApiError && err.status === 404) {
+      showData(ui.detail, h("p", { class: "state empty", "data-state": "not-found", role: "alert" }, `Session ${view.session} was not found in your scope.`), closeButton);
+    } else {
+      showError(ui.detail, err, () => loadSessionDetail(view));
+      ui.detail.body.append(closeButton);
+    }
+    return;
+  }
+  const requests = result[0].value.requests || [];
+  const lines = requests.reduce((n, r) => n + (r.products || []).length, 0);
+  showData(
+    ui.detail,
+    h(
+      "p",
+      { "data-testid": "session-summary" },
+      requests.length
+        ? `${formatInt(requests.length)} requests from ${formatTime(requests[0].occurred_at)} to ${formatTime(requests[requests.length - 1].occurred_at)}, ${formatInt(lines)} product lines.`
+        : "This session has no requests.",
+    ),
+    scrollBox(
+      "Requests of the session",
+      dataTable({
+        caption: `Requests of session ${view.session}, in time order`,
+        captionHidden: true,
+        testid: "requests-table",
+        columns: [
+          { label: "Time (UTC)" },
+          { label: "Method" },
+          { label: "Path" },
+          { label: "Status", numeric: true },
+          { label: "Duration (ms)", numeric: true },
+          { label: "Products" },
+        ],
+        rows: requests.map((r) => [
+          formatTime(r.occurred_at),
+          r.method,
+          h("code", {}, r.path),
+          String(r.status),
+          formatInt(r.duration_ms),
+          (r.products || []).length
+            ? h(
+                "ul",
+                { class: "products" },
+                r.products.map((p) =>
+                  h(
+                    "li",
+                    { "data-product": p.product_id },
+                    `${p.name} (${p.product_id}, ${p.category}): ${formatInt(p.quantity)} × ${formatMoney(p.unit_price, p.currency)}`,
+                  ),
+                ),
+              )
+            : h("span", { class: "muted" }, "none"),
+        ]),
+      }),
+      { unbounded: true },
+    ),
+    closeButton,
+  );
+  ui.detail.heading.focus({ preventScroll: true });
+  ui.detail.el.scrollIntoView({ block: "start" });
+}
+
+// ---------------------------------------------------------------- start
+
+async function start() {
+  const { apiBase } = await loadConfig();
+  api = createApi({ apiBase, getToken: auth.token });
+  document.getElementById("sign-out").addEventListener("click", () => {
+    history.replaceState(null, "", window.location.pathname + window.location.search);
+    signOut("You are signed out.");
+  });
+  document.getElementById("skip-link").addEventListener("click", (ev) => {
+    ev.preventDefault();
+    main().focus();
+  });
+  window.addEventListener("hashchange", () => render());
+  render();
+}
+
+start();
