@@ -1,0 +1,78 @@
+"""One CloudWatch message -> a raw record, a quarantine reason, or a skip.
+
+A line is an analytics line when it contains the marker `analytics.request`; everything else
+(Lambda START/END/REPORT, other app logs) is skipped and counted without being decoded. An
+analytics line is either landed or quarantined with a reason, never dropped. The payload is the
+whole message, or the part after the Lambda text prefix `<timestamp>\\t<request id>\\t<LEVEL>\\t`.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from ingest_lambda import validate as v
+
+MARKER = "analytics.request"
+MARKER_BYTES = MARKER.encode()
+
+SKIP = 0
+LAND = 1
+QUARANTINE = 2
+
+_loads = json.loads
+
+
+def payload_of(message: str) -> str:
+    """The JSON part of a message: bare, or behind the Lambda text prefix."""
+    if message[:1] == "{":
+        return message
+    parts = message.split("\t", 3)
+    if len(parts) == 4:
+        return parts[3]
+    return message
+
+
+def too_large(message: str, max_line_bytes: int) -> bool:
+    # A str is at most 4 bytes per character in UTF-8, so most lines avoid the encode.
+    n = len(message)
+    if n * 4 <= max_line_bytes:
+        return False
+    return n > max_line_bytes or len(message.encode("utf-8", "surrogatepass")) > max_line_bytes
+
+
+def parse_message(
+    message: str, oldest: datetime, newest: datetime, max_line_bytes: int
+) -> tuple[int, dict[str, Any] | str | None]:
+    """Classify one message: (SKIP, None), (QUARANTINE, reason) or (LAND, record fields)."""
+    if MARKER not in message:
+        return SKIP, None
+    if too_large(message, max_line_bytes):
+        return QUARANTINE, v.LINE_TOO_LARGE
+    try:
+        obj = _loads(payload_of(message))
+    except ValueError:
+        return QUARANTINE, v.INVALID_JSON
+    except RecursionError:
+        return QUARANTINE, v.INVALID_JSON
+    if type(obj) is not dict or obj.get("message") != MARKER:
+        # Valid JSON that only mentions the marker (say, a debug log) is not an analytics line.
+        return SKIP, None
+    result = v.validate_event(obj, oldest, newest)
+    if type(result) is str:
+        return QUARANTINE, result
+    return LAND, result
+
+
+def decode_line(raw: bytes) -> str | None:
+    """UTF-8 text of a local file's line, or None when it is not valid UTF-8."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def escaped_text(raw: bytes) -> str:
+    """Non-UTF-8 bytes kept readable in a quarantine record: invalid bytes become `\\xNN`."""
+    return raw.decode("utf-8", "backslashreplace")

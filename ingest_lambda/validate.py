@@ -1,0 +1,240 @@
+"""Contract 1 validation: one parsed analytics line -> the raw record's fields, or a quarantine reason.
+
+Reasons are `<code>` or `<code>:<field>`; the code alone is what metrics and the simulator count.
+The checks are ordered cheapest first and use type identity (`type(x) is int`) because bool is an
+int subclass and must not pass as a status or a quantity.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+# The id syntax of docs/contracts.md section 1, shared with the API.
+ID_PATTERN = r"[A-Za-z0-9._:@-]{1,128}"
+_is_id = re.compile(ID_PATTERN).fullmatch
+ID_FIELDS = ("request_id", "session_id", "client_id", "reseller_id", "user_id")
+SUPPORTED_SCHEMA_VERSIONS = frozenset({1})
+MAX_PATH_CHARS = 2048
+MAX_TEXT_CHARS = 512
+MAX_METHOD_CHARS = 16
+
+# Quarantine reason codes (the part before any ':').
+INVALID_UTF8 = "invalid_utf8"
+LINE_TOO_LARGE = "line_too_large"
+INVALID_JSON = "invalid_json"
+MISSING_FIELD = "missing_field"
+WRONG_TYPE = "wrong_type"
+INVALID_ID = "invalid_id"
+INVALID_VALUE = "invalid_value"
+INVALID_TIMESTAMP = "invalid_timestamp"
+NAIVE_TIMESTAMP = "naive_timestamp"
+TOO_OLD = "too_old"
+TOO_FAR_IN_FUTURE = "too_far_in_future"
+UNSUPPORTED_SCHEMA_VERSION = "unsupported_schema_version"
+REASON_CODES = (
+    INVALID_UTF8,
+    LINE_TOO_LARGE,
+    INVALID_JSON,
+    MISSING_FIELD,
+    WRONG_TYPE,
+    INVALID_ID,
+    INVALID_VALUE,
+    INVALID_TIMESTAMP,
+    NAIVE_TIMESTAMP,
+    TOO_OLD,
+    TOO_FAR_IN_FUTURE,
+    UNSUPPORTED_SCHEMA_VERSION,
+)
+
+_fromisoformat = datetime.fromisoformat
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """How far an event's time may sit from the time the log platform received its line."""
+
+    max_age: timedelta
+    max_future: timedelta
+
+    def window(self, received: datetime) -> tuple[datetime, datetime]:
+        """(oldest, newest) acceptable naive-UTC `occurred_at` for a line received at `received`."""
+        return received - self.max_age, received + self.max_future
+
+
+def reason_code(reason: str) -> str:
+    return reason.split(":", 1)[0]
+
+
+def _absent_or_wrong(value: object, field: str) -> str:
+    return f"{MISSING_FIELD}:{field}" if value is None else f"{WRONG_TYPE}:{field}"
+
+
+def utc_text(value: datetime) -> str:
+    """A naive-UTC datetime as Contract 1's `YYYY-MM-DDTHH:MM:SS.ffffffZ`."""
+    return value.isoformat(timespec="microseconds") + "Z"
+
+
+def parse_occurred_at(value: object) -> datetime | str:
+    """ISO-8601 with an offset -> naive UTC datetime, or a reason."""
+    if type(value) is not str:
+        return _absent_or_wrong(value, "occurred_at")
+    try:
+        parsed = _fromisoformat(value)
+        offset = parsed.utcoffset()
+        if offset is None:
+            return f"{NAIVE_TIMESTAMP}:occurred_at"
+        if offset:
+            parsed = parsed - offset
+        return parsed.replace(tzinfo=None)
+    except (ValueError, OverflowError):
+        return f"{INVALID_TIMESTAMP}:occurred_at"
+
+
+def validate_event(obj: dict[str, Any], oldest: datetime, newest: datetime) -> dict[str, Any] | str:
+    """Validate one `analytics.request` object; return the record's fields in contract order or a reason."""
+    a = obj.get("analytics")
+    if type(a) is not dict:
+        return _absent_or_wrong(a, "analytics")
+    version = a.get("schema_version")
+    if type(version) is not int:
+        return _absent_or_wrong(version, "schema_version")
+    if version not in SUPPORTED_SCHEMA_VERSIONS:
+        return UNSUPPORTED_SCHEMA_VERSION
+    request_id = a.get("request_id")
+    session_id = a.get("session_id")
+    client_id = a.get("client_id")
+    reseller_id = a.get("reseller_id")
+    user_id = a.get("user_id")
+    for field, value in (
+        ("request_id", request_id),
+        ("session_id", session_id),
+        ("client_id", client_id),
+        ("reseller_id", reseller_id),
+        ("user_id", user_id),
+    ):
+        if type(value) is not str:
+            return _absent_or_wrong(value, field)
+        if not _is_id(value):
+            return f"{INVALID_ID}:{field}"
+
+    occurred = parse_occurred_at(a.get("occurred_at"))
+    if type(occurred) is str:
+        return occurred
+    if occurred < oldest:
+        return TOO_OLD
+    if occurred > newest:
+        return TOO_FAR_IN_FUTURE
+
+    method = a.get("method")
+    if type(method) is not str:
+        return _absent_or_wrong(method, "method")
+    if not (0 < len(method) <= MAX_METHOD_CHARS and method.isascii() and method.isalpha()):
+        return f"{INVALID_VALUE}:method"
+    if not method.isupper():
+        method = method.upper()
+    path = a.get("path")
+    if type(path) is not str:
+        return _absent_or_wrong(path, "path")
+    if not (0 < len(path) <= MAX_PATH_CHARS and path.isprintable()):
+        return f"{INVALID_VALUE}:path"
+    status = a.get("status")
+    if type(status) is not int:
+        return _absent_or_wrong(status, "status")
+    if not 100 <= status <= 599:
+        return f"{INVALID_VALUE}:status"
+    duration = a.get("duration_ms")
+    if type(duration) is not int:
+        return _absent_or_wrong(duration, "duration_ms")
+    if duration < 0:
+        return f"{INVALID_VALUE}:duration_ms"
+
+    products = a.get("products")
+    if products is None:
+        products = []
+    elif type(products) is not list:
+        return f"{WRONG_TYPE}:products"
+    elif products:
+        checked = _validate_products(products)
+        if type(checked) is str:
+            return checked
+        products = checked
+
+    service = obj.get("service")
+    if service is None:
+        service = ""
+    elif type(service) is not str:
+        return f"{WRONG_TYPE}:service"
+    elif not (len(service) <= MAX_TEXT_CHARS and service.isprintable()):
+        return f"{INVALID_VALUE}:service"
+
+    return {
+        "schema_version": version,
+        "request_id": request_id,
+        "session_id": session_id,
+        "client_id": client_id,
+        "reseller_id": reseller_id,
+        "user_id": user_id,
+        "occurred_at": utc_text(occurred),
+        "method": method,
+        "path": path,
+        "status": status,
+        "duration_ms": duration,
+        "products": products,
+        "service": service,
+    }
+
+
+def _text_ok(value: str) -> bool:
+    return 0 < len(value) <= MAX_TEXT_CHARS and value.isprintable()
+
+
+def _validate_products(products: list[Any]) -> list[dict[str, Any]] | str:
+    out = []
+    for p in products:
+        if type(p) is not dict:
+            return f"{WRONG_TYPE}:products"
+        product_id = p.get("product_id")
+        if type(product_id) is not str:
+            return _absent_or_wrong(product_id, "products.product_id")
+        if not _is_id(product_id):
+            return f"{INVALID_ID}:products.product_id"
+        name = p.get("name")
+        if type(name) is not str:
+            return _absent_or_wrong(name, "products.name")
+        if not _text_ok(name):
+            return f"{INVALID_VALUE}:products.name"
+        category = p.get("category")
+        if type(category) is not str:
+            return _absent_or_wrong(category, "products.category")
+        if not _text_ok(category):
+            return f"{INVALID_VALUE}:products.category"
+        price = p.get("unit_price")
+        if type(price) is not float and type(price) is not int:
+            return _absent_or_wrong(price, "products.unit_price")
+        if not (price >= 0 and math.isfinite(price)):
+            return f"{INVALID_VALUE}:products.unit_price"
+        currency = p.get("currency")
+        if type(currency) is not str:
+            return _absent_or_wrong(currency, "products.currency")
+        if not (len(currency) == 3 and currency.isascii() and currency.isalpha() and currency.isupper()):
+            return f"{INVALID_VALUE}:products.currency"
+        quantity = p.get("quantity")
+        if type(quantity) is not int:
+            return _absent_or_wrong(quantity, "products.quantity")
+        if quantity < 0:
+            return f"{INVALID_VALUE}:products.quantity"
+        out.append(
+            {
+                "product_id": product_id,
+                "name": name,
+                "category": category,
+                "unit_price": price,
+                "currency": currency,
+                "quantity": quantity,
+            }
+        )
+    return out
