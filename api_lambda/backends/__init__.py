@@ -1,0 +1,42 @@
+"""Backends run the query layer's SQL: DuckDB on the local warehouse file, Athena in AWS.
+
+Both take SQL with `?` placeholders plus a list of str/int parameters and return rows as dicts
+of Python values (str, int, float, Decimal, date, datetime, None). Each is imported lazily so
+the Lambda (Athena) never imports duckdb and the local server never needs boto3.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from api_lambda.settings import Settings
+
+Param = str | int
+Row = dict[str, Any]
+
+
+class Backend(Protocol):
+    name: str
+    # Identifier put in front of table names (`{marts}.fct_sessions`); from settings, never input.
+    marts: str
+
+    def query(self, sql: str, params: Sequence[Param]) -> list[Row]: ...
+
+
+def make_backend(settings: Settings) -> Backend:
+    if settings.backend == "athena":
+        import boto3
+
+        from api_lambda.backends.athena import AthenaBackend
+
+        return AthenaBackend(
+            client=boto3.client("athena"),
+            workgroup=settings.athena_workgroup,
+            database=settings.athena_database,
+            result_reuse_minutes=settings.athena_result_reuse_minutes,
+            timeout_seconds=settings.athena_query_timeout_seconds,
+        )
+    from api_lambda.backends.duckdb import DuckDBBackend
+
+    return DuckDBBackend(settings.warehouse_path, schema=settings.marts_schema)

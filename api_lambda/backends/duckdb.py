@@ -1,0 +1,180 @@
+"""DuckDB backend: serves a private read-only snapshot of the warehouse file.
+
+DuckDB lets one process write a file, and a reader's shared lock makes a writer's open fail.
+So the API never holds a lock on the warehouse itself: it copies the file to a private
+snapshot while no writer holds it, serves every request from a read-only connection to that
+snapshot, and, when the warehouse's (inode, size, mtime) changes, takes a fresh snapshot on
+the next request once the writer (e.g. `make build`) has let go. During a build the previous
+snapshot keeps answering; a finished rebuild is visible on the next request.
+"""
+
+from __future__ import annotations
+
+import atexit
+import fcntl
+import os
+import shutil
+import struct
+import tempfile
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from api_lambda.backends import Param, Row
+from api_lambda.errors import BackendUnavailable, logger
+
+_FLOCK = "hhqqi4x"  # struct flock on 64-bit Linux: type, whence, start, len, pid (+ padding)
+
+
+def writer_holds_lock(path: Path) -> bool:
+    """Whether another process holds DuckDB's write lock on `path`, asked without locking.
+
+    F_GETLK only reports; unlike opening the file with DuckDB it never takes a lock, so it
+    cannot make a starting `dbt build` fail.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        probe = struct.pack(_FLOCK, fcntl.F_RDLCK, os.SEEK_SET, 0, 0, 0)
+        lock_type = struct.unpack(_FLOCK, fcntl.fcntl(fd, fcntl.F_GETLK, probe))[0]
+        return lock_type != fcntl.F_UNLCK
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def _signature(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+@dataclass
+class _Snapshot:
+    path: Path
+    signature: tuple[int, int, int]
+    conn: Any
+    users: int = 0
+    retired: bool = False
+
+
+class DuckDBBackend:
+    name = "duckdb"
+
+    def __init__(self, warehouse_path: Path, schema: str = "marts", snapshot_dir: Path | None = None) -> None:
+        self.warehouse_path = Path(warehouse_path)
+        self.marts = schema
+        self._own_dir = snapshot_dir is None
+        self._dir = snapshot_dir or Path(tempfile.mkdtemp(prefix="api-warehouse-"))
+        self._current: _Snapshot | None = None
+        # Guards the current snapshot and the user counts; held only briefly (and during a swap).
+        self._lock = threading.Lock()
+        self._generation = 0
+        atexit.register(self.close)
+
+    def query(self, sql: str, params: Sequence[Param]) -> list[Row]:
+        import duckdb
+
+        snapshot = self._acquire()
+        try:
+            cursor = snapshot.conn.cursor()
+            try:
+                cursor.execute(sql.replace("{marts}", self.marts), list(params))
+                columns = [column[0] for column in cursor.description]
+                return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+            finally:
+                cursor.close()
+        except duckdb.CatalogException as exc:
+            # A warehouse built by an older or failed build lacks a mart: not the client's fault.
+            logger.warning("warehouse lacks a mart", extra={"error": str(exc)})
+            raise BackendUnavailable(
+                "the warehouse has no complete marts yet: run `make build`", retry_after=30
+            ) from None
+        finally:
+            self._release(snapshot)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._current is not None:
+                self._retire(self._current)
+                self._current = None
+        if self._own_dir:
+            shutil.rmtree(self._dir, ignore_errors=True)
+
+    def _acquire(self) -> _Snapshot:
+        signature = _signature(self.warehouse_path)
+        with self._lock:
+            current = self._current
+            if current is None or (signature is not None and signature != current.signature):
+                current = self._refresh(signature)
+            current.users += 1
+            return current
+
+    def _release(self, snapshot: _Snapshot) -> None:
+        with self._lock:
+            snapshot.users -= 1
+            if snapshot.retired and snapshot.users == 0:
+                self._dispose(snapshot)
+
+    def _refresh(self, signature: tuple[int, int, int] | None) -> _Snapshot:
+        """Swap in a snapshot of the file when safe, else keep the old one (caller holds _lock)."""
+        current = self._current
+        if signature is None:
+            if current is not None:
+                return current
+            raise BackendUnavailable(
+                f"the warehouse {self.warehouse_path} does not exist yet: run `make build`", retry_after=30
+            )
+        if writer_holds_lock(self.warehouse_path):
+            if current is not None:
+                return current
+            raise BackendUnavailable("the warehouse is being rebuilt; try again shortly", retry_after=5)
+        fresh = self._copy(signature)
+        if fresh is None:
+            if current is not None:
+                return current
+            raise BackendUnavailable(
+                "the warehouse changed while it was read; try again shortly", retry_after=2
+            )
+        self._current = fresh
+        if current is not None:
+            self._retire(current)
+        logger.info("serving a new warehouse snapshot", extra={"snapshot": str(fresh.path)})
+        return fresh
+
+    def _copy(self, signature: tuple[int, int, int]) -> _Snapshot | None:
+        import duckdb  # lazily: the Athena path (the Lambda) never loads DuckDB
+
+        self._generation += 1
+        target = self._dir / f"warehouse-{self._generation}.duckdb"
+        shutil.copyfile(self.warehouse_path, target)
+        # A write that landed during the copy changes the signature; an open writer shows a lock.
+        if _signature(self.warehouse_path) != signature or writer_holds_lock(self.warehouse_path):
+            target.unlink(missing_ok=True)
+            return None
+        try:
+            conn = duckdb.connect(str(target), read_only=True)
+        except duckdb.Error as exc:
+            target.unlink(missing_ok=True)
+            logger.warning("warehouse snapshot did not open", extra={"error": str(exc)})
+            return None
+        return _Snapshot(path=target, signature=signature, conn=conn)
+
+    def _retire(self, snapshot: _Snapshot) -> None:
+        """Mark a snapshot replaced; the last request still using it closes it (caller holds _lock)."""
+        snapshot.retired = True
+        if snapshot.users == 0:
+            self._dispose(snapshot)
+
+    @staticmethod
+    def _dispose(snapshot: _Snapshot) -> None:
+        snapshot.conn.close()
+        snapshot.path.unlink(missing_ok=True)
+        Path(f"{snapshot.path}.wal").unlink(missing_ok=True)
