@@ -1,0 +1,102 @@
+{#-
+    How every incremental model is stored, in one place:
+    - DuckDB: `delete+insert` on `unique_key` (the partition column unless told otherwise):
+      each run deletes the partitions (or entities) it produced and inserts them whole.
+    - Athena: Hive Parquet tables, `insert_overwrite` of the `partition_by` partitions the run
+      produced. dbt-athena batches the write when a run touches more than 100 partitions
+      (Athena's limit per statement); `force_batch` makes it batch from the start on backfills.
+    Models always produce WHOLE partitions, so both strategies end in the same rows.
+-#}
+{% macro incremental_settings(partition_by, unique_key=none, watermark=true) -%}
+    {%- set settings = {'materialized': 'incremental', 'on_schema_change': 'fail'} -%}
+    {%- if target.type == 'athena' -%}
+        {%- do settings.update({
+            'incremental_strategy': 'insert_overwrite',
+            'table_type': 'hive',
+            'format': 'parquet',
+            'partitioned_by': partition_by if partition_by is not string else [partition_by],
+            'force_batch': var('athena_force_batch', false),
+        }) -%}
+    {%- else -%}
+        {%- do settings.update({
+            'incremental_strategy': 'delete+insert',
+            'unique_key': unique_key or partition_by,
+        }) -%}
+    {%- endif -%}
+    {%- if watermark -%}
+        {%- do settings.update({'post_hook': ["{{ record_landed_watermark() }}"]}) -%}
+    {%- endif -%}
+    {{ return(settings) }}
+{%- endmacro %}
+
+{#- The table where each incremental model records how far into the landed data it has got. -#}
+{% macro watermarks_relation() -%}
+    {{ return(api.Relation.create(database=target.database, schema=target.schema, identifier='dbt_incremental_watermarks')) }}
+{%- endmacro %}
+
+{% macro create_incremental_watermarks() -%}
+    {{ return(adapter.dispatch('create_incremental_watermarks', 'request_analytics')()) }}
+{%- endmacro %}
+
+{% macro default__create_incremental_watermarks() -%}
+    create table if not exists {{ watermarks_relation() }} (
+        model_name varchar,
+        landed_watermark timestamp,
+        recorded_at timestamp
+    )
+{%- endmacro %}
+
+{% macro athena__create_incremental_watermarks() -%}
+    {%- set relation = watermarks_relation() -%}
+    {%- if execute and adapter.get_relation(relation.database, relation.schema, relation.identifier) is none -%}
+        create table {{ relation }}
+        with (
+            format = 'PARQUET',
+            external_location = '{{ target.s3_data_dir.rstrip("/") }}/{{ relation.schema }}/{{ relation.identifier }}/'
+        ) as
+        select
+            cast(null as varchar) as model_name,
+            cast(null as timestamp) as landed_watermark,
+            cast(null as timestamp) as recorded_at
+        where false
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
+    Post-hook of every incremental model below staging: the latest landed time it has now
+    taken in. It only runs when the model succeeded, so a failed or skipped model picks the
+    missed rows up on its next run.
+-#}
+{% macro record_landed_watermark() -%}
+    insert into {{ watermarks_relation() }} (model_name, landed_watermark, recorded_at)
+    select
+        '{{ this.identifier }}' as model_name,
+        max(landed_at) as landed_watermark,
+        cast(current_timestamp as timestamp) as recorded_at
+    from {{ ref('stg_lake__request_events') }}
+{%- endmacro %}
+
+{#-
+    The UTC event dates whose requests changed since this model's last run: the dates of the
+    staged requests landed after its watermark. Unit tests pin the watermark with
+    `overrides: vars: {landed_watermark: '...'}`.
+-#}
+{% macro changed_event_dates() -%}
+    {%- set pinned = var('landed_watermark', none) -%}
+    select distinct changed.event_date
+    from {{ ref('stg_lake__request_events') }} as changed
+    where changed.landed_at > {% if pinned is not none -%}
+        cast('{{ pinned }}' as timestamp)
+    {%- else -%}
+        coalesce(
+            (
+                select max(watermarks.landed_watermark)
+                from {{ watermarks_relation() }} as watermarks
+                where watermarks.model_name = '{{ this.identifier }}'
+            ),
+            cast('1970-01-01 00:00:00' as timestamp)
+        )
+    {%- endif %}
+{%- endmacro %}

@@ -1,0 +1,72 @@
+{#-
+    The raw lake as the `lake.request_events` source on DuckDB: a view over the gzip NDJSON
+    files under LAKE_ROOT with explicit column types and the `ingest_date=` hive partition
+    (kept as text, like the Glue table's projected partition). Recreated by `on-run-start`
+    so that it always points at the current LAKE_ROOT. An empty lake gets an empty view of
+    the same shape, so a first `make build` before any ingest still succeeds.
+    On Athena the source is the Glue table Terraform declares, so there is nothing to do.
+-#}
+{% macro lake_source_columns() -%}
+    {{ return([
+        ('schema_version', 'BIGINT'),
+        ('request_id', 'VARCHAR'),
+        ('session_id', 'VARCHAR'),
+        ('client_id', 'VARCHAR'),
+        ('reseller_id', 'VARCHAR'),
+        ('user_id', 'VARCHAR'),
+        ('occurred_at', 'VARCHAR'),
+        ('method', 'VARCHAR'),
+        ('path', 'VARCHAR'),
+        ('status', 'BIGINT'),
+        ('duration_ms', 'BIGINT'),
+        ('products', 'STRUCT(product_id VARCHAR, name VARCHAR, category VARCHAR, unit_price DECIMAL(18, 4), currency VARCHAR, quantity BIGINT)[]'),
+        ('service', 'VARCHAR'),
+        ('ingested_at', 'VARCHAR'),
+        ('log_group', 'VARCHAR'),
+        ('log_stream', 'VARCHAR'),
+        ('event_id', 'VARCHAR'),
+    ]) }}
+{%- endmacro %}
+
+{% macro create_lake_source_view() -%}
+    {{ return(adapter.dispatch('create_lake_source_view', 'request_analytics')()) }}
+{%- endmacro %}
+
+{% macro athena__create_lake_source_view() -%}
+    select 1
+{%- endmacro %}
+
+{% macro default__create_lake_source_view() -%}
+    {%- set root = env_var('LAKE_ROOT', 'data/lake') | replace("'", "''") -%}
+    {%- set pattern = root ~ '/raw/request_events/ingest_date=*/*.json.gz' -%}
+    {%- set files = 0 -%}
+    {%- if execute -%}
+        {%- set files = run_query("select count(*) from glob('" ~ pattern ~ "')").columns[0].values()[0] -%}
+        {{ log('lake source: ' ~ files ~ ' raw file(s) under ' ~ root, info=true) }}
+    {%- endif -%}
+    {%- set columns = lake_source_columns() -%}
+    create schema if not exists lake;
+    create or replace view lake.request_events as
+    {% if files > 0 -%}
+    select *
+    from read_json(
+        '{{ pattern }}',
+        format = 'newline_delimited',
+        compression = 'gzip',
+        hive_partitioning = true,
+        hive_types_autocast = false,
+        columns = {
+            {%- for name, type in columns %}
+            '{{ name }}': '{{ type }}'{{ ',' if not loop.last }}
+            {%- endfor %}
+        }
+    )
+    {%- else -%}
+    select
+        {%- for name, type in columns %}
+        cast(null as {{ type }}) as {{ name }},
+        {%- endfor %}
+        cast(null as varchar) as ingest_date
+    where false
+    {%- endif %}
+{%- endmacro %}

@@ -1,0 +1,73 @@
+{#-
+    One row per session and UTC hour in which it had requests (session_id, hour_start).
+    The smallest exact building block of the session metrics: a request falls in exactly one
+    session-hour, so requests add up, and distinct sessions of any period are the distinct
+    session_ids of its session-hours. Incremental: rewrites whole event dates that changed.
+-#}
+{{ config(**incremental_settings('event_date')) }}
+
+with
+
+requests as (
+
+    select * from {{ ref('stg_lake__request_events') }}
+
+),
+
+{% if is_incremental() -%}
+changed_dates as (
+
+    {{ changed_event_dates() }}
+
+),
+
+scoped_requests as (
+
+    select requests.*
+    from requests
+    inner join changed_dates on requests.event_date = changed_dates.event_date
+
+),
+{%- else -%}
+scoped_requests as (
+
+    select * from requests
+
+),
+{%- endif %}
+
+hourly as (
+
+    select
+        session_id,
+        client_id,
+        reseller_id,
+        user_id,
+        event_date,
+        {{ period_start('hour', 'occurred_at') }} as hour_start,
+        count(distinct request_id) as requests,
+        min(occurred_at) as first_request_at,
+        max(occurred_at) as last_request_at
+    from scoped_requests
+    group by 1, 2, 3, 4, 5, 6
+
+),
+
+final as (
+
+    select
+        session_id || '|' || {{ timestamp_key('hour_start') }} as session_hour_id,
+        session_id,
+        client_id,
+        reseller_id,
+        user_id,
+        hour_start,
+        requests,
+        first_request_at,
+        last_request_at,
+        event_date
+    from hourly
+
+)
+
+select * from final

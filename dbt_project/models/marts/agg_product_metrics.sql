@@ -1,0 +1,80 @@
+{#-
+    One row per grain, level, tenant, period, product and currency (metric_id).
+    Computed from product-session-hours: requests, quantity and revenue add up; sessions are
+    distinct session_ids. Incremental: rewrites every WHOLE period containing a changed date.
+-#}
+{{ config(**incremental_settings(['grain', 'period_start'])) }}
+
+with
+
+product_hours as (
+
+    select * from {{ ref('int_product_session_hours') }}
+
+),
+
+{% if is_incremental() -%}
+changed_dates as (
+
+    {{ changed_event_dates() }}
+
+),
+{%- endif %}
+
+by_grain as (
+
+    {{ rows_by_grain('product_hours', [
+        'session_id', 'client_id', 'reseller_id', 'user_id', 'product_id', 'product_name',
+        'category', 'currency', 'requests', 'quantity', 'revenue',
+    ]) }}
+
+),
+
+rolled_up as (
+
+    select
+        grain,
+        period_start,
+        {{ tenant_level() }} as level,
+        client_id,
+        reseller_id,
+        user_id,
+        product_id,
+        currency,
+        max(product_name) as product_name,
+        max(category) as category,
+        sum(requests) as requests,
+        count(distinct session_id) as sessions,
+        sum(quantity) as quantity,
+        cast(sum(revenue) as decimal(18, 4)) as revenue
+    from by_grain
+    group by {{ tenant_grouping_sets(['grain', 'period_start', 'product_id', 'currency']) }}
+
+),
+
+final as (
+
+    select
+        {{ metric_key([
+            'grain', 'level', 'client_id', 'reseller_id', 'user_id',
+            timestamp_key('period_start'), 'product_id', 'currency',
+        ]) }} as metric_id,
+        level,
+        client_id,
+        reseller_id,
+        user_id,
+        product_id,
+        product_name,
+        category,
+        currency,
+        requests,
+        sessions,
+        quantity,
+        revenue,
+        grain,
+        period_start
+    from rolled_up
+
+)
+
+select * from final

@@ -1,0 +1,65 @@
+{#-
+    One row per grain, level, tenant and period with activity (metric_id).
+    Computed from session-hours (request grain, rolled up exactly): sessions are distinct
+    session_ids, so they are exact for every period; requests add up.
+    Incremental: rewrites every WHOLE period (of every grain) containing a changed date.
+-#}
+{{ config(**incremental_settings(['grain', 'period_start'])) }}
+
+with
+
+session_hours as (
+
+    select * from {{ ref('int_session_hours') }}
+
+),
+
+{% if is_incremental() -%}
+changed_dates as (
+
+    {{ changed_event_dates() }}
+
+),
+{%- endif %}
+
+by_grain as (
+
+    {{ rows_by_grain('session_hours', ['session_id', 'client_id', 'reseller_id', 'user_id', 'requests']) }}
+
+),
+
+rolled_up as (
+
+    select
+        grain,
+        period_start,
+        {{ tenant_level() }} as level,
+        client_id,
+        reseller_id,
+        user_id,
+        count(distinct session_id) as sessions,
+        sum(requests) as requests
+    from by_grain
+    group by {{ tenant_grouping_sets(['grain', 'period_start']) }}
+
+),
+
+final as (
+
+    select
+        {{ metric_key(['grain', 'level', 'client_id', 'reseller_id', 'user_id', timestamp_key('period_start')]) }}
+            as metric_id,
+        level,
+        client_id,
+        reseller_id,
+        user_id,
+        sessions,
+        requests,
+        cast(requests as double) / sessions as requests_per_session,
+        grain,
+        period_start
+    from rolled_up
+
+)
+
+select * from final

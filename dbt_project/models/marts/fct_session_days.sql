@@ -1,0 +1,65 @@
+{#-
+    One row per session and UTC day it had requests on (session_day_id = session_id|date).
+    A session spanning midnight has a row on each day. Rewrites whole event dates that changed.
+-#}
+{{ config(**incremental_settings('event_date')) }}
+
+with
+
+session_hours as (
+
+    select * from {{ ref('int_session_hours') }}
+
+),
+
+{% if is_incremental() -%}
+changed_dates as (
+
+    {{ changed_event_dates() }}
+
+),
+
+scoped_hours as (
+
+    select session_hours.*
+    from session_hours
+    inner join changed_dates on session_hours.event_date = changed_dates.event_date
+
+),
+{%- else -%}
+scoped_hours as (
+
+    select * from session_hours
+
+),
+{%- endif %}
+
+daily as (
+
+    select
+        event_date,
+        session_id,
+        client_id,
+        reseller_id,
+        user_id,
+        sum(requests) as requests
+    from scoped_hours
+    group by 1, 2, 3, 4, 5
+
+),
+
+final as (
+
+    select
+        session_id || '|' || cast(event_date as varchar) as session_day_id,
+        session_id,
+        client_id,
+        reseller_id,
+        user_id,
+        requests,
+        event_date
+    from daily
+
+)
+
+select * from final
