@@ -75,7 +75,7 @@ def resolve_range(from_: str, to: str, grain: Grain) -> DateRange:
     span = (end - start).days + 1
     if span > MAX_SPAN_DAYS[grain]:
         raise bad_request(
-            f"a {grain} series covers at most {MAX_SPAN_DAYS[grain]} days; this range has {span}",
+            f"grain={grain} covers at most {MAX_SPAN_DAYS[grain]} days; this range has {span}",
             field="to",
         )
     return DateRange(grain, floor_date(start, grain), last_day_of_period(end, grain))
