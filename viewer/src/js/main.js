@@ -351,6 +351,7 @@ function showNotAllowed(message) {
   destroyAll();
   for (const sec of [ui.summary, ui.sessions, ui.rps, ui.drill, ui.products, ui.list, ui.detail]) {
     sec.body.replaceChildren();
+    sec.el.removeAttribute("aria-busy");
   }
   ui.content.hidden = true;
   ui.rangeNote.textContent = "";

@@ -1,0 +1,388 @@
+"""Browser tests of the viewer: headless Chromium against the real API over the dbt-built warehouse.
+
+Every number the page shows is compared with what the API answers for the same view, fetched
+directly by the test. Full-page screenshots land in tests/artifacts/viewer/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from tests.viewer.conftest import Api, Tenants
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+LEVELS = ["global", "client", "reseller", "user"]
+CHILD = {"global": "client", "client": "reseller", "reseller": "user", "user": None}
+PRODUCTS_LIMIT = 10  # what the page asks for (viewer/src/js/main.js)
+SESSIONS_PAGE_SIZE = 20
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+
+def view_hash(t: Tenants, scope: dict[str, str] | None = None, grain: str = "day", **extra: str) -> str:
+    params = {"from": t.first_date, "to": t.last_date, "grain": grain, **(scope or {}), **extra}
+    return "#" + urllib.parse.urlencode(params)
+
+
+def scope_of(t: Tenants, level: str) -> dict[str, str]:
+    return {"global": {}, "client": t.client, "reseller": t.reseller, "user": t.user}[level]
+
+
+def range_params(t: Tenants, scope: dict[str, str], grain: str = "day") -> dict[str, str]:
+    return {"grain": grain, "from": t.first_date, "to": t.last_date, **scope}
+
+
+def wait_until_loaded(page: Any) -> None:
+    """Wait for the dashboard's first answer, then for every section to leave its loading state."""
+    page.wait_for_selector("[data-testid=total-sessions], [data-testid=not-allowed]:visible")
+    page.wait_for_function("document.querySelectorAll('[aria-busy=true]').length === 0")
+
+
+def sign_in(page: Any, api: Api, level: str, url_hash: str, typed: bool = False) -> None:
+    page.goto(f"{api.base}/{url_hash}")
+    if typed:
+        page.get_by_label("Access token").fill(api.tokens[level])
+        page.get_by_role("button", name="Sign in", exact=True).click()
+    else:
+        # The local server lists its demo tokens; each is a button naming the principal.
+        page.locator(f".token-list button[data-level={level}]").click()
+    page.wait_for_selector("[data-testid=principal]:visible")
+    wait_until_loaded(page)
+
+
+def table_rows(page: Any, testid: str) -> list[list[str]]:
+    return page.locator(f"[data-testid={testid}] tbody tr").evaluate_all(
+        "rows => rows.map(r => [...r.cells].map(c => c.innerText.trim()))"
+    )
+
+
+def as_int(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def as_decimal(text: str) -> Decimal:
+    return Decimal(re.sub(r"[^0-9.\-]", "", text))
+
+
+def close_to(shown: str, value: float, places: int = 2) -> bool:
+    return abs(float(as_decimal(shown)) - float(value)) <= 0.5 * 10**-places + 1e-9
+
+
+def shot(page: Any, artifacts: Path, name: str) -> None:
+    page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
+
+
+def assert_dashboard_matches_api(page: Any, api: Api, t: Tenants, level: str, scope: dict[str, str]) -> None:
+    """Totals, series, breakdown, products and sessions on the page equal the API's answers."""
+    params = range_params(t, scope)
+    series = api.get("/v1/metrics/sessions", level, **params)["series"]
+    by = CHILD[_level_of(scope)] or "user"
+    breakdown = api.get("/v1/metrics/sessions/breakdown", level, **params, by=by)["rows"]
+    products = api.get("/v1/metrics/products", level, **params, limit=PRODUCTS_LIMIT)["products"]
+    sessions = api.get(
+        "/v1/sessions", level, **{k: v for k, v in params.items() if k != "grain"}, limit=SESSIONS_PAGE_SIZE
+    )["sessions"]
+    assert sum(p["sessions"] for p in series) > 0, "the chosen tenant should have data in the range"
+
+    # Totals: distinct sessions over the range come from the breakdown, requests add up.
+    total_sessions = sum(r["sessions"] for r in breakdown)
+    total_requests = sum(p["requests"] for p in series)
+    assert as_int(page.locator("[data-testid=total-sessions] dd").inner_text()) == total_sessions
+    assert as_int(page.locator("[data-testid=total-requests] dd").inner_text()) == total_requests
+    assert close_to(page.locator("[data-testid=total-rps] dd").inner_text(), total_requests / total_sessions)
+
+    # Every period of the dense series, in order.
+    shown = table_rows(page, "series-table")
+    assert [(r[0], as_int(r[1]), as_int(r[2])) for r in shown] == [
+        (p["period_start"][:10], p["sessions"], p["requests"]) for p in series
+    ]
+    rps = table_rows(page, "rps-table")
+    for row, point in zip(rps, series, strict=True):
+        if point["sessions"]:
+            assert close_to(row[1], point["requests_per_session"]), (row, point)
+        else:
+            assert row[1] == "—"
+
+    # The drill-down list: one row per child with its range totals.
+    child = CHILD[_level_of(scope)]
+    if child:
+        key = f"{child}_id"
+        drill = {r[0]: (as_int(r[1]), as_int(r[2])) for r in table_rows(page, "drill-table")}
+        assert drill == {r[key]: (r["sessions"], r["requests"]) for r in breakdown}
+    else:
+        assert page.locator("[data-testid=drill-table]").count() == 0
+
+    # Top products in the API's order, with revenue in the product's currency.
+    shown_products = table_rows(page, "products-table")
+    assert len(shown_products) == len(products) > 0
+    for row, product in zip(shown_products, products, strict=True):
+        assert row[0].startswith(product["name"])
+        assert row[0].endswith(product["product_id"])
+        assert [as_int(x) for x in row[2:5]] == [
+            product["requests"],
+            product["sessions"],
+            product["quantity"],
+        ]
+        assert close_to(row[5], float(product["revenue"]))
+
+    # The first page of sessions, newest first.
+    shown_sessions = table_rows(page, "sessions-table")
+    assert [r[0] for r in shown_sessions] == [s["session_id"] for s in sessions]
+    assert [as_int(r[-1]) for r in shown_sessions] == [s["requests"] for s in sessions]
+
+
+def _level_of(scope: dict[str, str]) -> str:
+    return LEVELS[len(scope)]
+
+
+def assert_not_allowed(page: Any) -> None:
+    """The not-allowed panel is shown and no number of any section is left on the page."""
+    page.wait_for_selector("[data-testid=not-allowed]:visible")
+    assert page.locator("#content").is_hidden()
+    assert page.locator("#content table, #content canvas, [data-testid=total-sessions]").count() == 0
+    assert "Not allowed" in page.locator("[data-testid=not-allowed]").inner_text()
+
+
+# ------------------------------------------------------------------------------------------ tests
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_sign_in_at_each_level_shows_the_apis_numbers(page, api, tenants, artifacts, level):
+    # Given a link to the simulated range and the demo token of one level
+    url_hash = view_hash(tenants)
+
+    # When the person signs in (typing the token at global level, the demo button elsewhere)
+    sign_in(page, api, level, url_hash, typed=level == "global")
+
+    # Then the page names the principal and every figure equals the API's for that scope
+    principal = page.locator("[data-testid=principal]").inner_text()
+    for value in scope_of(tenants, level).values():
+        assert value in principal
+    assert_dashboard_matches_api(page, api, tenants, level, scope_of(tenants, level))
+    assert page.locator("#preset").input_value() == "custom"
+    assert page.locator("#from").input_value() == tenants.first_date
+    shot(page, artifacts, f"dashboard-{level}")
+
+
+def test_drill_down_from_global_to_a_user(page, api, tenants, artifacts):
+    # Given an operator on the global view
+    sign_in(page, api, "global", view_hash(tenants))
+
+    # When they drill into the client, then its reseller, then its user
+    path: dict[str, str] = {}
+    for key, value in (
+        ("client_id", tenants.client["client_id"]),
+        ("reseller_id", tenants.reseller["reseller_id"]),
+        ("user_id", tenants.user["user_id"]),
+    ):
+        page.locator(f"a.drill-link[data-id='{value}']").click()
+        path[key] = value
+        page.wait_for_function(f"location.hash.includes({urllib.parse.urlencode({key: value})!r})")
+        wait_until_loaded(page)
+
+        # Then each level shows the API's numbers for that scope, and the breadcrumbs follow
+        assert_dashboard_matches_api(page, api, tenants, "global", dict(path))
+        current = page.locator(".crumbs [aria-current=page]").inner_text()
+        assert value in current
+    shot(page, artifacts, "drill-down-user")
+
+    # And a breadcrumb leads back up to the client
+    page.locator(".crumbs a[data-level=client]").click()
+    page.wait_for_function("!location.hash.includes('reseller_id')")
+    wait_until_loaded(page)
+    assert_dashboard_matches_api(page, api, tenants, "global", tenants.client)
+
+
+def test_reseller_cannot_reach_another_reseller(page, api, tenants, artifacts):
+    # Given a reseller signed in on its own view
+    sign_in(page, api, "reseller", view_hash(tenants))
+
+    # Then nothing on the page leads outside its scope: no link up to the client or global level,
+    # and the drill-down list holds only its own users
+    assert page.locator(".crumbs a[data-level=global], .crumbs a[data-level=client]").count() == 0
+    hrefs = page.locator("a.drill-link").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert hrefs
+    own = urllib.parse.urlencode(tenants.reseller)
+    assert all(own in h for h in hrefs), hrefs
+
+    # When the URL is edited to a sibling reseller of the same client
+    page.goto(f"{api.base}/{view_hash(tenants, tenants.sibling_reseller)}")
+
+    # Then the page shows the not-allowed state and no numbers, as the API refuses it
+    assert_not_allowed(page)
+    status, body = api.get_status(
+        "/v1/metrics/sessions", "reseller", **range_params(tenants, tenants.sibling_reseller)
+    )
+    assert status == 403, body
+    shot(page, artifacts, "reseller-not-allowed")
+
+    # And the same reseller id under another client is another tenant, also refused
+    if tenants.colliding_reseller:
+        page.goto(f"{api.base}/{view_hash(tenants, tenants.colliding_reseller)}")
+        # The breadcrumbs change in the same task that starts loading: after them, wait for the answer.
+        client = tenants.colliding_reseller["client_id"]
+        page.wait_for_selector(f".crumbs li:has-text('Client {client}')")
+        page.wait_for_function("document.querySelectorAll('[aria-busy=true]').length === 0")
+        assert_not_allowed(page)
+
+    # And the way back restores the reseller's own numbers
+    page.get_by_role("button", name="Go to your own view").click()
+    page.wait_for_selector("[data-testid=total-sessions]")
+    wait_until_loaded(page)
+    assert_dashboard_matches_api(page, api, tenants, "reseller", tenants.reseller)
+
+
+def test_open_a_sessions_requests_and_share_the_link(page, api, tenants, artifacts):
+    # Given a reseller on its own view
+    sign_in(page, api, "reseller", view_hash(tenants))
+    listed = api.get(
+        "/v1/sessions",
+        "reseller",
+        **{"from": tenants.first_date, "to": tenants.last_date},
+        limit=SESSIONS_PAGE_SIZE,
+    )
+    session_id = listed["sessions"][0]["session_id"]
+
+    # When they open the newest session
+    page.locator(f"a.session-link[data-session='{session_id}']").click()
+    page.wait_for_selector("[data-testid=requests-table]")
+
+    # Then its requests and their products are those the API answers, in time order
+    expected = api.get(f"/v1/sessions/{session_id}/requests", "reseller")["requests"]
+
+    def check_requests() -> None:
+        rows = table_rows(page, "requests-table")
+        assert len(rows) == len(expected) > 0
+        for row, request in zip(rows, expected, strict=True):
+            assert row[1:5] == [
+                request["method"],
+                request["path"],
+                str(request["status"]),
+                f"{request['duration_ms']:,}",
+            ]
+        shown_products = page.locator("[data-testid=requests-table] li[data-product]").evaluate_all(
+            "items => items.map(li => li.dataset.product)"
+        )
+        assert shown_products == [p["product_id"] for r in expected for p in r["products"]]
+
+    check_requests()
+    assert f"session={session_id}" in page.evaluate("location.hash")
+    shot(page, artifacts, "session-requests")
+
+    # And reloading the link restores the same view with the session open
+    page.reload()
+    page.wait_for_selector("[data-testid=requests-table]")
+    wait_until_loaded(page)
+    check_requests()
+
+    # And the next page of sessions is the API's next page
+    if listed["next_cursor"]:
+        second = api.get(
+            "/v1/sessions",
+            "reseller",
+            **{"from": tenants.first_date, "to": tenants.last_date},
+            limit=SESSIONS_PAGE_SIZE,
+            cursor=listed["next_cursor"],
+        )
+        page.get_by_test_id("sessions-older").click()
+        page.wait_for_selector("[data-testid=sessions-page]:has-text('Page 2')")
+        assert [r[0] for r in table_rows(page, "sessions-table")] == [
+            s["session_id"] for s in second["sessions"]
+        ]
+
+    # And closing the session removes it from the URL
+    page.get_by_role("button", name="Close session").click()
+    page.wait_for_function("!location.hash.includes('session=')")
+    assert page.locator("#session-detail").is_hidden()
+
+
+def test_a_session_of_another_tenant_is_not_found(page, api, tenants):
+    # Given a session of the sibling reseller, and the user principal of another reseller
+    other = api.get(
+        "/v1/sessions",
+        "global",
+        **{"from": tenants.first_date, "to": tenants.last_date},
+        **tenants.sibling_reseller,
+        limit=1,
+    )["sessions"][0]["session_id"]
+
+    # When the user opens a link to it
+    sign_in(page, api, "user", view_hash(tenants, session=other))
+
+    # Then the session panel says it was not found, and shows none of its requests
+    page.wait_for_selector("#session-detail [data-state=not-found]")
+    assert page.locator("[data-testid=requests-table]").count() == 0
+
+
+def test_the_url_restores_grain_and_scope(page, api, tenants):
+    # Given a shared link to a reseller's weekly view, opened by an operator
+    sign_in(page, api, "global", view_hash(tenants, tenants.reseller, grain="week"))
+
+    # Then the controls and breadcrumbs show that view, with the API's weekly series
+    assert page.locator("#grain").input_value() == "week"
+    assert tenants.reseller["reseller_id"] in page.locator(".crumbs [aria-current=page]").inner_text()
+    series = api.get("/v1/metrics/sessions", "global", **range_params(tenants, tenants.reseller, "week"))[
+        "series"
+    ]
+    shown = table_rows(page, "series-table")
+    assert [(r[0], as_int(r[1])) for r in shown] == [
+        (f"Week of {p['period_start'][:10]}", p["sessions"]) for p in series
+    ]
+
+    # When the grain is changed with the keyboard-operable select
+    page.locator("#grain").select_option("month")
+    page.wait_for_function("location.hash.includes('grain=month')")
+    wait_until_loaded(page)
+
+    # Then the URL and the table follow
+    months = api.get("/v1/metrics/sessions", "global", **range_params(tenants, tenants.reseller, "month"))[
+        "series"
+    ]
+    assert len(table_rows(page, "series-table")) == len(months)
+
+
+def test_empty_range_and_bad_tokens(page, api, tenants, artifacts):
+    # Given a token the API does not know
+    page.goto(f"{api.base}/{view_hash(tenants)}")
+    page.get_by_label("Access token").fill("not-a-real-token")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+
+    # Then sign-in refuses it with a message
+    page.wait_for_selector("#signin-error:has-text('did not accept')")
+    shot(page, artifacts, "sign-in")
+
+    # When a real client signs in on a range with no traffic
+    sign_in(page, api, "client", "#from=2020-01-01&to=2020-01-07&grain=day")
+
+    # Then the charts say so instead of drawing zeros
+    assert "No sessions in this period." in page.locator("#chart-sessions").inner_text()
+    assert page.locator("[data-testid=total-requests] dd").inner_text() == "0"
+
+    # When the token stops being valid (expired, revoked) and the view changes
+    page.evaluate("sessionStorage.setItem('analytics.token', 'expired-token')")
+    page.locator("#grain").select_option("week")
+
+    # Then the page goes back to sign-in and says why
+    page.wait_for_selector("[data-testid=signin-notice]")
+    assert "expired" in page.locator("[data-testid=signin-notice]").inner_text()
+
+
+def test_sign_out_clears_the_token(page, api, tenants):
+    # Given a signed-in user
+    sign_in(page, api, "user", view_hash(tenants))
+
+    # When they sign out
+    page.get_by_role("button", name="Sign out").click()
+
+    # Then the token is gone and the sign-in form is back
+    page.wait_for_selector("#token")
+    assert page.evaluate("sessionStorage.getItem('analytics.token')") is None
