@@ -1,0 +1,148 @@
+"""The Lambda handler (Mangum over the same app) through API Gateway HTTP API v2 events."""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import Tenants
+
+pytestmark = pytest.mark.slow
+
+EVENTS = Path(__file__).resolve().parents[1] / "events" / "api"
+REPO = Path(__file__).resolve().parents[2]
+
+
+def load_event(name: str) -> dict:
+    return json.loads((EVENTS / name).read_text())
+
+
+class Context:
+    function_name = "analytics-api"
+    aws_request_id = "test-request"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:eu-west-2:123456789012:function:analytics-api"
+
+
+@pytest.fixture
+def lambda_handler(monkeypatch: pytest.MonkeyPatch, built_warehouse):
+    monkeypatch.setenv("API_BACKEND", "duckdb")
+    monkeypatch.setenv("WAREHOUSE_PATH", str(built_warehouse.warehouse_path))
+    monkeypatch.setenv("CURSOR_SECRET", "lambda-test-secret")
+    sys.modules.pop("api_lambda.handler", None)
+    module = importlib.import_module("api_lambda.handler")
+    yield module.handler
+    module.app.state.backend.close()
+    sys.modules.pop("api_lambda.handler", None)
+
+
+def invoke(handler, event: dict) -> tuple[int, dict, dict]:
+    response = handler(event, Context())
+    return response["statusCode"], response["headers"], json.loads(response["body"])
+
+
+def test_jwt_claims_scope_the_answer(lambda_handler, oracle, tenants: Tenants):
+    # Given an HTTP API event whose JWT claims name reseller north-shop of client acme
+    event = load_event("http_api_v2_metrics_sessions_reseller.json")
+    claims = event["requestContext"]["authorizer"]["jwt"]["claims"]
+    scope = {"client_id": claims["analytics:client_id"], "reseller_id": claims["analytics:reseller_id"]}
+    # When the handler runs it
+    status, headers, body = invoke(lambda_handler, event)
+    # Then the series is that reseller's, figures from raw events
+    assert status == 200, body
+    assert headers["content-type"] == "application/json"
+    assert body["scope"] == {"level": "reseller", **scope}
+    q = event["queryStringParameters"]
+    expected = oracle.series(scope, "day", date.fromisoformat(q["from"]), date.fromisoformat(q["to"]))
+    assert [(p["period_start"], p["sessions"], p["requests"]) for p in body["series"]] == expected["points"]
+    assert sum(p["sessions"] for p in body["series"]) > 0
+
+
+def test_jwt_claims_cannot_reach_the_same_reseller_id_under_another_client(lambda_handler, oracle):
+    # Given the reseller's event asking for another client that also has a reseller north-shop
+    event = load_event("http_api_v2_metrics_sessions_reseller.json")
+    others = {c for c, r, _ in oracle.tenants() if r == "north-shop"} - {"acme"}
+    assert others, "the simulated data must hold north-shop under several clients"
+    for client_id in sorted(others):
+        attempt = copy.deepcopy(event)
+        attempt["rawQueryString"] += f"&client_id={client_id}"
+        attempt["queryStringParameters"]["client_id"] = client_id
+        # When the handler runs it
+        status, _, body = invoke(lambda_handler, attempt)
+        # Then it is forbidden
+        assert status == 403, body
+        assert body["error"]["field"] == "client_id"
+
+
+def _user_event(principal: dict, session_id: str) -> dict:
+    text = (EVENTS / "http_api_v2_session_requests_user.json").read_text()
+    for placeholder, value in (
+        ("SESSION_ID", session_id),
+        ("CLIENT_ID", principal["client_id"]),
+        ("RESELLER_ID", principal["reseller_id"]),
+        ("USER_ID", principal["user_id"]),
+    ):
+        text = text.replace(placeholder, value)
+    return json.loads(text)
+
+
+def test_a_user_reads_its_session_but_not_its_namesakes(lambda_handler, oracle, tenants: Tenants):
+    user, twin = tenants.principals["user"], tenants.principals["user_twin"]
+    own = oracle.sessions(tenants.scope("user"))[0]["session_id"]
+    theirs = oracle.sessions(tenants.scope("user_twin"))[0]["session_id"]
+    # When the user (claims) reads its own session and its namesake's (same user id, other reseller)
+    status, _, body = invoke(lambda_handler, _user_event(user, own))
+    denied_status, _, denied = invoke(lambda_handler, _user_event(user, theirs))
+    # Then its own comes back with raw requests and products; the other is a plain 404
+    assert status == 200, body
+    assert body["requests"] == oracle.session_requests(own)
+    assert denied_status == 404
+    assert denied["error"]["code"] == "not_found"
+    assert twin["user_id"] == user["user_id"]
+
+
+def test_missing_or_invalid_claims(lambda_handler):
+    # Given the health event (no authorizer) and a metrics event without / with broken claims
+    health = load_event("http_api_v2_health_no_authorizer.json")
+    unauthenticated = load_event("http_api_v2_metrics_sessions_reseller.json")
+    del unauthenticated["requestContext"]["authorizer"]
+    broken = load_event("http_api_v2_metrics_sessions_reseller.json")
+    del broken["requestContext"]["authorizer"]["jwt"]["claims"]["analytics:client_id"]
+    # Then health answers, no claims is 401, claims that name no valid principal are 403
+    assert invoke(lambda_handler, health)[0] == 200
+    status, _, body = invoke(lambda_handler, unauthenticated)
+    assert (status, body["error"]["code"]) == (401, "unauthorized")
+    status, _, body = invoke(lambda_handler, broken)
+    assert (status, body["error"]["code"]) == (403, "invalid_principal")
+
+
+def test_the_athena_handler_imports_no_duckdb_pandas_or_pyarrow():
+    # Given the Lambda's settings for Athena, in a fresh interpreter
+    env = {
+        **os.environ,
+        "API_BACKEND": "athena",
+        "ATHENA_WORKGROUP": "analytics-api",
+        "ATHENA_DATABASE": "analytics_marts",
+        "AWS_DEFAULT_REGION": "eu-west-2",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "CURSOR_SECRET": "x",
+    }
+    code = (
+        "import json, sys, api_lambda.handler as h; "
+        "print(json.dumps([h.app.state.backend.name, "
+        "sorted({m.split('.')[0] for m in sys.modules} & {'duckdb', 'pandas', 'pyarrow', 'numpy'})]))"
+    )
+    # When the handler module is imported
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, check=True
+    )
+    # Then it serves from Athena and none of the heavy data libraries were loaded
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == ["athena", []]
