@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
 
 from ingest_lambda import validate as v
 
@@ -22,6 +21,7 @@ LAND = 1
 QUARANTINE = 2
 
 _loads = json.loads
+_quote = json.encoder.encode_basestring
 
 
 def payload_of(message: str) -> str:
@@ -42,12 +42,13 @@ def too_large(message: str, max_line_bytes: int) -> bool:
     return n > max_line_bytes or len(message.encode("utf-8", "surrogatepass")) > max_line_bytes
 
 
-def parse_message(
-    message: str, oldest: datetime, newest: datetime, max_line_bytes: int
-) -> tuple[int, dict[str, Any] | str | None]:
-    """Classify one message: (SKIP, None), (QUARANTINE, reason) or (LAND, record fields)."""
+def parse_message(message: str, oldest: datetime, newest: datetime, max_line_bytes: int) -> tuple[int, str]:
+    """Classify one message: (SKIP, ""), (QUARANTINE, reason) or (LAND, the record's JSON head).
+
+    The head is the raw record up to `service` without its closing brace; `record_tail` closes it.
+    """
     if MARKER not in message:
-        return SKIP, None
+        return SKIP, ""
     if too_large(message, max_line_bytes):
         return QUARANTINE, v.LINE_TOO_LARGE
     try:
@@ -58,11 +59,17 @@ def parse_message(
         return QUARANTINE, v.INVALID_JSON
     if type(obj) is not dict or obj.get("message") != MARKER:
         # Valid JSON that only mentions the marker (say, a debug log) is not an analytics line.
-        return SKIP, None
-    result = v.validate_event(obj, oldest, newest)
-    if type(result) is str:
-        return QUARANTINE, result
-    return LAND, result
+        return SKIP, ""
+    ok, value = v.validate_event(obj, oldest, newest)
+    return (LAND, value) if ok else (QUARANTINE, value)
+
+
+def record_tail(ingested_at_text: str, log_group: str, log_stream: str, event_id: str) -> str:
+    """The raw record's ingest metadata and closing brace, appended to a head from parse_message."""
+    return (
+        f',"ingested_at":"{ingested_at_text}","log_group":{_quote(log_group)},'
+        f'"log_stream":{_quote(log_stream)},"event_id":{_quote(event_id)}}}'
+    )
 
 
 def decode_line(raw: bytes) -> str | None:

@@ -18,6 +18,7 @@ from ingest_lambda.sources import Batch, Source, naive_utc
 from ingest_lambda.validate import INVALID_UTF8, Bounds, reason_code, utc_text
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+_quote = json.encoder.encode_basestring
 
 
 @dataclass
@@ -94,6 +95,11 @@ def land_batch(batch: Batch, sink: Sink, settings: Settings) -> BatchResult:
         record = {"reason": reason, "raw": text, "log_group": log_group, "ingested_at": ingested_text}
         quarantine.add(encode(record).encode())
 
+    quote = _quote
+    group_json = quote(log_group)
+    tail_head = f',"ingested_at":"{ingested_text}","log_group":{group_json},"log_stream":'
+    last_stream: str | None = None
+    stream_json = ""
     for message, received, log_stream, event_id in batch.events:
         read += 1
         if received is None:
@@ -110,13 +116,12 @@ def land_batch(batch: Batch, sink: Sink, settings: Settings) -> BatchResult:
                     skipped += 1
                 continue
             message = text
-        kind, value = parse_message(message, oldest, newest, max_line_bytes)
+        kind, value = parse_message(message, oldest, newest, max_line_bytes)  # type: ignore[arg-type]
         if kind == LAND:
-            value["ingested_at"] = ingested_text  # type: ignore[index]
-            value["log_group"] = log_group  # type: ignore[index]
-            value["log_stream"] = log_stream  # type: ignore[index]
-            value["event_id"] = event_id  # type: ignore[index]
-            add_raw(encode(value).encode())
+            if log_stream is not last_stream:
+                last_stream = log_stream
+                stream_json = quote(log_stream)
+            add_raw(f'{value}{tail_head}{stream_json},"event_id":{quote(event_id)}}}'.encode())
         elif kind == SKIP:
             skipped += 1
         else:

@@ -7,6 +7,7 @@ int subclass and must not pass as a status or a quantity.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -16,6 +17,9 @@ from typing import Any
 # The id syntax of docs/contracts.md section 1, shared with the API.
 ID_PATTERN = r"[A-Za-z0-9._:@-]{1,128}"
 _is_id = re.compile(ID_PATTERN).fullmatch
+# All five ids of an event in one regex call; they are joined with a newline, which no id contains.
+_are_ids = re.compile("\n".join([ID_PATTERN] * 5)).fullmatch
+_quote = json.encoder.encode_basestring  # the C encoder for one JSON string (non-ASCII kept as is)
 ID_FIELDS = ("request_id", "session_id", "client_id", "reseller_id", "user_id")
 SUPPORTED_SCHEMA_VERSIONS = frozenset({1})
 MAX_PATH_CHARS = 2048
@@ -51,6 +55,7 @@ REASON_CODES = (
 )
 
 _fromisoformat = datetime.fromisoformat
+_has_iso_offset = re.compile(r"(?:Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)\Z").search
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,9 @@ def parse_occurred_at(value: object) -> datetime | str:
         offset = parsed.utcoffset()
         if offset is None:
             return f"{NAIVE_TIMESTAMP}:occurred_at"
+        if not _has_iso_offset(value):
+            # Python also takes offsets ISO-8601 does not, such as +05:75 or +05:30:15.
+            return f"{INVALID_TIMESTAMP}:occurred_at"
         if offset:
             parsed = parsed - offset
         return parsed.replace(tzinfo=None)
@@ -94,147 +102,167 @@ def parse_occurred_at(value: object) -> datetime | str:
         return f"{INVALID_TIMESTAMP}:occurred_at"
 
 
-def validate_event(obj: dict[str, Any], oldest: datetime, newest: datetime) -> dict[str, Any] | str:
-    """Validate one `analytics.request` object; return the record's fields in contract order or a reason."""
+def _id_reason(value: object, field: str) -> str:
+    if type(value) is not str:
+        return _absent_or_wrong(value, field)
+    return f"{INVALID_ID}:{field}"
+
+
+def validate_event(obj: dict[str, Any], oldest: datetime, newest: datetime) -> tuple[bool, str]:
+    """Validate one `analytics.request` object.
+
+    Returns (True, the raw record's JSON up to and including `service`, without the closing brace)
+    or (False, a reason). The record is rendered here, from validated values, because that is much
+    cheaper than a dict and json.dumps per event: ids, method and timestamps are already known to
+    need no escaping and free text goes through the C string encoder.
+    """
     a = obj.get("analytics")
     if type(a) is not dict:
-        return _absent_or_wrong(a, "analytics")
+        return False, _absent_or_wrong(a, "analytics")
     version = a.get("schema_version")
     if type(version) is not int:
-        return _absent_or_wrong(version, "schema_version")
+        return False, _absent_or_wrong(version, "schema_version")
     if version not in SUPPORTED_SCHEMA_VERSIONS:
-        return UNSUPPORTED_SCHEMA_VERSION
+        return False, UNSUPPORTED_SCHEMA_VERSION
     request_id = a.get("request_id")
     session_id = a.get("session_id")
     client_id = a.get("client_id")
     reseller_id = a.get("reseller_id")
     user_id = a.get("user_id")
-    for field, value in (
-        ("request_id", request_id),
-        ("session_id", session_id),
-        ("client_id", client_id),
-        ("reseller_id", reseller_id),
-        ("user_id", user_id),
+    if not (
+        type(request_id) is str
+        and type(session_id) is str
+        and type(client_id) is str
+        and type(reseller_id) is str
+        and type(user_id) is str
+        and _are_ids(f"{request_id}\n{session_id}\n{client_id}\n{reseller_id}\n{user_id}")
     ):
-        if type(value) is not str:
-            return _absent_or_wrong(value, field)
-        if not _is_id(value):
-            return f"{INVALID_ID}:{field}"
+        for field, value in (
+            ("request_id", request_id),
+            ("session_id", session_id),
+            ("client_id", client_id),
+            ("reseller_id", reseller_id),
+            ("user_id", user_id),
+        ):
+            if type(value) is not str or not _is_id(value):
+                return False, _id_reason(value, field)
 
-    occurred = parse_occurred_at(a.get("occurred_at"))
-    if type(occurred) is str:
-        return occurred
+    occurred_at = a.get("occurred_at")
+    if (
+        type(occurred_at) is str
+        and len(occurred_at) == 24
+        and occurred_at[23] == "Z"
+        and occurred_at[4:20:3] == "--T::."  # the separators at 4, 7, 10, 13, 16 and 19
+    ):
+        # The common `...SS.mmmZ` form: already UTC, so only the date itself needs checking.
+        try:
+            occurred = _fromisoformat(occurred_at[:23])
+        except ValueError:
+            return False, f"{INVALID_TIMESTAMP}:occurred_at"
+        occurred_text = occurred_at[:23] + "000Z"
+    else:
+        parsed = parse_occurred_at(occurred_at)
+        if type(parsed) is str:
+            return False, parsed
+        occurred = parsed
+        occurred_text = utc_text(parsed)
     if occurred < oldest:
-        return TOO_OLD
+        return False, TOO_OLD
     if occurred > newest:
-        return TOO_FAR_IN_FUTURE
+        return False, TOO_FAR_IN_FUTURE
 
     method = a.get("method")
     if type(method) is not str:
-        return _absent_or_wrong(method, "method")
+        return False, _absent_or_wrong(method, "method")
     if not (0 < len(method) <= MAX_METHOD_CHARS and method.isascii() and method.isalpha()):
-        return f"{INVALID_VALUE}:method"
+        return False, f"{INVALID_VALUE}:method"
     if not method.isupper():
         method = method.upper()
     path = a.get("path")
     if type(path) is not str:
-        return _absent_or_wrong(path, "path")
+        return False, _absent_or_wrong(path, "path")
     if not (0 < len(path) <= MAX_PATH_CHARS and path.isprintable()):
-        return f"{INVALID_VALUE}:path"
+        return False, f"{INVALID_VALUE}:path"
     status = a.get("status")
     if type(status) is not int:
-        return _absent_or_wrong(status, "status")
+        return False, _absent_or_wrong(status, "status")
     if not 100 <= status <= 599:
-        return f"{INVALID_VALUE}:status"
+        return False, f"{INVALID_VALUE}:status"
     duration = a.get("duration_ms")
     if type(duration) is not int:
-        return _absent_or_wrong(duration, "duration_ms")
+        return False, _absent_or_wrong(duration, "duration_ms")
     if duration < 0:
-        return f"{INVALID_VALUE}:duration_ms"
+        return False, f"{INVALID_VALUE}:duration_ms"
 
     products = a.get("products")
-    if products is None:
-        products = []
+    if not products:
+        if products is not None and type(products) is not list:
+            return False, f"{WRONG_TYPE}:products"
+        products_json = "[]"
     elif type(products) is not list:
-        return f"{WRONG_TYPE}:products"
-    elif products:
-        checked = _validate_products(products)
-        if type(checked) is str:
-            return checked
-        products = checked
+        return False, f"{WRONG_TYPE}:products"
+    else:
+        ok, products_json = _render_products(products)
+        if not ok:
+            return False, products_json
 
     service = obj.get("service")
     if service is None:
         service = ""
     elif type(service) is not str:
-        return f"{WRONG_TYPE}:service"
+        return False, f"{WRONG_TYPE}:service"
     elif not (len(service) <= MAX_TEXT_CHARS and service.isprintable()):
-        return f"{INVALID_VALUE}:service"
+        return False, f"{INVALID_VALUE}:service"
 
-    return {
-        "schema_version": version,
-        "request_id": request_id,
-        "session_id": session_id,
-        "client_id": client_id,
-        "reseller_id": reseller_id,
-        "user_id": user_id,
-        "occurred_at": utc_text(occurred),
-        "method": method,
-        "path": path,
-        "status": status,
-        "duration_ms": duration,
-        "products": products,
-        "service": service,
-    }
+    return True, (
+        f'{{"schema_version":{version},"request_id":"{request_id}","session_id":"{session_id}",'
+        f'"client_id":"{client_id}","reseller_id":"{reseller_id}","user_id":"{user_id}",'
+        f'"occurred_at":"{occurred_text}","method":"{method}","path":{_quote(path)},"status":{status},'
+        f'"duration_ms":{duration},"products":{products_json},"service":{_quote(service)}'
+    )
 
 
 def _text_ok(value: str) -> bool:
     return 0 < len(value) <= MAX_TEXT_CHARS and value.isprintable()
 
 
-def _validate_products(products: list[Any]) -> list[dict[str, Any]] | str:
+def _render_products(products: list[Any]) -> tuple[bool, str]:
+    """(True, the products' JSON array) or (False, a reason)."""
     out = []
     for p in products:
         if type(p) is not dict:
-            return f"{WRONG_TYPE}:products"
+            return False, f"{WRONG_TYPE}:products"
         product_id = p.get("product_id")
-        if type(product_id) is not str:
-            return _absent_or_wrong(product_id, "products.product_id")
-        if not _is_id(product_id):
-            return f"{INVALID_ID}:products.product_id"
+        if type(product_id) is not str or not _is_id(product_id):
+            return False, _id_reason(product_id, "products.product_id")
         name = p.get("name")
         if type(name) is not str:
-            return _absent_or_wrong(name, "products.name")
+            return False, _absent_or_wrong(name, "products.name")
         if not _text_ok(name):
-            return f"{INVALID_VALUE}:products.name"
+            return False, f"{INVALID_VALUE}:products.name"
         category = p.get("category")
         if type(category) is not str:
-            return _absent_or_wrong(category, "products.category")
+            return False, _absent_or_wrong(category, "products.category")
         if not _text_ok(category):
-            return f"{INVALID_VALUE}:products.category"
+            return False, f"{INVALID_VALUE}:products.category"
         price = p.get("unit_price")
         if type(price) is not float and type(price) is not int:
-            return _absent_or_wrong(price, "products.unit_price")
+            return False, _absent_or_wrong(price, "products.unit_price")
         if not (price >= 0 and math.isfinite(price)):
-            return f"{INVALID_VALUE}:products.unit_price"
+            return False, f"{INVALID_VALUE}:products.unit_price"
         currency = p.get("currency")
         if type(currency) is not str:
-            return _absent_or_wrong(currency, "products.currency")
+            return False, _absent_or_wrong(currency, "products.currency")
         if not (len(currency) == 3 and currency.isascii() and currency.isalpha() and currency.isupper()):
-            return f"{INVALID_VALUE}:products.currency"
+            return False, f"{INVALID_VALUE}:products.currency"
         quantity = p.get("quantity")
         if type(quantity) is not int:
-            return _absent_or_wrong(quantity, "products.quantity")
+            return False, _absent_or_wrong(quantity, "products.quantity")
         if quantity < 0:
-            return f"{INVALID_VALUE}:products.quantity"
+            return False, f"{INVALID_VALUE}:products.quantity"
+        # repr() of an int or a finite float is exactly what json.dumps writes for it.
         out.append(
-            {
-                "product_id": product_id,
-                "name": name,
-                "category": category,
-                "unit_price": price,
-                "currency": currency,
-                "quantity": quantity,
-            }
+            f'{{"product_id":"{product_id}","name":{_quote(name)},"category":{_quote(category)},'
+            f'"unit_price":{price!r},"currency":"{currency}","quantity":{quantity}}}'
         )
-    return out
+    return True, "[" + ",".join(out) + "]"
