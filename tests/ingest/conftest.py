@@ -41,13 +41,12 @@ class MemorySink:
         return [rec for key in self.data_keys(prefix) for rec in ndjson(self.objects[key])]
 
 
-class FailingSink(MemorySink):
-    """Dies (like a Lambda timing out) after `fail_after` data objects, leaving the ones before it."""
+class CrashingSink:
+    """Wraps a sink and dies (like a Lambda timing out) after `fail_after` data objects."""
 
-    def __init__(self, fail_after: int, backing: MemorySink | None = None) -> None:
-        super().__init__()
+    def __init__(self, inner: Any, fail_after: int) -> None:
+        self.inner = inner
         self.fail_after = fail_after
-        self.backing = backing
         self.data_puts = 0
 
     def put(self, key: str, body: bytes) -> None:
@@ -55,7 +54,29 @@ class FailingSink(MemorySink):
             if self.data_puts >= self.fail_after:
                 raise RuntimeError("simulated crash while landing")
             self.data_puts += 1
-        super().put(key, body)
+        self.inner.put(key, body)
+
+    def get(self, key: str) -> bytes | None:
+        return self.inner.get(key)
+
+    def describe(self) -> str:
+        return f"crashing {self.inner.describe()}"
+
+
+class FakeClock:
+    """Monotonic time that only moves when the code under test sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds >= 0
+        self.sleeps.append(seconds)
+        self.now += seconds
 
 
 def ndjson(body: bytes) -> list[dict[str, Any]]:
@@ -73,12 +94,16 @@ class ScriptedLogsClient:
     the arguments it was called with, so tests can check the token was followed.
     """
 
-    def __init__(self, pages: Iterable[dict[str, Any] | Exception]) -> None:
+    def __init__(self, pages: Iterable[dict[str, Any] | Exception], clock: FakeClock | None = None) -> None:
         self.pages = list(pages)
         self.calls: list[dict[str, Any]] = []
+        self.call_times: list[float] = []
+        self.clock = clock
 
     def filter_log_events(self, **kwargs: Any) -> dict[str, Any]:
         self.calls.append(dict(kwargs))
+        if self.clock:
+            self.call_times.append(self.clock.now)
         if not self.pages:
             raise AssertionError("more FilterLogEvents calls than scripted pages")
         page = self.pages.pop(0)
