@@ -254,9 +254,18 @@ def page(browser: Any) -> Iterator[Any]:
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # Nothing may load from a CDN or any other host: every request stays on the local server.
+    foreign: list[str] = []
+    page.on(
+        "request",
+        lambda request: (
+            None if request.url.startswith(("http://127.0.0.1:", "data:")) else foreign.append(request.url)
+        ),
+    )
     yield page
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+    assert not foreign, f"the page requested other hosts: {foreign}"
 
 
 @pytest.fixture(scope="session")

@@ -356,8 +356,9 @@ def test_empty_range_and_bad_tokens(page, api, tenants, artifacts):
     page.get_by_label("Access token").fill("not-a-real-token")
     page.get_by_role("button", name="Sign in", exact=True).click()
 
-    # Then sign-in refuses it with a message
+    # Then sign-in refuses it with a message, and nothing claims someone is signed in
     page.wait_for_selector("#signin-error:has-text('did not accept')")
+    assert page.get_by_role("button", name="Sign out").is_hidden()
     shot(page, artifacts, "sign-in")
 
     # When a real client signs in on a range with no traffic
@@ -386,3 +387,51 @@ def test_sign_out_clears_the_token(page, api, tenants):
     # Then the token is gone and the sign-in form is back
     page.wait_for_selector("#token")
     assert page.evaluate("sessionStorage.getItem('analytics.token')") is None
+    assert page.get_by_role("button", name="Sign out").is_hidden()
+    assert "signed out" in page.locator("[data-testid=signin-notice]").inner_text()
+
+
+def test_loading_and_api_error_states(page, api, tenants, artifacts):
+    # Given a signed-in client, and the next series request held back by the browser
+    sign_in(page, api, "client", view_hash(tenants))
+    held: list[Any] = []
+    page.route("**/v1/metrics/sessions?*", lambda route: held.append(route))
+
+    # When the view changes
+    page.locator("#grain").select_option("week")
+
+    # Then the charts say they are loading until the answer arrives
+    page.wait_for_selector("#chart-sessions [data-state=loading]")
+    assert page.locator("#chart-sessions").get_attribute("aria-busy") == "true"
+    page.wait_for_function("() => true")  # let the held request reach the route handler
+    assert held, "the series request should have been held"
+    held[0].continue_()
+    page.unroute("**/v1/metrics/sessions?*")
+    page.wait_for_selector("#chart-sessions [data-testid=series-table]")
+    wait_until_loaded(page)
+
+    # When the range is too long for hourly figures (the API refuses more than 31 days of hours)
+    page.goto(
+        f"{api.base}/#from=2026-01-01&to={tenants.last_date}&grain=hour&client_id={tenants.client['client_id']}"
+    )
+    page.wait_for_selector("[data-testid=view-error]:visible")
+    page.wait_for_function("document.querySelectorAll('[aria-busy=true]').length === 0")
+
+    # Then the page shows the API's own message once, next to the controls, and no chart
+    status, body = api.get_status(
+        "/v1/metrics/sessions",
+        "client",
+        grain="hour",
+        to=tenants.last_date,
+        **{"from": "2026-01-01"},
+        **tenants.client,
+    )
+    assert status == 400
+    assert body["error"]["message"] in page.locator("[data-testid=view-error]").inner_text()
+    assert page.locator("#content canvas, [data-testid=series-table]").count() == 0
+    shot(page, artifacts, "api-error")
+
+    # When the grain is fixed, the view recovers and the message goes away
+    page.locator("#grain").select_option("week")
+    page.wait_for_selector("[data-testid=series-table]")
+    assert page.locator("[data-testid=view-error]").is_hidden()

@@ -261,6 +261,7 @@ function buildShell() {
 
   const crumbs = h("ol", {});
   const rangeNote = h("p", { class: "muted range-note", "data-testid": "range-note" });
+  const viewError = h("section", { class: "card view-error", role: "alert", "data-testid": "view-error", hidden: true });
   const notAllowed = h("section", {
     class: "card not-allowed",
     id: "not-allowed",
@@ -280,7 +281,7 @@ function buildShell() {
     { id: "content" },
     summary.el,
     h("div", { class: "grid-2" }, sessions.el, rps.el),
-    h("div", { class: "grid-2" }, drill.el, products.el),
+    h("div", { class: "grid-2 wide-right" }, drill.el, products.el),
     list.el,
     detail.el,
   );
@@ -289,10 +290,11 @@ function buildShell() {
     h("nav", { class: "crumbs", "aria-label": "Drill-down path" }, crumbs),
     controls,
     rangeNote,
+    viewError,
     notAllowed,
     content,
   );
-  return { preset, from, to, grain, crumbs, rangeNote, notAllowed, content, summary, sessions, rps, drill, products, list, detail };
+  return { preset, from, to, grain, crumbs, rangeNote, viewError, notAllowed, content, summary, sessions, rps, drill, products, list, detail };
 }
 
 // ---------------------------------------------------------------- section states
@@ -400,6 +402,7 @@ function render() {
     listPages = [null];
     listPage = 0;
     ui.notAllowed.hidden = true;
+    ui.viewError.hidden = true;
     ui.content.hidden = false;
     ui.rangeNote.textContent = "";
     loadMetrics(view);
@@ -457,6 +460,23 @@ async function loadMetrics(view) {
   ]);
   if (gen !== loads.metrics || !ui) return;
   if (handleAuthFailures(results)) return;
+  // A 400 is about the view itself (e.g. too many days of hours): say it once, next to the controls.
+  const invalid = results.find((r) => r.status === "rejected" && r.reason instanceof ApiError && r.reason.status === 400);
+  if (invalid) {
+    const { message, field } = invalid.reason;
+    replace(
+      ui.viewError,
+      h("h2", {}, "This view cannot be shown"),
+      h("p", {}, message, field ? h("span", { class: "muted" }, ` (field: ${field})`) : null),
+      h("p", { class: "muted" }, "Change the period or the grain above."),
+    );
+    ui.viewError.hidden = false;
+    for (const sec of [ui.summary, ui.sessions, ui.rps, ui.drill, ui.products]) {
+      showEmpty(sec, "Nothing to show for this period and grain.");
+    }
+    announce(`This view cannot be shown: ${message}`);
+    return;
+  }
   const [series, breakdown, products] = results;
   const retry = () => {
     lastDataKey = null;
@@ -649,7 +669,7 @@ function renderProducts(body) {
           { label: "Revenue", numeric: true },
         ],
         rows: products.map((p) => [
-          h("span", {}, p.name, h("span", { class: "muted id" }, ` ${p.product_id}`)),
+          h("span", {}, p.name, h("span", { class: "muted id" }, p.product_id)),
           p.category,
           formatInt(p.requests),
           formatInt(p.sessions),
