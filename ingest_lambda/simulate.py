@@ -65,7 +65,7 @@ P_OTHER_LOG = 0.05
 P_DUPLICATE = 0.02
 P_LATE = 0.01
 P_INVALID = 0.01
-P_MIDNIGHT = 0.01
+P_MIDNIGHT = 0.02
 MAX_LINE_BYTES = 262_144
 
 
@@ -215,13 +215,14 @@ class Simulator:
         }
 
     # ------------------------------------------------------------------ traffic
-    def _session_start(self, day: int) -> int:
+    def _session_start(self, day: int) -> tuple[int, bool]:
+        """(start, whether the session is one of those made to run across UTC midnight)."""
         rng = self.rng
         base = self.start_ms + day * DAY_MS
         if rng.random() < P_MIDNIGHT:
-            return base + DAY_MS - rng.randint(60_000, 10 * 60_000)
+            return base + DAY_MS - rng.randint(20_000, 4 * 60_000), True
         hour = rng.choices(range(24), HOURLY)[0]
-        return base + hour * HOUR_MS + rng.randrange(HOUR_MS)
+        return base + hour * HOUR_MS + rng.randrange(HOUR_MS), False
 
     def _lambda_lines(self, ts_ms: int, deliver_ms: int, lambda_id: str, duration: int) -> None:
         self._put(deliver_ms - 1, f"START RequestId: {lambda_id} Version: $LATEST".encode())
@@ -265,8 +266,10 @@ class Simulator:
         r = client[rng.randrange(len(client))]
         user_id = f"u-{min(rng.randint(1, r.users), rng.randint(1, r.users))}"
         session_id = f"s{self.seed}-{n:07d}-{rng.getrandbits(24):06x}"
-        t = self._session_start(day)
+        t, at_midnight = self._session_start(day)
         requests = 1 + min(29, int(rng.expovariate(1 / 4)))
+        if at_midnight:
+            requests = max(requests, 6)
         days_seen: set[int] = set()
         for _ in range(requests):
             deliver = t + rng.randint(40, 2000)
