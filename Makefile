@@ -46,6 +46,25 @@ test: setup lint ## every check the project has (lint, then pytest over tests/)
 	$(PY) -m pytest
 
 ## --- ingest -----------------------------------------------------------------------------------
+# make ingest LOGS_DIR=path/to/logs INGEST_NOW=2026-11-21T00:30:00Z   -> backfill with a fixed clock.
+LOGS_DIR ?= $(DEMO_LOGS)
+INGEST_NOW ?=
+BENCH_EVENTS ?= 1000000
+
+.PHONY: simulate ingest test-ingest bench-ingest
+simulate: setup ## write simulated app logs into data/demo_logs (DEMO_SEED, DEMO_DAYS, DEMO_SESSIONS, DEMO_CLIENTS)
+	$(PY) -m ingest_lambda.simulate --out $(DEMO_LOGS) --seed $(DEMO_SEED) --days $(DEMO_DAYS) --sessions $(DEMO_SESSIONS) --clients $(DEMO_CLIENTS)
+
+ingest: setup ## land LOGS_DIR (default: the demo logs, simulated if missing) into LAKE_ROOT
+	@if [ "$(LOGS_DIR)" = "$(DEMO_LOGS)" ] && [ ! -d "$(DEMO_LOGS)" ]; then $(MAKE) --no-print-directory simulate; fi
+	$(PY) -m ingest_lambda --from-dir $(LOGS_DIR) $(if $(INGEST_NOW),--now $(INGEST_NOW))
+
+test-ingest: setup ## only the ingest suite (tests/ingest)
+	$(PY) -m pytest tests/ingest -q
+
+bench-ingest: setup ## ingest throughput vs gzip on BENCH_EVENTS simulated events (default 1M, a few minutes)
+	$(PY) -m bench.ingest_bench --events $(BENCH_EVENTS)
+
 
 ## --- dbt --------------------------------------------------------------------------------------
 

@@ -3,6 +3,8 @@
 Generates app logs with the simulator, then on one core measures parse + validate + land (gzip
 NDJSON into a local lake, the same code path as the Lambda) in events per second, beside gzip's own
 compression throughput on the same log bytes at the same level, which is the practical ceiling.
+Rates use the process's CPU time, so other work on a shared machine skews them less than wall time
+would; wall times are printed too.
 """
 
 from __future__ import annotations
@@ -67,16 +69,18 @@ def main(argv: list[str] | None = None) -> int:
         now = datetime(2026, 11, 21, 0, 30, tzinfo=UTC)
         sink = LocalSink(lake)
         print(f"bench: ingesting {manifest['total_lines']} lines ({log_bytes / 1e6:.0f} MB)", file=sys.stderr)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         report = run(LocalFileSource(logs, sink, force=True), sink, settings, now)
-        ingest_s = time.perf_counter() - started
+        ingest_wall = time.perf_counter() - started
+        ingest_s = time.process_time() - cpu_started
         summary = report.summary()
 
         # gzip alone over the very same bytes, read beforehand so only compression is timed.
         contents = [p.read_bytes() for p in files]
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         compressed = sum(len(gzip_bytes(c, GZIP_LEVEL)) for c in contents)
-        gzip_s = time.perf_counter() - started
+        gzip_wall = time.perf_counter() - started
+        gzip_s = time.process_time() - cpu_started
 
     events = summary["landed"] + summary["quarantined"]
     ingest_eps = events / ingest_s
@@ -87,11 +91,13 @@ def main(argv: list[str] | None = None) -> int:
         "lines": summary["read"],
         "log_megabytes": round(log_bytes / 1e6, 1),
         "simulate_seconds": round(simulate_s, 1),
-        "ingest_seconds": round(ingest_s, 2),
+        "ingest_cpu_seconds": round(ingest_s, 2),
+        "ingest_wall_seconds": round(ingest_wall, 2),
         "ingest_events_per_second": round(ingest_eps),
         "ingest_lines_per_second": round(summary["read"] / ingest_s),
         "gzip_level": GZIP_LEVEL,
-        "gzip_seconds": round(gzip_s, 2),
+        "gzip_cpu_seconds": round(gzip_s, 2),
+        "gzip_wall_seconds": round(gzip_wall, 2),
         "gzip_megabytes_per_second": round(log_bytes / 1e6 / gzip_s, 1),
         "gzip_events_per_second": round(gzip_eps),
         "gzip_ratio": round(log_bytes / compressed, 1),

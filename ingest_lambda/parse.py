@@ -24,16 +24,6 @@ _loads = json.loads
 _quote = json.encoder.encode_basestring
 
 
-def payload_of(message: str) -> str:
-    """The JSON part of a message: bare, or behind the Lambda text prefix."""
-    if message[:1] == "{":
-        return message
-    parts = message.split("\t", 3)
-    if len(parts) == 4:
-        return parts[3]
-    return message
-
-
 def too_large(message: str, max_line_bytes: int) -> bool:
     # A str is at most 4 bytes per character in UTF-8, so most lines avoid the encode.
     n = len(message)
@@ -49,10 +39,14 @@ def parse_message(message: str, oldest: datetime, newest: datetime, max_line_byt
     """
     if MARKER not in message:
         return SKIP, ""
-    if too_large(message, max_line_bytes):
+    if len(message) * 4 > max_line_bytes and too_large(message, max_line_bytes):
         return QUARANTINE, v.LINE_TOO_LARGE
+    if message[0] != "{":
+        parts = message.split("\t", 3)
+        if len(parts) == 4:
+            message = parts[3]
     try:
-        obj = _loads(payload_of(message))
+        obj = _loads(message)
     except ValueError:
         return QUARANTINE, v.INVALID_JSON
     except RecursionError:

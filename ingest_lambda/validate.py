@@ -236,15 +236,20 @@ def _render_products(products: list[Any]) -> tuple[bool, str]:
         if type(product_id) is not str or not _is_id(product_id):
             return False, _id_reason(product_id, "products.product_id")
         name = p.get("name")
-        if type(name) is not str:
-            return False, _absent_or_wrong(name, "products.name")
-        if not _text_ok(name):
-            return False, f"{INVALID_VALUE}:products.name"
         category = p.get("category")
-        if type(category) is not str:
-            return False, _absent_or_wrong(category, "products.category")
-        if not _text_ok(category):
-            return False, f"{INVALID_VALUE}:products.category"
+        if not (
+            type(name) is str
+            and 0 < len(name) <= MAX_TEXT_CHARS
+            and name.isprintable()
+            and type(category) is str
+            and 0 < len(category) <= MAX_TEXT_CHARS
+            and category.isprintable()
+        ):
+            for field, value in (("products.name", name), ("products.category", category)):
+                if type(value) is not str:
+                    return False, _absent_or_wrong(value, field)
+                if not _text_ok(value):
+                    return False, f"{INVALID_VALUE}:{field}"
         price = p.get("unit_price")
         if type(price) is not float and type(price) is not int:
             return False, _absent_or_wrong(price, "products.unit_price")
