@@ -1,1 +1,0 @@
-"""One module per benchmark stage; each returns a JSON-ready dictionary of its figures."""
