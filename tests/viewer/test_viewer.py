@@ -29,8 +29,13 @@ SESSIONS_PAGE_SIZE = 20
 
 
 def view_hash(t: Tenants, scope: dict[str, str] | None = None, grain: str = "day", **extra: str) -> str:
-    params = {"from": t.first_date, "to": t.last_date, "grain": grain, **(scope or {}), **extra}
+    params = {**dates(t), "grain": grain, **(scope or {}), **extra}
     return "#" + urllib.parse.urlencode(params)
+
+
+def dates(t: Tenants) -> dict[str, str]:
+    """The simulated range as the API's `from`/`to` parameters (`from` is a Python keyword)."""
+    return {"from": t.first_date, "to": t.last_date}
 
 
 def scope_of(t: Tenants, level: str) -> dict[str, str]:
@@ -38,13 +43,18 @@ def scope_of(t: Tenants, level: str) -> dict[str, str]:
 
 
 def range_params(t: Tenants, scope: dict[str, str], grain: str = "day") -> dict[str, str]:
-    return {"grain": grain, "from": t.first_date, "to": t.last_date, **scope}
+    return {"grain": grain, **dates(t), **scope}
+
+
+def wait_until_settled(page: Any) -> None:
+    """Wait until no section is in its loading state any more."""
+    page.wait_for_function("document.querySelectorAll('[aria-busy=true]').length === 0")
 
 
 def wait_until_loaded(page: Any) -> None:
     """Wait for the dashboard's first answer, then for every section to leave its loading state."""
     page.wait_for_selector("[data-testid=total-sessions], [data-testid=not-allowed]:visible")
-    page.wait_for_function("document.querySelectorAll('[aria-busy=true]').length === 0")
+    wait_until_settled(page)
 
 
 def sign_in(page: Any, api: Api, level: str, url_hash: str, typed: bool = False) -> None:
@@ -231,7 +241,7 @@ def test_reseller_cannot_reach_another_reseller(page, api, tenants, artifacts):
         # The breadcrumbs change in the same task that starts loading: after them, wait for the answer.
         client = tenants.colliding_reseller["client_id"]
         page.wait_for_selector(f".crumbs li:has-text('Client {client}')")
-        page.wait_for_function("document.querySelectorAll('[aria-busy=true]').length === 0")
+        wait_until_settled(page)
         assert_not_allowed(page)
 
     # And the way back restores the reseller's own numbers
@@ -247,7 +257,7 @@ def test_open_a_sessions_requests_and_share_the_link(page, api, tenants, artifac
     listed = api.get(
         "/v1/sessions",
         "reseller",
-        **{"from": tenants.first_date, "to": tenants.last_date},
+        **dates(tenants),
         limit=SESSIONS_PAGE_SIZE,
     )
     session_id = listed["sessions"][0]["session_id"]
@@ -289,7 +299,7 @@ def test_open_a_sessions_requests_and_share_the_link(page, api, tenants, artifac
         second = api.get(
             "/v1/sessions",
             "reseller",
-            **{"from": tenants.first_date, "to": tenants.last_date},
+            **dates(tenants),
             limit=SESSIONS_PAGE_SIZE,
             cursor=listed["next_cursor"],
         )
@@ -310,7 +320,7 @@ def test_a_session_of_another_tenant_is_not_found(page, api, tenants):
     other = api.get(
         "/v1/sessions",
         "global",
-        **{"from": tenants.first_date, "to": tenants.last_date},
+        **dates(tenants),
         **tenants.sibling_reseller,
         limit=1,
     )["sessions"][0]["session_id"]
@@ -415,7 +425,7 @@ def test_loading_and_api_error_states(page, api, tenants, artifacts):
         f"{api.base}/#from=2026-01-01&to={tenants.last_date}&grain=hour&client_id={tenants.client['client_id']}"
     )
     page.wait_for_selector("[data-testid=view-error]:visible")
-    page.wait_for_function("document.querySelectorAll('[aria-busy=true]').length === 0")
+    wait_until_settled(page)
 
     # Then the page shows the API's own message once, next to the controls, and no chart
     status, body = api.get_status(
@@ -435,3 +445,36 @@ def test_loading_and_api_error_states(page, api, tenants, artifacts):
     page.locator("#grain").select_option("week")
     page.wait_for_selector("[data-testid=series-table]")
     assert page.locator("[data-testid=view-error]").is_hidden()
+
+
+def test_keyboard_and_text_alternatives(page, api, tenants):
+    # Given a client on its dashboard
+    sign_in(page, api, "client", view_hash(tenants))
+
+    # Then every control has a label, and every chart an accessible name and a table beside it
+    for label in ("Period", "From", "To (inclusive)", "Grain"):
+        assert page.get_by_label(label, exact=True).is_visible()
+    for section in ("#chart-sessions", "#chart-rps", "#products"):
+        assert page.locator(f"{section} canvas[role=img][aria-label]").count() == 1
+        assert page.locator(f"{section} table tbody tr").count() > 0
+
+    # When the page is opened afresh and the skip link is used from the keyboard
+    page.reload()
+    wait_until_loaded(page)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "skip-link"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+    # And a drill-down link is reached by keyboard focus and followed with Enter
+    first = page.locator("a.drill-link").first
+    reseller = first.get_attribute("data-id")
+    first.focus()
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    page.keyboard.press("Enter")
+
+    # Then the reseller's view opens (and the focused link showed a visible focus ring)
+    page.wait_for_function(f"location.hash.includes({urllib.parse.urlencode({'reseller_id': reseller})!r})")
+    wait_until_loaded(page)
+    assert outline != "none"
+    assert reseller in page.locator(".crumbs [aria-current=page]").inner_text()

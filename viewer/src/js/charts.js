@@ -38,7 +38,7 @@ export function destroyAll() {
   for (const key of [...charts.keys()]) destroyChart(key);
 }
 
-export function lineChart(key, canvas, { labels, values, label, color = COLORS.primary, bar = false, format }) {
+export function lineChart(key, canvas, { labels, values, label, color = COLORS.primary, bar = false, format, integer = false }) {
   draw(key, canvas, {
     type: bar ? "bar" : "line",
     data: {
@@ -58,7 +58,8 @@ export function lineChart(key, canvas, { labels, values, label, color = COLORS.p
     options: {
       scales: {
         x: { grid: { display: false }, ticks: { maxRotation: 0, autoSkipPadding: 12 } },
-        y: { beginAtZero: true, grid: { color: COLORS.grid } },
+        // Counts get whole-number ticks only (no "0.2 sessions").
+        y: { beginAtZero: true, grid: { color: COLORS.grid }, ticks: integer ? { precision: 0 } : {} },
       },
       plugins: {
         legend: { display: false },

@@ -99,6 +99,8 @@ async function signIn(token, knownPrincipal, errorEl, button) {
     const principal = normalisePrincipal(body.scope || knownPrincipal);
     auth.set(token, principal);
     render();
+    // The sign-in form is gone: put keyboard and screen-reader focus at the start of the view.
+    main().focus();
   } catch (err) {
     const status = err instanceof ApiError ? err.status : 0;
     errorEl.textContent =
@@ -563,7 +565,7 @@ function renderSeries(view, body) {
       }),
     ),
   );
-  lineChart("sessions", canvasS, { labels, values: points.map((p) => p.sessions), label: "Sessions", bar: true, format: formatInt });
+  lineChart("sessions", canvasS, { labels, values: points.map((p) => p.sessions), label: "Sessions", bar: true, format: formatInt, integer: true });
 
   const withRps = points.filter((p) => p.sessions > 0);
   const top = withRps.reduce((b, p) => (Number(p.requests_per_session) > Number(b.requests_per_session) ? p : b), withRps[0]);
