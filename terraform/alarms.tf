@@ -1,0 +1,98 @@
+# Alarms on what needs a person: ingest errors or lag, failed runs, dbt failures, API 5xx.
+resource "aws_sns_topic" "alarms" {
+  name              = "${var.name}-alarms"
+  kms_master_key_id = aws_kms_key.this.arn
+}
+
+resource "aws_sns_topic_subscription" "email" {
+  count = var.alarm_email == null ? 0 : 1
+
+  topic_arn = aws_sns_topic.alarms.arn
+  protocol  = "email"
+  endpoint  = var.alarm_email
+}
+
+locals {
+  alarm_actions = [aws_sns_topic.alarms.arn]
+}
+
+resource "aws_cloudwatch_metric_alarm" "ingest_errors" {
+  alarm_name          = "${local.ingest_name}-errors"
+  alarm_description   = "An ingest run failed (see ${module.ingest_function.log_group_name})."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  dimensions          = { FunctionName = module.ingest_function.function_name }
+  statistic           = "Sum"
+  period              = 600
+  evaluation_periods  = 1
+  threshold           = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+# The ingest publishes CheckpointLagSeconds (EMF) on every run: how far its checkpoint trails now.
+# No data means no run, which is as bad as lag.
+resource "aws_cloudwatch_metric_alarm" "ingest_checkpoint_lag" {
+  alarm_name          = "${local.ingest_name}-checkpoint-lag"
+  alarm_description   = "The ingest checkpoint trails now by more than ${var.ingest_settings.lag_alarm_threshold} s, or no run reported."
+  namespace           = "RequestAnalytics"
+  metric_name         = "CheckpointLagSeconds"
+  dimensions          = { service = "ingest" }
+  statistic           = "Maximum"
+  period              = 600
+  evaluation_periods  = 2
+  threshold           = var.ingest_settings.lag_alarm_threshold
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "breaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+resource "aws_cloudwatch_metric_alarm" "failed_runs" {
+  alarm_name          = "${var.name}-failed-runs"
+  alarm_description   = "A scheduled run failed every retry or could not be invoked (queue ${aws_sqs_queue.failures.name})."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = aws_sqs_queue.failures.name }
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+}
+
+resource "aws_cloudwatch_metric_alarm" "dbt_failures" {
+  alarm_name          = "${local.dbt_name}-failures"
+  alarm_description   = "dbt build failed (run_results.json in the docs bucket under runs/, logs in ${module.dbt_function.log_group_name})."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  dimensions          = { FunctionName = module.dbt_function.function_name }
+  statistic           = "Sum"
+  period              = 3600
+  evaluation_periods  = 1
+  threshold           = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+resource "aws_cloudwatch_metric_alarm" "api_5xx" {
+  alarm_name          = "${local.api_name}-5xx"
+  alarm_description   = "The API answered with 5xx responses (access logs in ${module.http_api.access_log_group_name})."
+  namespace           = "AWS/ApiGateway"
+  metric_name         = "5xx"
+  dimensions          = { ApiId = module.http_api.api_id }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = var.api_settings.error_alarm_threshold
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}

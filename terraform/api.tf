@@ -1,0 +1,115 @@
+# The API: reads the marts only, through its own Athena workgroup, behind an HTTP API whose JWT
+# authorizer checks issuer and audience. The principal comes from the token's claims below.
+locals {
+  api_name = "${var.name}-api"
+
+  # docs/contracts.md section 4: the IdP puts these claims in every token; the API reads them from
+  # requestContext.authorizer.jwt.claims. tests/terraform checks they match api_lambda.
+  jwt_claim_names = ["analytics:level", "analytics:client_id", "analytics:reseller_id", "analytics:user_id"]
+
+  api_environment = {
+    API_BACKEND                  = "athena"
+    ATHENA_WORKGROUP             = module.api_workgroup.name
+    ATHENA_DATABASE              = module.catalog.marts_database_name
+    ATHENA_RESULT_REUSE_MINUTES  = tostring(var.api_settings.result_reuse_minutes)
+    ATHENA_QUERY_TIMEOUT_SECONDS = tostring(var.api_settings.query_timeout_seconds)
+    CURSOR_SECRET                = random_password.cursor_secret.result
+    POWERTOOLS_SERVICE_NAME      = "api"
+  }
+}
+
+# The HMAC key of paging cursors; encrypted at rest in the function's settings with the stack key.
+# Rotate with `terraform apply -replace=random_password.cursor_secret` (open cursors then expire).
+resource "random_password" "cursor_secret" {
+  length  = 48
+  special = false
+}
+
+data "aws_iam_policy_document" "api" {
+  statement {
+    sid       = "QueryInTheApiWorkgroupOnly"
+    actions   = ["athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults", "athena:StopQueryExecution", "athena:GetWorkGroup"]
+    resources = [module.api_workgroup.arn]
+  }
+
+  statement {
+    sid       = "ReadTheMartTablesOnly"
+    actions   = ["glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition"]
+    resources = concat([local.glue_catalog_arn], local.glue_marts_arns)
+  }
+
+  statement {
+    sid       = "ReadTheMartsPrefixOnly"
+    actions   = ["s3:GetObject"]
+    resources = ["${local.lake_arn}/${local.marts_prefix}*"]
+  }
+
+  statement {
+    sid       = "ListTheMartsPrefixOnly"
+    actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
+    resources = [local.lake_arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${local.marts_prefix}*"]
+    }
+  }
+
+  # Athena writes and reads query results with the caller's credentials.
+  statement {
+    sid       = "OwnQueryResults"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"]
+    resources = ["${module.results_bucket.arn}/${local.api_results_prefix}*"]
+  }
+
+  statement {
+    sid       = "LocateResultsBucket"
+    actions   = ["s3:GetBucketLocation", "s3:ListBucket"]
+    resources = [module.results_bucket.arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${local.api_results_prefix}*"]
+    }
+  }
+
+  statement {
+    sid       = "UseTheStackKey"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [aws_kms_key.this.arn]
+  }
+}
+
+module "api_function" {
+  source = "./modules/lambda_function"
+
+  name                           = local.api_name
+  description                    = "Serves the tenant-scoped analytics API over the marts."
+  package_path                   = local.package["api_lambda"]
+  handler                        = "api_lambda.handler.handler"
+  architecture                   = var.lambda_architecture
+  memory_size                    = var.api_settings.memory_size
+  timeout                        = 30
+  reserved_concurrent_executions = var.api_settings.reserved_concurrency
+  environment                    = local.api_environment
+  kms_key_arn                    = aws_kms_key.this.arn
+  log_retention_days             = var.log_retention_days
+  policy_json                    = data.aws_iam_policy_document.api.json
+}
+
+module "http_api" {
+  source = "./modules/http_api"
+
+  name                   = local.api_name
+  function_name          = module.api_function.function_name
+  function_invoke_arn    = module.api_function.invoke_arn
+  jwt_issuer             = var.jwt_issuer
+  jwt_audience           = var.jwt_audience
+  cors_allowed_origins   = concat([module.viewer_site.url], var.viewer_origins)
+  throttling_rate_limit  = var.api_throttling.rate_limit
+  throttling_burst_limit = var.api_throttling.burst_limit
+  kms_key_arn            = aws_kms_key.this.arn
+  log_retention_days     = var.log_retention_days
+}

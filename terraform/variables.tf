@@ -1,0 +1,208 @@
+variable "name" {
+  description = "Prefix of every resource name (lower-case, e.g. `request-analytics` or `ra-prod`)."
+  type        = string
+  default     = "request-analytics"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,30}[a-z0-9]$", var.name))
+    error_message = "Use 3-32 lower-case letters, digits and hyphens, starting with a letter."
+  }
+}
+
+variable "region" {
+  description = "AWS region of the stack (the app's CloudWatch log groups must be in it)."
+  type        = string
+  default     = "eu-west-2"
+}
+
+variable "tags" {
+  description = "Tags added to every resource."
+  type        = map(string)
+  default     = {}
+}
+
+variable "package_dir" {
+  description = "Folder holding the zips `make package` builds (relative to this module)."
+  type        = string
+  default     = "../build"
+}
+
+variable "lambda_architecture" {
+  description = "Architecture the packages were built for (`make package ARCH=...`)."
+  type        = string
+  default     = "arm64"
+
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.lambda_architecture)
+    error_message = "Use arm64 or x86_64."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Days every log group (functions, API access logs) keeps events."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "Use a retention period CloudWatch Logs accepts (e.g. 30, 90, 365)."
+  }
+}
+
+# --- ingest ---
+
+variable "source_log_group_names" {
+  description = "CloudWatch log groups of the app that the ingest reads (LOG_GROUP_NAMES); its role may read these only."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.source_log_group_names) > 0 && alltrue([for name in var.source_log_group_names : !strcontains(name, ",") && !strcontains(name, "*")])
+    error_message = "Name at least one log group, exactly (no commas or wildcards)."
+  }
+}
+
+variable "ingest_settings" {
+  description = "Checkpoint window and validation bounds of the ingest (docs/contracts.md section 2)."
+  type = object({
+    filter_pattern      = optional(string, "{ $.message = \"analytics.request\" }")
+    overlap_minutes     = optional(number, 15)
+    settle_lag_minutes  = optional(number, 2)
+    max_window_minutes  = optional(number, 360)
+    initial_lookback    = optional(number, 60)
+    max_event_age_days  = optional(number, 14)
+    max_future_minutes  = optional(number, 60)
+    max_line_bytes      = optional(number, 262144)
+    part_max_bytes      = optional(number, 67108864)
+    cloudwatch_max_tps  = optional(number, 5)
+    memory_size         = optional(number, 1024)
+    timeout_seconds     = optional(number, 600)
+    lag_alarm_threshold = optional(number, 3600)
+  })
+  default = {}
+
+  validation {
+    condition     = var.ingest_settings.timeout_seconds <= 600
+    error_message = "An ingest run must finish within its 10-minute schedule (timeout_seconds <= 600)."
+  }
+}
+
+variable "quarantine_expiration_days" {
+  description = "Days quarantined lines are kept under quarantine/ before they expire."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.quarantine_expiration_days >= 1
+    error_message = "Keep quarantined lines at least a day."
+  }
+}
+
+# --- dbt ---
+
+variable "dbt_schedule_expression" {
+  description = "When the scheduled `dbt build --target athena` runs (EventBridge Scheduler expression)."
+  type        = string
+  default     = "rate(1 hour)"
+
+  validation {
+    condition     = can(regex("^(rate|cron)\\(.+\\)$", var.dbt_schedule_expression))
+    error_message = "Use rate(...) or cron(...)."
+  }
+}
+
+variable "dbt_memory_size" {
+  description = "Memory in MB of the dbt runner."
+  type        = number
+  default     = 2048
+}
+
+variable "dbt_threads" {
+  description = "Models dbt builds in parallel on Athena (DBT_ATHENA_THREADS)."
+  type        = number
+  default     = 4
+
+  validation {
+    condition     = var.dbt_threads >= 1 && var.dbt_threads <= 16
+    error_message = "Use 1 to 16 threads."
+  }
+}
+
+variable "dbt_bytes_scanned_cutoff" {
+  description = "Bytes one dbt query may scan before Athena cancels it."
+  type        = number
+  default     = 107374182400
+}
+
+# --- API ---
+
+variable "jwt_issuer" {
+  description = "Issuer URL (`iss`) of the identity provider that signs the API's tokens, e.g. https://cognito-idp.<region>.amazonaws.com/<pool id>."
+  type        = string
+
+  validation {
+    condition     = startswith(var.jwt_issuer, "https://")
+    error_message = "The issuer is an https:// URL."
+  }
+}
+
+variable "jwt_audience" {
+  description = "Accepted audiences (`aud`, or `client_id` for Cognito access tokens)."
+  type        = list(string)
+}
+
+variable "api_throttling" {
+  description = "Stage-wide throttling of the HTTP API."
+  type = object({
+    rate_limit  = optional(number, 50)
+    burst_limit = optional(number, 100)
+  })
+  default = {}
+}
+
+variable "api_bytes_scanned_cutoff" {
+  description = "Bytes one API query may scan before Athena cancels it (the API reads pre-aggregated marts)."
+  type        = number
+  default     = 1073741824
+}
+
+variable "api_settings" {
+  description = "Athena backend settings of the API (docs/contracts.md section 2)."
+  type = object({
+    result_reuse_minutes  = optional(number, 60)
+    query_timeout_seconds = optional(number, 20)
+    memory_size           = optional(number, 512)
+    reserved_concurrency  = optional(number, 20)
+    error_alarm_threshold = optional(number, 5)
+  })
+  default = {}
+
+  validation {
+    condition     = var.api_settings.query_timeout_seconds < 29
+    error_message = "API Gateway waits 29 s at most; keep the query timeout below it."
+  }
+}
+
+variable "viewer_origins" {
+  description = "Extra browser origins allowed by CORS (e.g. a custom domain of the viewer); the viewer's CloudFront URL is always allowed."
+  type        = list(string)
+  default     = []
+}
+
+# --- results, alarms ---
+
+variable "athena_results_expiration_days" {
+  description = "Days Athena query results are kept."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = var.athena_results_expiration_days >= 1 && var.athena_results_expiration_days <= 30
+    error_message = "Keep query results 1 to 30 days."
+  }
+}
+
+variable "alarm_email" {
+  description = "Email address subscribed to the alarm topic (null: subscribe later)."
+  type        = string
+  default     = null
+}

@@ -1,0 +1,144 @@
+"""`make package`: reproducible zips within Lambda's limits, the right content in each."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from terraform_helpers import REPO
+
+SCRIPT = REPO / "packaging" / "build_lambdas.py"
+
+
+def load_builder():
+    # A file import, not `import packaging`: that name belongs to PyPI's packaging library.
+    spec = importlib.util.spec_from_file_location("build_lambdas", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["build_lambdas"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+builder = load_builder()
+
+
+def make_tree(root: Path, mtime: int, mode: int) -> None:
+    for rel, text in {
+        "pkg/__init__.py": "",
+        "pkg/mod.py": "X = 1\n",
+        "z.txt": "z",
+        "a/b/c.json": "{}",
+    }.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        path.chmod(mode)
+        os.utime(path, (mtime, mtime))
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_zip_is_byte_identical_whatever_the_file_times_and_modes(tmp_path: Path):
+    # Given the same files written twice with different times and permissions
+    make_tree(tmp_path / "one", mtime=1_700_000_000, mode=0o600)
+    make_tree(tmp_path / "two", mtime=1_800_000_000, mode=0o755)
+    # When both are zipped
+    builder.write_reproducible_zip(tmp_path / "one", tmp_path / "one.zip")
+    files, unzipped = builder.write_reproducible_zip(tmp_path / "two", tmp_path / "two.zip")
+    # Then the zips are identical, sorted, dated 1980-01-01 and mode 0644
+    assert sha(tmp_path / "one.zip") == sha(tmp_path / "two.zip")
+    assert (files, unzipped) == (4, len("X = 1\n") + 1 + 2)
+    with zipfile.ZipFile(tmp_path / "two.zip") as archive:
+        infos = archive.infolist()
+    assert [i.filename for i in infos] == ["a/b/c.json", "pkg/__init__.py", "pkg/mod.py", "z.txt"]
+    assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
+    assert {i.external_attr >> 16 for i in infos} == {0o100644}
+
+
+def test_limits_fail_clearly():
+    # Given a package over the direct-upload size and one over the unzipped size
+    big_zip = builder.ZipStats("api_lambda", "build/api_lambda.zip", "0" * 64, 60 * 2**20, 100 * 2**20, 10)
+    big_tree = builder.ZipStats("dbt_runner", "build/dbt_runner.zip", "0" * 64, 40 * 2**20, 300 * 2**20, 10)
+    # Then each is refused with the function's name and the numbers
+    with pytest.raises(builder.PackagingError, match=r"api_lambda: zipped 60\.0 MB > 50 MB"):
+        builder.check_limits(big_zip)
+    with pytest.raises(builder.PackagingError, match=r"dbt_runner: unzipped 300\.0 MB > 250 MB"):
+        builder.check_limits(big_tree)
+    # And a package within both passes
+    builder.check_limits(builder.ZipStats("ingest_lambda", "x", "0" * 64, 2**20, 5 * 2**20, 10))
+
+
+def test_foreign_machine_code_is_found(tmp_path: Path):
+    # Given an x86-64 and an aarch64 ELF header
+    (tmp_path / "x86.so").write_bytes(b"\x7fELF" + b"\0" * 14 + (0x3E).to_bytes(2, "little"))
+    (tmp_path / "arm.so").write_bytes(b"\x7fELF" + b"\0" * 14 + (0xB7).to_bytes(2, "little"))
+    # Then building for arm64 flags only the x86 one
+    assert builder.foreign_binaries(tmp_path, "arm64") == ["x86.so"]
+    assert builder.foreign_binaries(tmp_path, "x86_64") == ["arm.so"]
+
+
+def test_runtime_provided_libraries_and_caches_are_dropped(tmp_path: Path):
+    # Given a pip --target folder with boto3, a cache and console scripts
+    for rel in (
+        "boto3/__init__.py",
+        "boto3-1.0.dist-info/RECORD",
+        "botocore/x.py",
+        "bin/dbt",
+        "fastapi/__init__.py",
+    ):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("")
+    (tmp_path / "fastapi/__pycache__").mkdir()
+    (tmp_path / "fastapi/__pycache__/a.cpython-311.pyc").write_text("")
+    # When pruned
+    builder.remove_runtime_provided(tmp_path)
+    builder.prune(tmp_path)
+    # Then only the function's own dependency is left
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
+        "fastapi",
+        "fastapi/__init__.py",
+    ]
+
+
+def build(out: Path, *names: str) -> dict:
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--out", str(out), "--only", *names], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    return json.loads((out / "manifest.json").read_text())
+
+
+@pytest.mark.slow
+def test_real_packages_are_reproducible_small_and_lean(tmp_path: Path):
+    # Given the real functions built from PyPI wheels for arm64, the ingest twice
+    first = build(tmp_path / "one", "ingest_lambda", "api_lambda")
+    second = build(tmp_path / "two", "ingest_lambda")
+    functions = first["functions"]
+    # Then the same inputs gave the same bytes
+    assert functions["ingest_lambda"]["sha256"] == second["functions"]["ingest_lambda"]["sha256"]
+    assert first["platform"] == "manylinux2014_aarch64"
+    for name, stats in functions.items():
+        # And each is within Lambda's limits and its recorded hash is the file's
+        assert stats["zipped_bytes"] <= builder.MAX_ZIPPED_BYTES, name
+        assert stats["unzipped_bytes"] <= builder.MAX_UNZIPPED_BYTES, name
+        zip_path = tmp_path / "one" / f"{name}.zip"
+        assert sha(zip_path) == stats["sha256"]
+        with zipfile.ZipFile(zip_path) as archive:
+            top = {n.split("/")[0] for n in archive.namelist()}
+        # And it holds its handler but neither the runtime's boto3 nor caches
+        assert f"{name}/handler.py" in archive.namelist() or name not in top, name
+        assert name in top
+        assert not top & {"boto3", "botocore", "s3transfer", "bin", "__pycache__"}, name
+        assert not any(n.endswith(".pyc") for n in archive.namelist())
+        if name == "api_lambda":
+            # The API queries Athena from Lambda: no dataframe or DuckDB weight in its zip
+            assert not top & {"pandas", "pyarrow", "duckdb", "numpy"}, sorted(top)
