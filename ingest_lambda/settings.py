@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypeVar
+
+N = TypeVar("N", int, float)
 
 DEFAULT_FILTER_PATTERN = '{ $.message = "analytics.request" }'
 
@@ -59,27 +62,27 @@ class Settings:
         return settings
 
 
-def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:
+def _number(
+    env: Mapping[str, str], name: str, default: N, kind: type[N], *, minimum: N, above: bool = False
+) -> N:
+    """One numeric variable: `default` when unset; an error naming it when it is not a number in range."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
     try:
-        value = int(raw)
+        value = kind(raw)
     except ValueError:
-        raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
-    if value < minimum:
-        raise SettingsError(f"{name} must be >= {minimum}, got {value}")
+        raise SettingsError(
+            f"{name} must be {'an integer' if kind is int else 'a number'}, got {raw!r}"
+        ) from None
+    if value < minimum or (above and value == minimum):
+        raise SettingsError(f"{name} must be {'>' if above else '>='} {minimum}, got {value}")
     return value
+
+
+def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:
+    return _number(env, name, default, int, minimum=minimum)
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
-    if not value > 0:
-        raise SettingsError(f"{name} must be > 0, got {value}")
-    return value
+    return _number(env, name, default, float, minimum=0.0, above=True)

@@ -78,6 +78,13 @@ def _absent_or_wrong(value: object, field: str) -> str:
     return f"{MISSING_FIELD}:{field}" if value is None else f"{WRONG_TYPE}:{field}"
 
 
+def _int_reason(value: object, field: str) -> str:
+    """Why a value that had to be an integer in range is not."""
+    if type(value) is not int:
+        return _absent_or_wrong(value, field)
+    return f"{INVALID_VALUE}:{field}"
+
+
 def utc_text(value: datetime) -> str:
     """A naive-UTC datetime as Contract 1's `YYYY-MM-DDTHH:MM:SS.ffffffZ`."""
     return value.isoformat(timespec="microseconds") + "Z"
@@ -184,15 +191,11 @@ def validate_event(obj: dict[str, Any], oldest: datetime, newest: datetime) -> t
     if not (0 < len(path) <= MAX_PATH_CHARS and path.isprintable()):
         return False, f"{INVALID_VALUE}:path"
     status = a.get("status")
-    if type(status) is not int:
-        return False, _absent_or_wrong(status, "status")
-    if not 100 <= status <= 599:
-        return False, f"{INVALID_VALUE}:status"
+    if not (type(status) is int and 100 <= status <= 599):
+        return False, _int_reason(status, "status")
     duration = a.get("duration_ms")
-    if type(duration) is not int:
-        return False, _absent_or_wrong(duration, "duration_ms")
-    if duration < 0:
-        return False, f"{INVALID_VALUE}:duration_ms"
+    if not (type(duration) is int and duration >= 0):
+        return False, _int_reason(duration, "duration_ms")
 
     products = a.get("products")
     if not products:
@@ -261,10 +264,8 @@ def _render_products(products: list[Any]) -> tuple[bool, str]:
         if not (len(currency) == 3 and currency.isascii() and currency.isalpha() and currency.isupper()):
             return False, f"{INVALID_VALUE}:products.currency"
         quantity = p.get("quantity")
-        if type(quantity) is not int:
-            return False, _absent_or_wrong(quantity, "products.quantity")
-        if quantity < 0:
-            return False, f"{INVALID_VALUE}:products.quantity"
+        if not (type(quantity) is int and quantity >= 0):
+            return False, _int_reason(quantity, "products.quantity")
         # repr() of an int or a finite float is exactly what json.dumps writes for it.
         out.append(
             f'{{"product_id":"{product_id}","name":{_quote(name)},"category":{_quote(category)},'
