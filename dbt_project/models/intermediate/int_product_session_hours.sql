@@ -50,7 +50,7 @@ hourly as (
         max(product_name) as product_name,
         max(category) as category,
         count(distinct request_id) as requests,
-        sum(quantity) as quantity,
+        cast(sum(quantity) as bigint) as quantity,
         cast(sum(revenue) as decimal(18, 4)) as revenue
     from scoped_lines
     group by 1, 2, 3, 4, 5, 6, 7, 8

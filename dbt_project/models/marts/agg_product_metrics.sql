@@ -43,9 +43,9 @@ rolled_up as (
         currency,
         max(product_name) as product_name,
         max(category) as category,
-        sum(requests) as requests,
+        cast(sum(requests) as bigint) as requests,
         count(distinct session_id) as sessions,
-        sum(quantity) as quantity,
+        cast(sum(quantity) as bigint) as quantity,
         cast(sum(revenue) as decimal(18, 4)) as revenue
     from by_grain
     group by {{ tenant_grouping_sets(['grain', 'period_start', 'product_id', 'currency']) }}

@@ -38,7 +38,7 @@ rolled_up as (
         reseller_id,
         user_id,
         count(distinct session_id) as sessions,
-        sum(requests) as requests
+        cast(sum(requests) as bigint) as requests
     from by_grain
     group by {{ tenant_grouping_sets(['grain', 'period_start']) }}
 

@@ -46,8 +46,8 @@ daily as (
         currency,
         max(product_name) as product_name,
         max(category) as category,
-        sum(requests) as requests,
-        sum(quantity) as quantity,
+        cast(sum(requests) as bigint) as requests,
+        cast(sum(quantity) as bigint) as quantity,
         cast(sum(revenue) as decimal(18, 4)) as revenue
     from scoped_hours
     group by 1, 2, 3, 4, 5, 6, 7

@@ -42,7 +42,7 @@ daily as (
         client_id,
         reseller_id,
         user_id,
-        sum(requests) as requests
+        cast(sum(requests) as bigint) as requests
     from scoped_hours
     group by 1, 2, 3, 4, 5
 

@@ -108,7 +108,7 @@ session_spans as (
         user_id,
         min(first_request_at) as started_at,
         max(last_request_at) as ended_at,
-        sum(requests) as requests
+        cast(sum(requests) as bigint) as requests
     from scoped_hours
     group by 1, 2, 3, 4
 

@@ -1,0 +1,54 @@
+{#-
+    Reconciliation with the raw lake: `expression` summed over `model`'s rows matching `where`,
+    per value of `group_by` (or once), equals the number of distinct valid request_ids in the
+    raw source. Fails with every group that differs.
+-#}
+{% test requests_match_source(model, expression, source_name, source_table, where_sql='true', group_by=none) %}
+
+with
+
+raw_requests as (
+
+    select count(distinct request_id) as requests
+    from {{ source(source_name, source_table) }}
+
+),
+
+model_requests as (
+
+    select
+        {{ group_by if group_by else "'all'" }} as group_value,
+        sum({{ expression }}) as requests
+    from {{ model }}
+    where {{ where_sql }}
+    group by 1
+
+),
+
+final as (
+
+    select
+        model_requests.group_value,
+        model_requests.requests as model_requests,
+        raw_requests.requests as raw_requests
+    from model_requests
+    cross join raw_requests
+    where model_requests.requests != raw_requests.requests
+
+    union all
+
+    -- An empty model with a non-empty lake is a mismatch too.
+    select
+        'none' as group_value,
+        0 as model_requests,
+        raw_requests.requests as raw_requests
+    from raw_requests
+    where
+        raw_requests.requests > 0
+        and not exists (select 1 from model_requests)
+
+)
+
+select * from final
+
+{% endtest %}
