@@ -18,8 +18,8 @@ def publish(s3: Any, bucket: str, files: list[tuple[str, Path]], summary: dict[s
     for key, path in files:
         s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes(), ContentType=content_type(path))
         keys.append(key)
-    body = json.dumps(summary, indent=2, sort_keys=True).encode()
-    for key in (f"runs/{summary['run_id']}/summary.json", "runs/latest.json"):
+    summary_keys = [f"runs/{summary['run_id']}/summary.json", "runs/latest.json"]
+    body = json.dumps({**summary, "published": keys + summary_keys}, indent=2, sort_keys=True).encode()
+    for key in summary_keys:
         s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
-        keys.append(key)
-    return keys
+    return keys + summary_keys
