@@ -61,8 +61,13 @@ _SESSION_ERRORS: dict[int | str, dict[str, Any]] = {
     404: _error("No such session in the token's scope (its existence is not revealed)."),
 }
 
-FromParam = Annotated[str, Query(alias="from", pattern=DATE_PATTERN, description="First day, YYYY-MM-DD.")]
-ToParam = Annotated[str, Query(pattern=DATE_PATTERN, description="Last day, YYYY-MM-DD, inclusive.")]
+FromParam = Annotated[
+    str,
+    Query(alias="from", pattern=DATE_PATTERN, description="First day, YYYY-MM-DD.", examples=["2026-11-11"]),
+]
+ToParam = Annotated[
+    str, Query(pattern=DATE_PATTERN, description="Last day, YYYY-MM-DD, inclusive.", examples=["2026-11-20"])
+]
 
 
 def principal(
