@@ -6,6 +6,7 @@
 //   VIEWER_API_BASE=https://api.example.com node build.mjs
 //   VIEWER_OUT=/tmp/viewer-dist node build.mjs   # build somewhere else (the browser tests do)
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -40,6 +41,12 @@ if (apiBase && !/^https?:\/\/[^\s/]+/.test(apiBase)) {
 const remote = /(?:src|href)\s*=\s*["']\s*(?:https?:)?\/\/|from\s+["'](?:https?:)?\/\/|url\(\s*["']?(?:https?:)?\/\//i;
 for (const path of files(src)) {
   if (remote.test(readFileSync(path, "utf8"))) fail(`${relative(root, path)} loads something from another origin`);
+}
+
+// A syntax error should stop the build, not surface later as a blank page in a browser.
+for (const path of files(src).filter((p) => p.endsWith(".js"))) {
+  const check = spawnSync(process.execPath, ["--check", path], { encoding: "utf8" });
+  if (check.status !== 0) fail(`${relative(root, path)} does not parse:\n${check.stderr}`);
 }
 
 // dist/ is replaced wholesale, so never wipe a directory that is not a previous build.

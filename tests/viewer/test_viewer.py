@@ -329,7 +329,7 @@ def test_a_session_of_another_tenant_is_not_found(page, api, tenants):
     sign_in(page, api, "user", view_hash(tenants, session=other))
 
     # Then the session panel says it was not found, and shows none of its requests
-    page.wait_for_selector("#session-detail [data-state=not-found]")
+    page.wait_for_selector("#session-detail[data-state=not-found]")
     assert page.locator("[data-testid=requests-table]").count() == 0
 
 
@@ -411,7 +411,7 @@ def test_loading_and_api_error_states(page, api, tenants, artifacts):
     page.locator("#grain").select_option("week")
 
     # Then the charts say they are loading until the answer arrives
-    page.wait_for_selector("#chart-sessions [data-state=loading]")
+    page.wait_for_selector("#chart-sessions[data-state=loading]")
     assert page.locator("#chart-sessions").get_attribute("aria-busy") == "true"
     page.wait_for_function("() => true")  # let the held request reach the route handler
     assert held, "the series request should have been held"

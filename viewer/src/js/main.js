@@ -3,36 +3,17 @@
 // returns to sign-in, a 403 anywhere replaces every number with a "not allowed" panel.
 
 import { ApiError, createApi, loadConfig } from "./api.js";
+import { auth, principalLabel } from "./auth.js";
 import { barChartHorizontal, destroyAll, destroyChart, lineChart } from "./charts.js";
 import { dataTable, h, replace, scrollBox } from "./dom.js";
 import { formatInt, formatMoney, formatPeriod, formatRatio, formatTime } from "./format.js";
+import { clearSection, section, showData, showEmpty, showError, showLoading } from "./sections.js";
+import { renderSignIn } from "./signin.js";
 import * as S from "./state.js";
 
-const TOKEN_KEY = "analytics.token";
-const PRINCIPAL_KEY = "analytics.principal";
 const SESSIONS_PAGE_SIZE = 20;
 const PRODUCTS_LIMIT = 10;
 const LEVEL_NAMES = { client: "Clients", reseller: "Resellers", user: "Users" };
-
-const auth = {
-  token: () => sessionStorage.getItem(TOKEN_KEY),
-  principal() {
-    try {
-      const p = JSON.parse(sessionStorage.getItem(PRINCIPAL_KEY) || "null");
-      return p && typeof p === "object" ? p : null;
-    } catch {
-      return null;
-    }
-  },
-  set(token, principal) {
-    sessionStorage.setItem(TOKEN_KEY, token);
-    sessionStorage.setItem(PRINCIPAL_KEY, JSON.stringify(principal));
-  },
-  clear() {
-    sessionStorage.removeItem(TOKEN_KEY);
-    sessionStorage.removeItem(PRINCIPAL_KEY);
-  },
-};
 
 let api = null;
 let ui = null; // the dashboard's persistent elements, null while signed out
@@ -47,19 +28,6 @@ const main = () => document.getElementById("main");
 function announce(text) {
   const el = document.getElementById("announcer");
   if (el) el.textContent = text;
-}
-
-function principalLabel(p) {
-  const level = S.levelOf(p);
-  if (level === "global") return "Global operator (all clients)";
-  if (level === "client") return `Client ${p.client_id}`;
-  if (level === "reseller") return `Reseller ${p.reseller_id} (client ${p.client_id})`;
-  return `User ${p.user_id} (reseller ${p.reseller_id}, client ${p.client_id})`;
-}
-
-function normalisePrincipal(scope) {
-  const clean = S.cleanScope(scope || {});
-  return { level: S.levelOf(clean), ...clean };
 }
 
 function navigate(state) {
@@ -80,123 +48,26 @@ function signOut(notice) {
   ui = null;
   lastDataKey = null;
   lastSession = undefined;
-  renderSignIn(notice);
+  showSignIn(notice);
+}
+
+function showSignIn(notice = "") {
+  renderSignIn(main(), {
+    api,
+    notice,
+    onSignedIn: () => {
+      render();
+      // The sign-in form is gone: put keyboard and screen-reader focus at the start of the view.
+      main().focus();
+    },
+  });
 }
 
 function expire() {
   signOut("Your token has expired or is no longer valid. Sign in again.");
 }
 
-async function signIn(token, knownPrincipal, errorEl, button) {
-  errorEl.textContent = "";
-  button.disabled = true;
-  button.textContent = "Signing in…";
-  try {
-    // The API has no "who am I" route: a one-day series without scope answers with the
-    // principal's own scope, which is also a cheap check that the token works.
-    const today = S.todayUtc();
-    const body = await api.sessionsSeries({ grain: "day", from: today, to: today }, { token });
-    const principal = normalisePrincipal(body.scope || knownPrincipal);
-    auth.set(token, principal);
-    render();
-    // The sign-in form is gone: put keyboard and screen-reader focus at the start of the view.
-    main().focus();
-  } catch (err) {
-    const status = err instanceof ApiError ? err.status : 0;
-    errorEl.textContent =
-      status === 401 || status === 403 ? "The API did not accept this token." : err.message || String(err);
-    button.disabled = false;
-    button.textContent = "Sign in";
-  }
-}
-
-function renderSignIn(notice = "") {
-  document.getElementById("who").hidden = true;
-  const error = h("p", { id: "signin-error", class: "error-text", role: "alert" });
-  const input = h("input", {
-    id: "token",
-    name: "token",
-    type: "password",
-    autocomplete: "off",
-    spellcheck: "false",
-    required: true,
-    "aria-describedby": "token-help signin-error",
-  });
-  const submit = h("button", { type: "submit", class: "primary" }, "Sign in");
-  const demo = h("section", { class: "demo-tokens", "aria-labelledby": "demo-title", hidden: true });
-  const form = h(
-    "form",
-    {
-      class: "signin-form",
-      onsubmit: (ev) => {
-        ev.preventDefault();
-        const token = input.value.trim();
-        if (!token) {
-          error.textContent = "Enter a token.";
-          input.focus();
-          return;
-        }
-        signIn(token, null, error, submit);
-      },
-    },
-    h("label", { for: "token" }, "Access token"),
-    h("p", { id: "token-help", class: "muted" }, "Your token decides which clients, resellers and users you can see."),
-    h("div", { class: "row" }, input, submit),
-    error,
-  );
-  replace(
-    main(),
-    h(
-      "section",
-      { class: "card signin", "aria-labelledby": "signin-title" },
-      h("h2", { id: "signin-title" }, "Sign in"),
-      notice ? h("p", { class: "notice", role: "status", "data-testid": "signin-notice" }, notice) : null,
-      form,
-      demo,
-    ),
-  );
-  input.focus();
-  loadDemoTokens(demo, error);
-}
-
-async function loadDemoTokens(container, errorEl) {
-  // Only the local server started with --demo-tokens answers this route; elsewhere it is 404
-  // and the page simply shows nothing about demo tokens.
-  let body;
-  try {
-    body = await api.demoTokens();
-  } catch {
-    return;
-  }
-  const tokens = Array.isArray(body?.tokens) ? body.tokens : [];
-  if (!tokens.length || !container.isConnected) return;
-  replace(
-    container,
-    h("h3", { id: "demo-title" }, "Demo tokens"),
-    h("p", { class: "muted" }, "This local server lists its demo tokens. Choose one to sign in with it."),
-    h(
-      "ul",
-      { class: "token-list" },
-      tokens.map((t) => {
-        const principal = normalisePrincipal(t.principal);
-        const button = h("button", { type: "button", class: "secondary", "data-level": principal.level }, "");
-        replace(button, `Sign in as ${principalLabel(principal)}`);
-        button.addEventListener("click", () => signIn(t.token, principal, errorEl, button));
-        return h("li", {}, button, " ", h("code", {}, t.token));
-      }),
-    ),
-  );
-  container.hidden = false;
-}
-
 // ---------------------------------------------------------------- dashboard shell
-
-function section(id, title, extra = {}) {
-  const heading = h("h2", { id: `${id}-title`, tabindex: "-1" }, title);
-  const body = h("div", { class: "section-body", id: `${id}-body`, "aria-live": "polite" });
-  const el = h("section", { class: "card", id, "aria-labelledby": `${id}-title`, ...extra }, heading, body);
-  return { el, heading, body };
-}
 
 function buildShell() {
   const who = document.getElementById("who");
@@ -299,42 +170,6 @@ function buildShell() {
   return { preset, from, to, grain, crumbs, rangeNote, viewError, notAllowed, content, summary, sessions, rps, drill, products, list, detail };
 }
 
-// ---------------------------------------------------------------- section states
-
-function showLoading(sec, what) {
-  sec.el.setAttribute("aria-busy", "true");
-  replace(sec.body, h("p", { class: "state loading", "data-state": "loading" }, h("span", { class: "spinner", "aria-hidden": "true" }), `Loading ${what}…`));
-}
-
-function showEmpty(sec, text) {
-  sec.el.removeAttribute("aria-busy");
-  replace(sec.body, h("p", { class: "state empty", "data-state": "empty" }, text));
-}
-
-function showError(sec, err, retry) {
-  sec.el.removeAttribute("aria-busy");
-  let text = err?.message || String(err);
-  if (err instanceof ApiError && err.status === 503 && err.retryAfter) {
-    text = `${text} Try again in ${err.retryAfter} s.`;
-  }
-  if (err instanceof ApiError && err.field) text = `${text} (field: ${err.field})`;
-  replace(
-    sec.body,
-    h(
-      "div",
-      { class: "state error", "data-state": "error", role: "alert" },
-      h("p", {}, h("strong", {}, "Could not load this part. "), text),
-      retry ? h("button", { type: "button", onclick: retry }, "Retry") : null,
-    ),
-  );
-}
-
-function showData(sec, ...children) {
-  sec.el.removeAttribute("aria-busy");
-  replace(sec.body, ...children);
-  sec.body.dataset.state = "data";
-}
-
 /** Sort out failures common to every call; returns true when the caller must stop. */
 function handleAuthFailures(results) {
   const errors = results.filter((r) => r.status === "rejected").map((r) => r.reason);
@@ -354,8 +189,7 @@ function showNotAllowed(message) {
   // No numbers may stay on the page: empty every section, then hide them all.
   destroyAll();
   for (const sec of [ui.summary, ui.sessions, ui.rps, ui.drill, ui.products, ui.list, ui.detail]) {
-    sec.body.replaceChildren();
-    sec.el.removeAttribute("aria-busy");
+    clearSection(sec);
   }
   ui.content.hidden = true;
   ui.rangeNote.textContent = "";
@@ -378,7 +212,7 @@ function showNotAllowed(message) {
 
 function render() {
   if (!auth.token() || !auth.principal()) {
-    renderSignIn();
+    showSignIn();
     return;
   }
   if (!ui || !ui.content.isConnected) {
@@ -777,7 +611,7 @@ async function loadSessionDetail(view) {
   markSelectedSession(view.session);
   if (!view.session) {
     ui.detail.el.hidden = true;
-    ui.detail.body.replaceChildren();
+    clearSection(ui.detail);
     return;
   }
   ui.detail.el.hidden = false;
@@ -791,7 +625,8 @@ async function loadSessionDetail(view) {
   if (result[0].status === "rejected") {
     const err = result[0].reason;
     if (err instanceof ApiError && err.status === 404) {
-      showData(ui.detail, h("p", { class: "state empty", "data-state": "not-found", role: "alert" }, `Session ${view.session} was not found in your scope.`), closeButton);
+      showEmpty(ui.detail, `Session ${view.session} was not found in your scope.`, { state: "not-found", alert: true });
+      ui.detail.body.append(closeButton);
     } else {
       showError(ui.detail, err, () => loadSessionDetail(view));
       ui.detail.body.append(closeButton);
