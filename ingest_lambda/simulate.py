@@ -78,16 +78,35 @@ class Reseller:
     service: str
 
 
+_DAY_PREFIX: dict[int, str] = {}
+
+
 def ms_text(ms: int) -> str:
-    """Epoch milliseconds as `YYYY-MM-DDTHH:MM:SS.mmmZ`."""
-    return (_EPOCH + timedelta(milliseconds=ms)).isoformat(timespec="milliseconds") + "Z"
+    """Epoch milliseconds as `YYYY-MM-DDTHH:MM:SS.mmmZ` (integer arithmetic: this runs millions of times)."""
+    day, rest = divmod(ms, DAY_MS)
+    prefix = _DAY_PREFIX.get(day)
+    if prefix is None:
+        prefix = _DAY_PREFIX[day] = (_EPOCH + timedelta(days=day)).strftime("%Y-%m-%dT")
+    seconds, milli = divmod(rest, 1000)
+    minutes, second = divmod(seconds, 60)
+    hour, minute = divmod(minutes, 60)
+    return f"{prefix}{hour:02d}:{minute:02d}:{second:02d}.{milli:03d}Z"
 
 
 class Simulator:
+    def _below(self, n: int) -> int:
+        """A uniform integer in [0, n): random() is several times cheaper than randrange()."""
+        return int(self._random() * n)
+
+    def _between(self, low: int, high: int) -> int:
+        """A uniform integer in [low, high]."""
+        return low + int(self._random() * (high - low + 1))
+
     def __init__(self, seed: int, days: int, sessions: int, clients: int, end_date: date) -> None:
         import random
 
         self.rng = random.Random(seed)
+        self._random = self.rng.random
         self.seed = seed
         self.days = days
         self.sessions = sessions
@@ -97,6 +116,8 @@ class Simulator:
             int((datetime.combine(self.start_date, datetime.min.time()) - _EPOCH).total_seconds()) * 1000
         )
         self.end_ms = self.start_ms + days * DAY_MS
+        # One more than the delivery days: a session may run past midnight into the next day.
+        self.day_names = [(self.start_date + timedelta(days=d)).isoformat() for d in range(days + 1)]
         self.resellers = self._tenants(clients)
         self.client_weights = [1.0 / (i + 1) for i in range(len(self.resellers))]
         self.catalog = self._catalog()
@@ -112,7 +133,6 @@ class Simulator:
 
     # ------------------------------------------------------------------ world
     def _tenants(self, clients: int) -> list[list[Reseller]]:
-        rng = self.rng
         world = []
         for i in range(clients):
             client_id = CLIENT_NAMES[i] if i < len(CLIENT_NAMES) else f"client-{i + 1}"
@@ -121,7 +141,7 @@ class Simulator:
             names = ["north-shop"] + [others[(i * 2 + k) % len(others)] for k in range(count)]
             world.append(
                 [
-                    Reseller(client_id, name, rng.randint(15, 60), CURRENCIES[i % 3], SERVICES[i % 3])
+                    Reseller(client_id, name, self._between(15, 60), CURRENCIES[i % 3], SERVICES[i % 3])
                     for name in names
                 ]
             )
@@ -153,7 +173,7 @@ class Simulator:
 
     def _occurred_text(self, ms: int) -> str:
         if self.rng.random() < P_OFFSET:
-            minutes, suffix = OFFSETS[self.rng.randrange(len(OFFSETS))]
+            minutes, suffix = OFFSETS[self._below(len(OFFSETS))]
             local = _EPOCH + timedelta(milliseconds=ms + minutes * 60_000)
             return local.isoformat(timespec="milliseconds") + suffix
         return ms_text(ms)
@@ -170,8 +190,8 @@ class Simulator:
             "occurred_at": self._occurred_text(ms),
         }
         if rng.random() < P_PRODUCTS:
-            item = self.catalog[rng.randrange(len(self.catalog))]
-            path = PATHS_WITH_PRODUCTS[rng.randrange(len(PATHS_WITH_PRODUCTS))].format(p=item[0][2:])
+            item = self.catalog[self._below(len(self.catalog))]
+            path = PATHS_WITH_PRODUCTS[self._below(len(PATHS_WITH_PRODUCTS))].format(p=item[0][2:])
             products = [
                 {
                     "product_id": item[0],
@@ -179,11 +199,11 @@ class Simulator:
                     "category": item[2],
                     "unit_price": item[3],
                     "currency": r.currency,
-                    "quantity": rng.randint(1, 3),
+                    "quantity": self._between(1, 3),
                 }
             ]
-            for _ in range(rng.randrange(3) if path in ("/cart/items", "/checkout") else 0):
-                extra = self.catalog[rng.randrange(len(self.catalog))]
+            for _ in range(self._below(3) if path in ("/cart/items", "/checkout") else 0):
+                extra = self.catalog[self._below(len(self.catalog))]
                 products.append(
                     {
                         "product_id": extra[0],
@@ -191,12 +211,12 @@ class Simulator:
                         "category": extra[2],
                         "unit_price": extra[3],
                         "currency": r.currency,
-                        "quantity": rng.randint(1, 4),
+                        "quantity": self._between(1, 4),
                     }
                 )
             method = "POST" if path in ("/cart/items", "/checkout") else "GET"
         else:
-            path = PATHS_WITHOUT[rng.randrange(len(PATHS_WITHOUT))]
+            path = PATHS_WITHOUT[self._below(len(PATHS_WITHOUT))]
             products = []
             method = "GET"
         roll = rng.random()
@@ -220,9 +240,9 @@ class Simulator:
         rng = self.rng
         base = self.start_ms + day * DAY_MS
         if rng.random() < P_MIDNIGHT:
-            return base + DAY_MS - rng.randint(20_000, 4 * 60_000), True
+            return base + DAY_MS - self._between(20_000, 4 * 60_000), True
         hour = rng.choices(range(24), HOURLY)[0]
-        return base + hour * HOUR_MS + rng.randrange(HOUR_MS), False
+        return base + hour * HOUR_MS + self._below(HOUR_MS), False
 
     def _lambda_lines(self, ts_ms: int, deliver_ms: int, lambda_id: str, duration: int) -> None:
         self._put(deliver_ms - 1, f"START RequestId: {lambda_id} Version: $LATEST".encode())
@@ -243,11 +263,11 @@ class Simulator:
                 "message": "cart.updated",
                 "timestamp": ms_text(ts_ms),
                 "service": r.service,
-                "items": rng.randint(1, 5),
+                "items": self._between(1, 5),
             }
             line = _encode(obj)
         elif roll < 0.9:
-            took = rng.randint(300, 2000)
+            took = self._between(300, 2000)
             line = f"{ms_text(ts_ms)}\t{lambda_id}\tWARN\tslow downstream call: inventory took {took} ms"
         else:
             # Mentions the marker but is another message: the ingest must skip it, not quarantine it.
@@ -263,8 +283,8 @@ class Simulator:
     def _session(self, n: int, day: int) -> None:
         rng = self.rng
         client = rng.choices(self.resellers, self.client_weights)[0]
-        r = client[rng.randrange(len(client))]
-        user_id = f"u-{min(rng.randint(1, r.users), rng.randint(1, r.users))}"
+        r = client[self._below(len(client))]
+        user_id = f"u-{min(self._between(1, r.users), self._between(1, r.users))}"
         session_id = f"s{self.seed}-{n:07d}-{rng.getrandbits(24):06x}"
         t, at_midnight = self._session_start(day)
         requests = 1 + min(29, int(rng.expovariate(1 / 4)))
@@ -272,7 +292,7 @@ class Simulator:
             requests = max(requests, 6)
         days_seen: set[int] = set()
         for _ in range(requests):
-            deliver = t + rng.randint(40, 2000)
+            deliver = t + self._between(40, 2000)
             if deliver >= self.end_ms:
                 break
             self.request_seq += 1
@@ -284,11 +304,11 @@ class Simulator:
             if roll < P_LATE:
                 latest = min(self.end_ms - 1, t + 72 * HOUR_MS)
                 if latest > t + 2 * HOUR_MS:
-                    deliver = rng.randint(t + 2 * HOUR_MS, latest)
+                    deliver = self._between(t + 2 * HOUR_MS, latest)
                     self.counts["late_events"] += 1
             self._put(deliver, line)
             if rng.random() < P_DUPLICATE:
-                again = deliver + (DAY_MS if rng.random() < 0.5 else rng.randint(1000, 600_000))
+                again = deliver + (DAY_MS if rng.random() < 0.5 else self._between(1000, 600_000))
                 if again >= self.end_ms:
                     again = deliver + 1
                 self._put(again, line)
@@ -304,9 +324,9 @@ class Simulator:
             self.counts["valid_request_ids"] += 1
             self.by_client[r.client_id] += 1
             event_day = (t - self.start_ms) // DAY_MS
-            self.by_day[self.start_date.fromordinal(self.start_date.toordinal() + event_day).isoformat()] += 1
+            self.by_day[self.day_names[event_day]] += 1
             days_seen.add(event_day)
-            t += rng.randint(3_000, 150_000)
+            t += self._between(3_000, 150_000)
         if days_seen:
             self.counts["sessions"] += 1
             for d in days_seen:
@@ -323,16 +343,16 @@ class Simulator:
         day_start = self.start_ms + ((deliver - self.start_ms) // DAY_MS) * DAY_MS
         occurred = t
         if kind == "too_old":
-            occurred = day_start - rng.randint(15 * DAY_MS, 20 * DAY_MS)
+            occurred = day_start - self._between(15 * DAY_MS, 20 * DAY_MS)
         elif kind == "too_far_in_future":
-            occurred = day_start + DAY_MS + rng.randint(2 * HOUR_MS, 48 * HOUR_MS)
+            occurred = day_start + DAY_MS + self._between(2 * HOUR_MS, 48 * HOUR_MS)
         event = self._event(r, session_id, user_id, occurred, request_id)
         a = event["analytics"]
         line_bytes: bytes | None = None
         if kind == "invalid_json":
             text = self._line(t, event, rng.random() < 0.5, self._uuid())
             line_bytes = text[
-                : max(text.index("analytics.request") + 20, len(text) - rng.randint(5, 60))
+                : max(text.index("analytics.request") + 20, len(text) - self._between(5, 60))
             ].encode()
         elif kind == "missing_field":
             del a[rng.choice(["request_id", "session_id", "client_id", "user_id", "occurred_at", "status"])]
