@@ -1,0 +1,188 @@
+"""The run's table: one row per figure with its baseline or limit, the ratio and the target.
+
+Pure functions of the stages' result dictionary, rendered to Markdown for bench/results/latest.md
+and the Performance page, and to plain lines on the terminal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bench.targets import (
+    API_COLD_IMPORT_MAX_MS,
+    API_HANDLER,
+    API_P99_MAX_OVER_FLOOR_MS,
+    ATHENA_MIN_BILLED_BYTES,
+    DBT_FULL_MAX_RATIO,
+    INCREMENTAL_MAX_RATIO,
+    TYPICAL_ROUTE,
+    Check,
+    dig,
+)
+
+COLUMNS = ("stage", "figure", "baseline or limit (same run)", "ratio", "target")
+
+
+def human_bytes(n: float | None) -> str:
+    if n is None:
+        return "-"
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if abs(n) >= size:
+            return f"{n / size:.2f} {unit}"
+    return f"{n:.0f} B"
+
+
+def _num(n: float | None, digits: int = 0) -> str:
+    if n is None:
+        return "-"
+    return f"{n:,.{digits}f}"
+
+
+def _x(n: float | None) -> str:
+    return "-" if n is None else f"{n:.2f}x"
+
+
+def rows(stages: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    out: list[tuple[str, str, str, str, str]] = []
+    data = stages.get("data") or {}
+    if data:
+        out.append(
+            (
+                "data generation (simulator)",
+                f"{_num(data.get('valid_request_ids'))} requests, {_num(data.get('total_lines'))} lines, "
+                f"{data.get('days_simulated')} days in {_num(data.get('seconds'), 1)} s",
+                "-",
+                "-",
+                "-",
+            )
+        )
+    ingest = stages.get("ingest") or {}
+    if ingest:
+        out.append(
+            (
+                "ingest (parse + validate + land, one core)",
+                f"{_num(ingest.get('events_per_second'))} events/s ({_num(ingest.get('events'))} events "
+                f"in {_num(ingest.get('seconds'), 1)} s)",
+                f"gzip -{ingest.get('gzip_level')} on the same bytes: "
+                f"{_num(ingest.get('gzip_events_per_second'))} events/s",
+                _x(ingest.get("share_of_gzip")),
+                f">= {_num(ingest.get('target_events_per_second'))} events/s and >= "
+                f"{ingest.get('target_share_of_gzip')}x gzip",
+            )
+        )
+    full = dig(stages, "dbt", "full_build") or {}
+    if full:
+        out.append(
+            (
+                "dbt full build (DuckDB)",
+                f"{_num(full.get('seconds'), 1)} s (dbt's own elapsed "
+                f"{_num(full.get('dbt_elapsed_seconds'), 1)} s)",
+                f"one DuckDB scan of the same raw files: {_num(full.get('scan_seconds'), 2)} s",
+                _x(full.get("ratio_to_scan")),
+                f"<= {DBT_FULL_MAX_RATIO:g}x",
+            )
+        )
+    inc = dig(stages, "dbt", "incremental") or {}
+    if inc:
+        out.append(
+            (
+                "dbt incremental run (day 31 on top of 30)",
+                f"{_num(inc.get('seconds'), 1)} s (dbt's own elapsed "
+                f"{_num(inc.get('dbt_elapsed_seconds'), 1)} s)",
+                f"new day's own scan: {_num(inc.get('new_day_scan_seconds'), 2)} s; "
+                f"full build: {_num(full.get('seconds'), 1)} s",
+                f"{_x(inc.get('ratio_to_new_day_scan'))} of the scan; "
+                f"{_x(inc.get('ratio_to_full_build'))} of the full build",
+                f"< {INCREMENTAL_MAX_RATIO:g}x the new day's scan",
+            )
+        )
+    noop = dig(stages, "dbt", "noop_run") or {}
+    if noop:
+        out.append(
+            (
+                "dbt run with no new data (fixed cost of a run)",
+                f"{_num(noop.get('seconds'), 1)} s",
+                "-",
+                "-",
+                "-",
+            )
+        )
+    api = stages.get("api") or {}
+    floor = api.get("floor") or {}
+    for route, fig in (api.get("routes") or {}).items():
+        errors = f", {fig['errors']} errors" if fig.get("errors") else ""
+        out.append(
+            (
+                f"API {route}",
+                f"p50 {_num(fig['p50_ms'], 1)} ms, p99 {_num(fig['p99_ms'], 1)} ms "
+                f"({fig['requests']} requests{errors})",
+                f"floor GET /v1/health: p50 {_num(floor.get('p50_ms'), 1)} ms, "
+                f"p99 {_num(floor.get('p99_ms'), 1)} ms",
+                f"p99 +{_num(fig.get('p99_over_floor_ms'), 1)} ms",
+                f"p99 <= floor + {API_P99_MAX_OVER_FLOOR_MS:g} ms",
+            )
+        )
+    athena = stages.get("athena") or {}
+    for route, fig in (athena.get("routes") or {}).items():
+        at_scale = fig.get("bytes_90d_at_10m_events_per_day")
+        out.append(
+            (
+                f"Athena bytes {route} (one client, 90 days)",
+                f"{human_bytes(fig.get('bytes'))} here ({fig.get('days_covered')} days of data); "
+                f"{human_bytes(at_scale)} at 10M events/day",
+                f"billing minimum {human_bytes(ATHENA_MIN_BILLED_BYTES)}",
+                _x(at_scale / ATHENA_MIN_BILLED_BYTES if at_scale is not None else None),
+                f"<= {human_bytes(ATHENA_MIN_BILLED_BYTES)}" if route == TYPICAL_ROUTE else "(information)",
+            )
+        )
+    init = dig(stages, "lambda_init", "modules") or {}
+    for module, fig in init.items():
+        out.append(
+            (
+                f"Lambda init: import {module}",
+                f"{_num(fig.get('median_ms'), 0)} ms median"
+                if "median_ms" in fig
+                else f"error: {fig.get('error')}",
+                f"python start-up {_num(dig(stages, 'lambda_init', 'python_startup_ms'), 0)} ms (subtracted)",
+                "-",
+                f"<= {API_COLD_IMPORT_MAX_MS:g} ms" if module == API_HANDLER else "-",
+            )
+        )
+    memory = stages.get("memory") or {}
+    for name, value in memory.items():
+        out.append((f"memory: peak RSS of {name}", human_bytes(value), "-", "-", "-"))
+    return out
+
+
+def markdown_table(stages: Mapping[str, Any]) -> str:
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    for row in rows(stages):
+        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |")
+    return "\n".join(lines)
+
+
+def markdown(result: Mapping[str, Any], checks: list[Check]) -> str:
+    machine = result.get("machine") or {}
+    versions = result.get("versions") or {}
+    size = result.get("size") or {}
+    lines = [
+        f"Run of {result.get('generated_at')} with `{result.get('command')}` "
+        f"({_num(size.get('events'))} events over {size.get('days')} days + 1, seed {size.get('seed')}), "
+        f"{_num(result.get('total_seconds'), 0)} s in all.",
+        "",
+        f"Machine: {machine.get('cores')} cores ({machine.get('cpu_model')}), "
+        f"{human_bytes(machine.get('memory_bytes'))} RAM, load average at start "
+        f"{machine.get('load_average_at_start')}. Versions: "
+        + ", ".join(f"{k} {v}" for k, v in versions.items() if v),
+        "",
+        markdown_table(result.get("stages") or {}),
+        "",
+        "Targets:",
+        "",
+        *[f"- {c.line()}" for c in checks],
+    ]
+    errors = result.get("errors") or {}
+    if errors:
+        lines += ["", "Stages that failed:", "", *[f"- {k}: {v}" for k, v in errors.items()]]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,1 @@
+"""One module per benchmark stage; each returns a JSON-ready dictionary of its figures."""

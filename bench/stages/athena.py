@@ -1,0 +1,245 @@
+"""Athena bytes: what each API route would scan on Athena for 90 days of one client.
+
+Each mart a route reads is exported to Parquet laid out the way dbt-athena writes it (the
+`partitioned_by` and `write_compression` of the models under the `athena` target, read with
+`dbt ls`; Athena's default Parquet compression, GZIP, where none is set). The API's own SQL for
+the route (captured from `api_lambda.queries` with its parameters) says which columns are read
+and which predicates prune partitions and row groups; `bench.athena_bytes` sums the bytes.
+
+Extrapolation to 10M events a day: a partition's column chunks grow with the rows in it, and
+the rows grow with the events of its day, so chunk bytes are scaled by 10M / (measured events
+per day); footers are per file and do not grow with events; both are scaled from the days the
+data covers to the 90 days asked for. The marts are not clustered by tenant, so at 10M events a
+day each partition would still hold every client in every row group: row-group pruning by
+client_id is assumed to stay what it is here (none), which keeps the scaling linear.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench.athena_bytes import ChunkRow, ScanBytes, render_sql, scanned_bytes, table_scans
+from bench.measure import REPO, dbt_executable, progress, run_child
+from bench.targets import ATHENA_EVENTS_PER_DAY, ATHENA_MIN_BILLED_BYTES
+
+RANGE_DAYS = 90
+# Athena engine v3 writes Hive Parquet tables with GZIP unless told otherwise.
+ATHENA_DEFAULT_PARQUET_COMPRESSION = "gzip"
+MARTS = (
+    "fct_requests",
+    "fct_request_products",
+    "fct_sessions",
+    "fct_session_days",
+    "agg_session_metrics",
+    "fct_product_session_days",
+    "agg_product_metrics",
+)
+_DUMMY_ATHENA_ENV = {
+    "DBT_ATHENA_REGION": "eu-west-1",
+    "DBT_ATHENA_S3_STAGING_DIR": "s3://bench-unused/staging/",
+    "DBT_ATHENA_S3_DATA_DIR": "s3://bench-unused/data/",
+    "DBT_ATHENA_SCHEMA": "marts",
+}
+
+
+class RecordingBackend:
+    """Runs nothing: keeps each statement and its parameters exactly as the route sends them."""
+
+    name = "recording"
+    marts = "marts"
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, list[Any]]] = []
+
+    def query(self, sql: str, params: Any) -> list[dict[str, Any]]:
+        self.calls.append((sql.replace("{marts}", self.marts), list(params)))
+        return []
+
+
+def athena_layouts(work: Path) -> dict[str, dict[str, Any]]:
+    """Each model's `partitioned_by` and `write_compression` under the athena target (dbt ls parses
+    the project only; the Athena settings it needs are placeholders, nothing connects)."""
+    cmd = [
+        dbt_executable(),
+        "ls",
+        "--project-dir",
+        str(REPO / "dbt_project"),
+        "--profiles-dir",
+        str(REPO),
+        "--target",
+        "athena",
+        "--target-path",
+        str(work / "dbt-target-athena"),
+        "--log-path",
+        str(work / "dbt-logs-athena"),
+        "--resource-type",
+        "model",
+        "--output",
+        "json",
+        "--output-keys",
+        "name config",
+        "--quiet",
+    ]
+    child = run_child(cmd, env=_DUMMY_ATHENA_ENV).check()
+    layouts = {}
+    for line in child.stdout.splitlines():
+        if line.startswith("{"):
+            node = json.loads(line)
+            config = node["config"]
+            layouts[node["name"]] = {
+                "partitioned_by": list(config.get("partitioned_by") or []),
+                "compression": (
+                    config.get("write_compression") or ATHENA_DEFAULT_PARQUET_COMPRESSION
+                ).lower(),
+            }
+    return layouts
+
+
+def route_statements(scope_client: str, session_id: str, end: date) -> dict[str, tuple[str, list[Any]]]:
+    """The SQL each route runs for one client over the RANGE_DAYS days ending at `end`."""
+    from api_lambda import queries
+    from api_lambda.periods import resolve_range
+    from api_lambda.scope import Scope
+
+    scope = Scope(client_id=scope_client)
+    start = end - timedelta(days=RANGE_DAYS - 1)
+    days = resolve_range(start.isoformat(), end.isoformat(), "day")
+    calls: dict[str, tuple[str, list[Any]]] = {}
+    for route, call in (
+        ("GET /v1/metrics/sessions", lambda b: queries.session_series(b, scope, days)),
+        (
+            "GET /v1/metrics/sessions/breakdown",
+            lambda b: queries.session_breakdown(b, scope, days, "reseller"),
+        ),
+        ("GET /v1/metrics/products", lambda b: queries.products(b, scope, days, 20)),
+        ("GET /v1/sessions", lambda b: queries.sessions_page(b, scope, start, end, 50, None)),
+        ("GET /v1/sessions/{session_id}/requests", lambda b: queries.session_requests(b, scope, session_id)),
+    ):
+        backend = RecordingBackend()
+        call(backend)
+        (calls[route],) = backend.calls
+    return calls
+
+
+def export(con: Any, mart: str, layout: dict[str, Any], out: Path) -> None:
+    shutil.rmtree(out, ignore_errors=True)
+    partition = layout["partitioned_by"]
+    options = [f"format parquet, compression {layout['compression']}"]
+    if partition:
+        options.append(f"partition_by ({', '.join(partition)})")
+    else:
+        out.mkdir(parents=True)
+        out = out / "data_0.parquet"
+    con.execute(f"copy (select * from marts.{mart}) to '{out}' ({', '.join(options)})")
+
+
+def chunk_rows(con: Any, directory: Path) -> tuple[list[ChunkRow], dict[str, int]]:
+    files = sorted(str(p) for p in directory.rglob("*.parquet"))
+    if not files:
+        return [], {}
+    rows = con.execute(
+        "select file_name, row_group_id, row_group_num_rows, path_in_schema, stats_min_value, "
+        "stats_max_value, total_compressed_size from parquet_metadata(?)",
+        [files],
+    ).fetchall()
+    return [ChunkRow(*row) for row in rows], {f: Path(f).stat().st_size for f in files}
+
+
+def run_stage(warehouse: Path, work: Path, lake_events: int | None = None) -> dict[str, Any]:
+    import duckdb
+
+    progress("athena: reading the athena target's partitioning with dbt ls")
+    layouts = athena_layouts(work)
+    parquet_root = work / "parquet"
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        con.execute("set enable_progress_bar = false")
+        client, _ = con.execute(
+            "select client_id, count(*) from marts.fct_requests group by 1 order by 2 desc, 1 limit 1"
+        ).fetchone()  # type: ignore[misc]
+        session_id = con.execute(
+            "select session_id from marts.fct_sessions where client_id = ? "
+            "order by hash(session_id), session_id limit 1",
+            [client],
+        ).fetchone()[0]  # type: ignore[index]
+        requests, event_days, first_day, last_day = con.execute(
+            "select count(*), count(distinct event_date), min(event_date), max(event_date) "
+            "from marts.fct_requests"
+        ).fetchone()  # type: ignore[misc]
+        events_per_day = requests / event_days
+        types = {
+            mart: dict(
+                con.execute(
+                    "select column_name, data_type from information_schema.columns "
+                    "where table_schema = 'marts' and table_name = ? order by ordinal_position",
+                    [mart],
+                ).fetchall()
+            )
+            for mart in MARTS
+        }
+        progress(f"athena: exporting {len(MARTS)} marts to Parquet as dbt-athena lays them out")
+        metadata: dict[str, tuple[list[ChunkRow], dict[str, int]]] = {}
+        for mart in MARTS:
+            export(con, mart, layouts[mart], parquet_root / mart)
+            metadata[mart] = chunk_rows(con, parquet_root / mart)
+    finally:
+        con.close()
+
+    mart_bytes = {mart: sum(sizes.values()) for mart, (_, sizes) in metadata.items()}
+    routes: dict[str, Any] = {}
+    start = last_day - timedelta(days=RANGE_DAYS - 1)
+    days_in_range = sum(
+        1 for d in range((last_day - first_day).days + 1) if first_day + timedelta(days=d) >= start
+    )
+    for route, (sql, params) in route_statements(client, session_id, last_day).items():
+        scans: list[ScanBytes] = []
+        for table, scan in table_scans(render_sql(sql, params)).items():
+            chunks, sizes = metadata[table]
+            scans.append(scanned_bytes(scan, chunks, layouts[table]["partitioned_by"], types[table], sizes))
+        prunes_by_date = any(s.files_selected < s.files_total for s in scans)
+        covered = days_in_range if prunes_by_date else event_days
+        chunk_bytes = sum(s.column_chunk_bytes for s in scans)
+        footer_bytes = sum(s.footer_bytes for s in scans)
+        day_scale = RANGE_DAYS / covered
+        event_scale = ATHENA_EVENTS_PER_DAY / events_per_day
+        at_scale = round((chunk_bytes * event_scale + footer_bytes) * day_scale)
+        routes[route] = {
+            "tables": {
+                s.table: {
+                    "columns_read": s.columns,
+                    "files": f"{s.files_selected}/{s.files_total}",
+                    "row_groups": f"{s.row_groups_selected}/{s.row_groups_total}",
+                    "rows_in_selected_row_groups": s.rows_selected,
+                    "column_chunk_bytes": s.column_chunk_bytes,
+                    "footer_bytes": s.footer_bytes,
+                }
+                for s in scans
+            },
+            "partition_pruning": "by date range" if prunes_by_date else "none: every partition (all history)",
+            "days_covered": covered,
+            "bytes": chunk_bytes + footer_bytes,
+            "column_chunk_bytes": chunk_bytes,
+            "footer_bytes": footer_bytes,
+            "bytes_90d_at_10m_events_per_day": at_scale,
+            "billed_bytes_90d_at_10m_events_per_day": max(at_scale, ATHENA_MIN_BILLED_BYTES),
+        }
+    events_for_size = lake_events or requests
+    return {
+        "scope": {"level": "client", "client_id": client},
+        "range_days": RANGE_DAYS,
+        "range": [start.isoformat(), last_day.isoformat()],
+        "session_id": session_id,
+        "measured_events": requests,
+        "measured_event_days": event_days,
+        "measured_events_per_day": round(events_per_day),
+        "extrapolated_events_per_day": ATHENA_EVENTS_PER_DAY,
+        "billing_minimum_bytes": ATHENA_MIN_BILLED_BYTES,
+        "layouts": {mart: layouts[mart] for mart in MARTS},
+        "mart_parquet_bytes": mart_bytes,
+        "parquet_mart_bytes_per_event": round(sum(mart_bytes.values()) / events_for_size, 1),
+        "routes": routes,
+    }

@@ -1,0 +1,148 @@
+"""dbt on DuckDB: the full build against one DuckDB scan of the same raw files, then one more day
+landed on top of 30 and the incremental run against the full build and the new day's own scan.
+
+Every dbt command runs as a child process (wall time = what a user waits, and its own peak RSS)
+with its own --target-path/--log-path, so it never touches dbt_project/target.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench.measure import REPO, ChildRun, dbt_executable, median, progress, ratio, run_child, timed
+from bench.stages.data import Dataset
+from bench.stages.ingest import RAW_GLOB, land, raw_bytes
+
+SCAN_REPEATS = 3
+SCAN_SQL = (
+    "select count(*), count(distinct request_id) from read_json("
+    "'{glob}', format = 'newline_delimited', compression = 'gzip', hive_partitioning = true)"
+)
+
+
+def dbt_build(lake: Path, warehouse: Path, work: Path) -> tuple[ChildRun, dict[str, Any]]:
+    """`dbt build --target local` over `lake` into `warehouse`; the run's own timing summary too."""
+    target_path, log_path = work / "dbt-target", work / "dbt-logs"
+    cmd = [
+        dbt_executable(),
+        "build",
+        "--project-dir",
+        str(REPO / "dbt_project"),
+        "--profiles-dir",
+        str(REPO),
+        "--target",
+        "local",
+        "--target-path",
+        str(target_path),
+        "--log-path",
+        str(log_path),
+    ]
+    child = run_child(cmd, env={"LAKE_ROOT": str(lake), "WAREHOUSE_PATH": str(warehouse)}).check()
+    return child, run_summary(json.loads((target_path / "run_results.json").read_text()))
+
+
+def run_summary(run_results: dict[str, Any]) -> dict[str, Any]:
+    """dbt's own view of a run: elapsed seconds, node counts and the slowest nodes."""
+    results = run_results.get("results", [])
+    models = [r for r in results if r["unique_id"].startswith("model.")]
+    slowest = sorted(results, key=lambda r: r.get("execution_time") or 0, reverse=True)[:5]
+    return {
+        "dbt_elapsed_seconds": round(run_results.get("elapsed_time") or 0.0, 3),
+        "nodes": len(results),
+        "models": len(models),
+        "models_execution_seconds": round(sum(r.get("execution_time") or 0 for r in models), 3),
+        "failed": sorted(r["unique_id"] for r in results if r.get("status") not in ("success", "pass")),
+        "slowest": [{r["unique_id"].split(".")[-1]: round(r.get("execution_time") or 0, 3)} for r in slowest],
+    }
+
+
+def scan(glob: str, repeats: int = SCAN_REPEATS) -> dict[str, Any]:
+    """One DuckDB scan of raw files (count and distinct request ids), repeated; the median counts."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.execute("set enable_progress_bar = false")
+        sql = SCAN_SQL.format(glob=glob.replace("'", "''"))
+        runs, row = [], None
+        for _ in range(repeats):
+            seconds, row = timed(lambda: con.execute(sql).fetchone())
+            runs.append(seconds)
+    finally:
+        con.close()
+    assert row is not None
+    return {
+        "seconds": round(median(runs), 3),
+        "runs": [round(r, 3) for r in runs],
+        "rows": row[0],
+        "requests": row[1],
+    }
+
+
+def warehouse_rows(warehouse: Path, table: str) -> int:
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(f"select count(*) from marts.{table}").fetchone()[0]  # type: ignore[index]
+
+
+def run_stage(data: Dataset, lake: Path, warehouse: Path, work: Path) -> dict[str, Any]:
+    for path in (warehouse, Path(f"{warehouse}.wal")):
+        path.unlink(missing_ok=True)
+    shutil.rmtree(work / "dbt-target", ignore_errors=True)
+
+    progress("dbt: full build over the 30 base days")
+    full, full_run = dbt_build(lake, warehouse, work)
+    base_scan = scan(str(lake / RAW_GLOB))
+    base_requests = warehouse_rows(warehouse, "fct_requests")
+
+    progress("dbt: incremental run with no new data (the fixed cost of a run)")
+    noop, noop_run = dbt_build(lake, warehouse, work)
+
+    progress(f"dbt: landing day 31 ({data.new_day}) and running the incremental build")
+    landed_at = datetime(data.new_day.year, data.new_day.month, data.new_day.day, tzinfo=UTC) + timedelta(
+        days=1, minutes=30
+    )
+    new_day_ingest, _, _ = land(data.new_day_logs, lake, landed_at)
+    new_partition = landed_at.date().isoformat()
+    new_glob = str(lake / RAW_GLOB.replace("ingest_date=*", f"ingest_date={new_partition}"))
+    new_scan = scan(new_glob)
+    incremental, incremental_run = dbt_build(lake, warehouse, work)
+    all_requests = warehouse_rows(warehouse, "fct_requests")
+    all_scan_requests = scan(str(lake / RAW_GLOB), repeats=1)["requests"]
+
+    return {
+        "full_build": {
+            "seconds": round(full.seconds, 3),
+            **full_run,
+            "max_rss_bytes": full.max_rss_bytes,
+            "scan_seconds": base_scan["seconds"],
+            "scan_runs": base_scan["runs"],
+            "scan_rows": base_scan["rows"],
+            "scan_distinct_requests": base_scan["requests"],
+            "fct_requests_rows": base_requests,
+            "raw_gzip_bytes": raw_bytes(lake) - raw_bytes(lake, new_partition),
+            "ratio_to_scan": round(ratio(full.seconds, base_scan["seconds"]) or 0.0, 2),
+        },
+        "noop_run": {"seconds": round(noop.seconds, 3), **noop_run, "max_rss_bytes": noop.max_rss_bytes},
+        "incremental": {
+            "new_day": data.new_day.isoformat(),
+            "new_partition": f"ingest_date={new_partition}",
+            "new_day_landed": new_day_ingest["summary"]["landed"],
+            "new_day_raw_gzip_bytes": raw_bytes(lake, new_partition),
+            "seconds": round(incremental.seconds, 3),
+            **incremental_run,
+            "max_rss_bytes": incremental.max_rss_bytes,
+            "new_day_scan_seconds": new_scan["seconds"],
+            "new_day_scan_runs": new_scan["runs"],
+            "new_day_scan_rows": new_scan["rows"],
+            "ratio_to_new_day_scan": round(ratio(incremental.seconds, new_scan["seconds"]) or 0.0, 2),
+            "ratio_to_full_build": round(ratio(incremental.seconds, full.seconds) or 0.0, 3),
+            "fct_requests_rows_after": all_requests,
+            "scan_distinct_requests_after": all_scan_requests,
+        },
+    }

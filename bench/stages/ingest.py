@@ -1,0 +1,133 @@
+"""Ingest: parse + validate + land events per second on one core, beside gzip's own throughput
+on the very same log bytes (the practical ceiling), and the ingest's peak resident memory.
+
+Each measurement runs in its own child process (`python -m bench.stages.ingest run|gzip ...`)
+so that the ingest's peak RSS is its own; inside the child the method is the ingest benchmark's
+(`bench/ingest_bench.py`): pinned to one core, `run()` over every file timed in-process, gzip at
+the landing's level timed on bytes read beforehand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.ingest_bench import TARGET_EVENTS_PER_SECOND, TARGET_GZIP_SHARE, pin_to_one_core
+from bench.measure import python_cmd, ratio, run_child
+from bench.stages.data import Dataset
+
+RAW_GLOB = "raw/request_events/ingest_date=*/*.json.gz"
+
+
+def measure_run(logs: Path, lake: Path, now: datetime) -> dict[str, Any]:
+    """In-process: one ingest run over every file of `logs` into `lake` (the child's body)."""
+    from ingest_lambda.run import run
+    from ingest_lambda.settings import Settings
+    from ingest_lambda.sinks import LocalSink
+    from ingest_lambda.sources import LocalFileSource
+
+    pinned = pin_to_one_core()
+    sink = LocalSink(lake)
+    started = time.perf_counter()
+    report = run(LocalFileSource(logs, sink, force=True), sink, Settings(lake_root=str(lake)), now)
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "cpu": pinned, "summary": report.summary()}
+
+
+def measure_gzip(logs: Path) -> dict[str, Any]:
+    """In-process: gzip alone over the same files at the landing's level, file by file."""
+    from ingest_lambda.landing import GZIP_LEVEL, gzip_bytes
+
+    pinned = pin_to_one_core()
+    seconds, size_in, size_out = 0.0, 0, 0
+    for path in sorted(logs.glob("*.log")):
+        content = path.read_bytes()
+        started = time.perf_counter()
+        size_out += len(gzip_bytes(content, GZIP_LEVEL))
+        seconds += time.perf_counter() - started
+        size_in += len(content)
+    return {
+        "seconds": seconds,
+        "bytes_in": size_in,
+        "bytes_out": size_out,
+        "level": GZIP_LEVEL,
+        "cpu": pinned,
+    }
+
+
+def raw_bytes(lake: Path, ingest_date: str | None = None) -> int:
+    pattern = (
+        RAW_GLOB if ingest_date is None else RAW_GLOB.replace("ingest_date=*", f"ingest_date={ingest_date}")
+    )
+    return sum(p.stat().st_size for p in lake.glob(pattern))
+
+
+def _child(kind: str, *args: str) -> tuple[dict[str, Any], int, float]:
+    child = run_child(python_cmd("-m", "bench.stages.ingest", kind, *args)).check()
+    return json.loads(child.stdout), child.max_rss_bytes, child.seconds
+
+
+def land(logs: Path, lake: Path, now: datetime) -> tuple[dict[str, Any], int, float]:
+    return _child("run", "--logs", str(logs), "--lake", str(lake), "--now", now.isoformat())
+
+
+def run_stage(data: Dataset, lake: Path) -> dict[str, Any]:
+    base_now = datetime(data.new_day.year, data.new_day.month, data.new_day.day, 0, 30, tzinfo=UTC)
+    measured, max_rss, wall = land(data.base_logs, lake, base_now)
+    summary = measured["summary"]
+    gz, _, _ = _child("gzip", "--logs", str(data.base_logs))
+    events = summary["landed"] + summary["quarantined"]
+    eps = events / measured["seconds"]
+    gzip_eps = events / gz["seconds"]
+    ingest_date = base_now.date().isoformat()
+    lake_bytes = raw_bytes(lake, ingest_date)
+    return {
+        "events": events,
+        "landed": summary["landed"],
+        "quarantined": summary["quarantined"],
+        "lines": summary["read"],
+        "log_bytes": gz["bytes_in"],
+        "seconds": round(measured["seconds"], 3),
+        "process_seconds": round(wall, 3),
+        "events_per_second": round(eps),
+        "lines_per_second": round(summary["read"] / measured["seconds"]),
+        "gzip_level": gz["level"],
+        "gzip_seconds": round(gz["seconds"], 3),
+        "gzip_events_per_second": round(gzip_eps),
+        "gzip_megabytes_per_second": round(gz["bytes_in"] / 1e6 / gz["seconds"], 1),
+        "share_of_gzip": round(ratio(eps, gzip_eps) or 0.0, 3),
+        "target_events_per_second": TARGET_EVENTS_PER_SECOND,
+        "target_share_of_gzip": round(TARGET_GZIP_SHARE, 3),
+        "cpu": measured["cpu"],
+        "max_rss_bytes": max_rss,
+        "ingest_date": ingest_date,
+        "raw_gzip_bytes": lake_bytes,
+        "raw_gzip_bytes_per_event": round(lake_bytes / summary["landed"], 1) if summary["landed"] else None,
+        "objects": summary["objects"],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.stages.ingest", description=__doc__.splitlines()[0]
+    )
+    sub = parser.add_subparsers(dest="kind", required=True)
+    run_p = sub.add_parser("run", help="time one ingest run")
+    run_p.add_argument("--logs", type=Path, required=True)
+    run_p.add_argument("--lake", type=Path, required=True)
+    run_p.add_argument("--now", type=datetime.fromisoformat, required=True)
+    gz_p = sub.add_parser("gzip", help="time gzip alone over the same files")
+    gz_p.add_argument("--logs", type=Path, required=True)
+    args = parser.parse_args(argv)
+    result = measure_run(args.logs, args.lake, args.now) if args.kind == "run" else measure_gzip(args.logs)
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

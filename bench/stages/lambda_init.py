@@ -1,0 +1,68 @@
+"""Lambda init: the cold import time of each handler module in a fresh Python process.
+
+Each sample is `python -c "import <module>"` in a new process, minus the median of a bare
+`python -c pass`: what an import adds to a Lambda cold start. One untimed import first writes the
+.pyc files, as a deployed package ships them. The API handler is imported as it runs in AWS
+(API_BACKEND=athena, so boto3 and not DuckDB), with placeholder settings; nothing connects.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bench.measure import median, python_cmd, run_child
+
+HANDLERS = ("ingest_lambda.handler", "api_lambda.handler", "dbt_runner.handler")
+HEAVY = ("pandas", "pyarrow")
+SAMPLES = 7
+LAMBDA_ENV = {
+    "AWS_DEFAULT_REGION": "eu-west-1",
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    "AWS_EC2_METADATA_DISABLED": "true",
+    "API_BACKEND": "athena",
+    "ATHENA_WORKGROUP": "bench",
+    "ATHENA_DATABASE": "bench",
+    "CURSOR_SECRET": "bench",
+    "LAKE_BUCKET": "bench",
+    "LOG_GROUP_NAMES": "/bench",
+    "DOCS_BUCKET": "bench",
+    "POWERTOOLS_METRICS_NAMESPACE": "bench",
+}
+
+
+def _seconds(code: str) -> float:
+    return run_child(python_cmd("-c", code), env=LAMBDA_ENV).check().seconds
+
+
+def loaded_modules(module: str, names: tuple[str, ...]) -> list[str]:
+    """Which of `names` are in sys.modules after importing `module` in a fresh process."""
+    code = f"import json, sys, {module}; print(json.dumps(sorted(n for n in {names!r} if n in sys.modules)))"
+    return json.loads(run_child(python_cmd("-c", code), env=LAMBDA_ENV).check().stdout)
+
+
+def run_stage(samples: int = SAMPLES) -> dict[str, Any]:
+    _seconds("pass")
+    baseline = [_seconds("pass") for _ in range(samples)]
+    base = median(baseline)
+    modules: dict[str, Any] = {}
+    for module in HANDLERS:
+        try:
+            _seconds(f"import {module}")
+        except RuntimeError as exc:
+            modules[module] = {"error": str(exc).splitlines()[-1][:300]}
+            continue
+        runs = [_seconds(f"import {module}") - base for _ in range(samples)]
+        modules[module] = {
+            "median_ms": round(median(runs) * 1000, 1),
+            "min_ms": round(min(runs) * 1000, 1),
+            "max_ms": round(max(runs) * 1000, 1),
+            "samples": samples,
+        }
+    return {
+        "method": f"fresh `python -c 'import M'` minus a bare `python -c pass`, median of {samples}",
+        "python_startup_ms": round(base * 1000, 1),
+        "modules": modules,
+        "api_heavy_modules": loaded_modules("api_lambda.handler", HEAVY),
+    }

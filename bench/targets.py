@@ -1,0 +1,168 @@
+"""The targets of the ingest, dbt and API issues, checked against one run's figures.
+
+Pure functions over the result dictionary the stages produce, so the check logic is tested on
+its own. A target whose figure is missing (stage skipped or failed) is reported as not measured
+and counts as falling short: a run cannot show that it was met.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from bench.ingest_bench import TARGET_EVENTS_PER_SECOND, TARGET_GZIP_SHARE
+
+DBT_FULL_MAX_RATIO = 3.0
+INCREMENTAL_MAX_RATIO = 1.5
+API_P99_MAX_OVER_FLOOR_MS = 50.0
+API_COLD_IMPORT_MAX_MS = 500.0
+# Athena bills at least 10 MB per query; taken as 10^7 bytes, the stricter reading of "MB".
+ATHENA_MIN_BILLED_BYTES = 10_000_000
+ATHENA_EVENTS_PER_DAY = 10_000_000
+API_HANDLER = "api_lambda.handler"
+TYPICAL_ROUTE = "GET /v1/metrics/sessions"
+
+_COMPARISONS: dict[str, Callable[[float, float], bool]] = {
+    ">=": operator.ge,
+    "<=": operator.le,
+    "<": operator.lt,
+    ">": operator.gt,
+    "==": operator.eq,
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    target: str
+    figure: float | None
+    comparison: str
+    limit: float
+    unit: str
+    met: bool
+    detail: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def line(self) -> str:
+        shown = "not measured" if self.figure is None else f"{_fmt(self.figure)} {self.unit}"
+        text = f"[{'met' if self.met else 'NOT MET'}] {self.target}: {shown}"
+        text += f" (target {self.comparison} {_fmt(self.limit)} {self.unit})"
+        return f"{text} - {self.detail}" if self.detail else text
+
+
+def _fmt(value: float) -> str:
+    if value == int(value) and abs(value) >= 10:
+        return f"{int(value):,}"
+    return f"{value:,.3g}" if abs(value) < 10 else f"{value:,.1f}"
+
+
+def compare(figure: float | None, comparison: str, limit: float) -> bool:
+    """Whether `figure <comparison> limit` holds; a missing figure never meets a target."""
+    if figure is None:
+        return False
+    return _COMPARISONS[comparison](figure, limit)
+
+
+def dig(results: Mapping[str, Any], *path: str) -> Any:
+    """results[path[0]][path[1]]..., or None when any step is missing."""
+    node: Any = results
+    for key in path:
+        if not isinstance(node, Mapping) or key not in node:
+            return None
+        node = node[key]
+    return node
+
+
+def _check(target: str, figure: Any, comparison: str, limit: float, unit: str, detail: str = "") -> Check:
+    value = float(figure) if isinstance(figure, int | float) and not isinstance(figure, bool) else None
+    return Check(target, value, comparison, limit, unit, compare(value, comparison, limit), detail)
+
+
+def evaluate(stages: Mapping[str, Any]) -> list[Check]:
+    """Every target of issues 2, 3 and 4 against the stages' figures, in table order."""
+    checks = [
+        _check(
+            "ingest events per second (one core)",
+            dig(stages, "ingest", "events_per_second"),
+            ">=",
+            TARGET_EVENTS_PER_SECOND,
+            "events/s",
+        ),
+        _check(
+            "ingest share of gzip's throughput",
+            dig(stages, "ingest", "share_of_gzip"),
+            ">=",
+            round(TARGET_GZIP_SHARE, 3),
+            "x",
+        ),
+        _check(
+            "dbt full build / one scan of the raw files",
+            dig(stages, "dbt", "full_build", "ratio_to_scan"),
+            "<=",
+            DBT_FULL_MAX_RATIO,
+            "x",
+        ),
+        _check(
+            "dbt incremental run / the new day's own scan",
+            dig(stages, "dbt", "incremental", "ratio_to_new_day_scan"),
+            "<",
+            INCREMENTAL_MAX_RATIO,
+            "x",
+        ),
+    ]
+    routes = dig(stages, "api", "routes") or {}
+    floor_p99 = dig(stages, "api", "floor", "p99_ms")
+    if not routes:
+        checks.append(_check("API p99 over the floor", None, "<=", API_P99_MAX_OVER_FLOOR_MS, "ms"))
+    for route, figures in routes.items():
+        over = figures["p99_ms"] - floor_p99 if floor_p99 is not None else None
+        errors = figures.get("errors", 0)
+        checks.append(
+            _check(
+                f"API {route} p99 over the floor",
+                over,
+                "<=",
+                API_P99_MAX_OVER_FLOOR_MS,
+                "ms",
+                f"{errors} non-200 answers" if errors else "",
+            )
+        )
+        if errors:
+            checks.append(_check(f"API {route} answers 200", errors, "==", 0, "errors"))
+    checks.append(
+        _check(
+            f"cold import of {API_HANDLER}",
+            dig(stages, "lambda_init", "modules", API_HANDLER, "median_ms"),
+            "<=",
+            API_COLD_IMPORT_MAX_MS,
+            "ms",
+        )
+    )
+    heavy = dig(stages, "lambda_init", "api_heavy_modules")
+    checks.append(
+        _check(
+            "pandas/pyarrow modules loaded by the API handler",
+            len(heavy) if isinstance(heavy, list) else None,
+            "==",
+            0,
+            "modules",
+            ", ".join(heavy) if heavy else "",
+        )
+    )
+    checks.append(
+        _check(
+            f"Athena bytes of a typical query ({TYPICAL_ROUTE}, 90 days, one client) at 10M events/day",
+            dig(stages, "athena", "routes", TYPICAL_ROUTE, "bytes_90d_at_10m_events_per_day"),
+            "<=",
+            ATHENA_MIN_BILLED_BYTES,
+            "bytes",
+        )
+    )
+    return checks
+
+
+def shortfalls(checks: list[Check]) -> list[Check]:
+    return [c for c in checks if not c.met]

@@ -1,0 +1,171 @@
+"""Row-group byte accounting on real Parquet files written by DuckDB, checked against DuckDB's
+own parquet_metadata() filtered in SQL, and column/predicate extraction from the API's SQL."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from api_lambda import queries
+from bench.athena_bytes import (
+    ChunkRow,
+    Predicate,
+    partition_of,
+    render_sql,
+    scanned_bytes,
+    table_scans,
+    typed,
+)
+
+TYPES = {"event_date": "DATE", "client_id": "VARCHAR", "session_id": "VARCHAR", "sessions": "BIGINT"}
+
+
+@pytest.fixture(scope="module")
+def mart(tmp_path_factory) -> Path:
+    """Two event_date partitions; in each, one row group per client (rows sorted by client; DuckDB
+    cuts row groups at multiples of its 2048-row vectors, hence 2048 rows per client)."""
+    out = tmp_path_factory.mktemp("parquet") / "fct"
+    con = duckdb.connect()
+    con.execute(
+        """
+        create table fct as
+        select date '2026-11-01' + (i // 6144)::int as event_date,
+               ['acme', 'globex', 'initech'][(i % 6144) // 2048 + 1] as client_id,
+               'session-' || i as session_id,
+               (i % 7)::bigint as sessions
+        from range(12288) as r(i)
+        order by event_date, client_id, i
+        """
+    )
+    con.execute(
+        f"copy fct to '{out}' "
+        "(format parquet, partition_by (event_date), compression gzip, row_group_size 2048)"
+    )
+    return out
+
+
+def metadata(directory: Path) -> tuple[list[ChunkRow], dict[str, int]]:
+    files = sorted(str(p) for p in directory.rglob("*.parquet"))
+    rows = duckdb.sql(
+        "select file_name, row_group_id, row_group_num_rows, path_in_schema, stats_min_value, "
+        f"stats_max_value, total_compressed_size from parquet_metadata({files})"
+    ).fetchall()
+    return [ChunkRow(*r) for r in rows], {f: Path(f).stat().st_size for f in files}
+
+
+def test_only_chunks_of_read_columns_in_matching_row_groups_of_selected_partitions_count(mart):
+    # Given a query for one client from the second day on
+    sql = render_sql(
+        "SELECT client_id, SUM(sessions) AS sessions FROM marts.fct "
+        "WHERE client_id = ? AND event_date >= CAST(? AS DATE) GROUP BY client_id",
+        ["globex", "2026-11-02"],
+    )
+    (scan,) = table_scans(sql).values()
+    chunks, sizes = metadata(mart)
+    # When its bytes are summed
+    got = scanned_bytes(scan, chunks, ["event_date"], TYPES, sizes)
+    # Then only the 2026-11-02 file, only globex's row group and only client_id + sessions count,
+    # exactly as DuckDB's own metadata filtered in SQL says
+    files = sorted(str(p) for p in mart.rglob("*.parquet"))
+    expected_chunks = duckdb.sql(
+        f"""
+        with md as (select * from parquet_metadata({files})),
+        groups as (
+            select file_name, row_group_id from md
+            where path_in_schema = 'client_id' and stats_min_value <= 'globex' and stats_max_value >= 'globex'
+        )
+        select sum(total_compressed_size) from md join groups using (file_name, row_group_id)
+        where file_name like '%event_date=2026-11-02%' and path_in_schema in ('client_id', 'sessions')
+        """
+    ).fetchone()[0]
+    selected = [f for f in files if "event_date=2026-11-02" in f]
+    expected_footer = sizes[selected[0]] - sum(c.compressed_bytes for c in chunks if c.file == selected[0])
+    assert got.columns == ["client_id", "sessions"]
+    assert (got.files_selected, got.files_total) == (1, 2)
+    assert (got.row_groups_selected, got.row_groups_total) == (1, 6)
+    assert got.rows_selected == 2048
+    assert got.column_chunk_bytes == expected_chunks > 0
+    assert got.footer_bytes == expected_footer > 0
+    assert got.partitions_selected == ["event_date=2026-11-02"]
+
+
+def test_without_a_prunable_predicate_every_row_group_and_partition_counts(mart):
+    # Given a global query (scope filter TRUE) with an OR that statistics cannot prune with
+    sql = "SELECT session_id FROM marts.fct WHERE TRUE AND (client_id = 'acme' OR sessions > 3)"
+    (scan,) = table_scans(sql).values()
+    chunks, sizes = metadata(mart)
+    got = scanned_bytes(scan, chunks, ["event_date"], TYPES, sizes)
+    # Then all of the session_id and client_id and sessions chunks are read
+    read = {"session_id", "client_id", "sessions"}
+    assert got.row_groups_selected == got.row_groups_total == 6
+    assert got.column_chunk_bytes == sum(c.compressed_bytes for c in chunks if c.column in read)
+    assert scan.predicates == []
+
+
+def test_the_session_requests_statement_of_the_api():
+    # Given the API's session-requests SQL for a client scope, parameters bound
+    sql = queries.SESSION_REQUESTS_SQL.replace("{marts}", "marts") % {"scope": "r.client_id = ?"}
+    scans = table_scans(render_sql(sql, ["s-1", "s-1", "acme"]))
+    # Then both tables, their columns and the pushed-down equalities are found
+    requests, products = scans["fct_requests"], scans["fct_request_products"]
+    assert {
+        "request_id",
+        "occurred_at",
+        "method",
+        "path",
+        "status",
+        "duration_ms",
+        "session_id",
+        "client_id",
+    } <= (requests.columns)
+    assert {"request_id", "line_number", "product_id", "unit_price", "session_id"} <= products.columns
+    assert Predicate("session_id", "=", "s-1") in products.predicates
+    assert set(requests.predicates) == {
+        Predicate("session_id", "=", "s-1"),
+        Predicate("client_id", "=", "acme"),
+    }
+
+
+def test_casts_and_flipped_comparisons_become_typed_predicates():
+    sql = render_sql(
+        "SELECT a FROM t WHERE CAST(? AS TIMESTAMP) <= period_start AND day < CAST(? AS DATE) AND n > ?",
+        ["2026-11-01 00:00:00.000000", "2026-11-20", 5],
+    )
+    (scan,) = table_scans(sql).values()
+    assert scan.predicates == [
+        Predicate("period_start", ">=", datetime(2026, 11, 1)),
+        Predicate("day", "<", date(2026, 11, 20)),
+        Predicate("n", ">", 5),
+    ]
+
+
+def test_predicates_against_min_max():
+    eq = Predicate("c", "=", 5)
+    assert eq.may_match(1, 5)
+    assert not eq.may_match(6, 9)
+    assert eq.may_match(None, None)
+    assert Predicate("c", ">=", 5).may_match(1, 5)
+    assert not Predicate("c", ">", 5).may_match(1, 5)
+    assert Predicate("c", "<", 5).may_match(4, 9)
+    assert not Predicate("c", "<", 5).may_match(5, 9)
+
+
+def test_rendering_needs_one_parameter_per_placeholder_and_quotes_strings():
+    assert render_sql("x = ? AND y = ?", ["o'k", 3]) == "x = 'o''k' AND y = 3"
+    with pytest.raises(ValueError, match="2 placeholders but 1"):
+        render_sql("x = ? AND y = ?", [1])
+
+
+def test_partition_values_and_types():
+    path = "/p/grain=day/period_start=2026-11-03%2000%3A00%3A00/data_0.parquet"
+    assert partition_of(path, ["grain", "period_start"]) == {
+        "grain": "day",
+        "period_start": "2026-11-03 00:00:00",
+    }
+    assert typed("2026-11-03 00:00:00", "TIMESTAMP") == datetime(2026, 11, 3)
+    assert typed("12.5000", "DECIMAL(18,4)") * 2 == 25
+    assert typed("7", "BIGINT") == 7
+    assert typed(None, "DATE") is None

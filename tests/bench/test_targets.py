@@ -1,0 +1,108 @@
+"""The ratio/target check: met, missed and not-measured figures, as the run prints them."""
+
+from __future__ import annotations
+
+from bench.targets import ATHENA_MIN_BILLED_BYTES, compare, dig, evaluate, shortfalls
+
+
+def results(**overrides):
+    stages = {
+        "ingest": {"events_per_second": 150_000, "share_of_gzip": 0.5},
+        "dbt": {"full_build": {"ratio_to_scan": 2.5}, "incremental": {"ratio_to_new_day_scan": 1.2}},
+        "api": {
+            "floor": {"p99_ms": 2.0},
+            "routes": {
+                "GET /v1/metrics/sessions": {"p99_ms": 30.0, "errors": 0},
+                "GET /v1/sessions": {"p99_ms": 51.0, "errors": 0},
+            },
+        },
+        "lambda_init": {"modules": {"api_lambda.handler": {"median_ms": 420.0}}, "api_heavy_modules": []},
+        "athena": {"routes": {"GET /v1/metrics/sessions": {"bytes_90d_at_10m_events_per_day": 4_000_000}}},
+    }
+    for path, value in overrides.items():
+        node = stages
+        keys = path.split("__")
+        for key in keys[:-1]:
+            node = node[key]
+        node[keys[-1]] = value
+    return stages
+
+
+def by_target(checks):
+    return {c.target: c for c in checks}
+
+
+def test_every_target_met_gives_no_shortfall():
+    # Given figures that meet every target
+    checks = evaluate(results())
+    # Then nothing falls short and each check carries its figure
+    assert shortfalls(checks) == []
+    found = by_target(checks)
+    assert found["ingest events per second (one core)"].figure == 150_000
+    assert found["API GET /v1/sessions p99 over the floor"].figure == 49.0
+
+
+def test_a_ratio_over_its_limit_is_reported_short():
+    # Given a full build 3.2x the scan and an incremental run exactly 1.5x the new day's scan
+    checks = evaluate(
+        results(dbt__full_build__ratio_to_scan=3.2, dbt__incremental__ratio_to_new_day_scan=1.5)
+    )
+    missed = {c.target for c in shortfalls(checks)}
+    # Then both fall short: <= 3x is inclusive, < 1.5x is strict
+    assert missed == {
+        "dbt full build / one scan of the raw files",
+        "dbt incremental run / the new day's own scan",
+    }
+    assert "[NOT MET] dbt full build / one scan of the raw files: 3.2 x (target <= 3 x)" in [
+        c.line() for c in checks
+    ]
+
+
+def test_api_p99_is_judged_against_the_floor_and_errors_count():
+    # Given a route 60 ms over the floor's p99 and one with non-200 answers
+    stages = results()
+    stages["api"]["routes"]["GET /v1/sessions"]["p99_ms"] = 62.0
+    stages["api"]["routes"]["GET /v1/metrics/sessions"]["errors"] = 3
+    missed = {c.target for c in shortfalls(evaluate(stages))}
+    # Then the slow route and the erroring route both fall short
+    assert "API GET /v1/sessions p99 over the floor" in missed
+    assert "API GET /v1/metrics/sessions answers 200" in missed
+
+
+def test_a_stage_that_did_not_run_is_not_measured_and_falls_short():
+    # Given no dbt, API or Athena figures (stages failed or were skipped)
+    stages = results()
+    for name in ("dbt", "api", "athena"):
+        del stages[name]
+    checks = by_target(evaluate(stages))
+    # Then their targets are not measured, and not measured is not met
+    dbt_check = checks["dbt full build / one scan of the raw files"]
+    assert dbt_check.figure is None
+    assert not dbt_check.met
+    assert "not measured" in dbt_check.line()
+    assert not checks["API p99 over the floor"].met
+
+
+def test_heavy_modules_and_athena_bytes():
+    # Given the API handler pulling in pyarrow and a typical query over the billing minimum
+    stages = results(
+        lambda_init__api_heavy_modules=["pyarrow"],
+        athena__routes={
+            "GET /v1/metrics/sessions": {"bytes_90d_at_10m_events_per_day": ATHENA_MIN_BILLED_BYTES + 1}
+        },
+    )
+    missed = {c.target.split(" (")[0] for c in shortfalls(evaluate(stages))}
+    # Then both are reported
+    assert "pandas/pyarrow modules loaded by the API handler: 1" not in missed
+    assert "pandas/pyarrow modules loaded by the API handler" in missed
+    assert "Athena bytes of a typical query" in missed
+
+
+def test_compare_and_dig():
+    assert compare(1.0, "<", 1.5)
+    assert not compare(1.5, "<", 1.5)
+    assert compare(3.0, "<=", 3.0)
+    assert not compare(None, ">=", 0)
+    assert dig({"a": {"b": 2}}, "a", "b") == 2
+    assert dig({"a": {"b": 2}}, "a", "c") is None
+    assert dig({"a": 1}, "a", "b") is None
