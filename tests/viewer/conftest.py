@@ -16,7 +16,8 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -181,31 +182,21 @@ def tokens_file(tenants: Tenants, tmp_path_factory: pytest.TempPathFactory) -> t
     return path, {principal["level"]: token for token, principal in principals.items()}
 
 
-@pytest.fixture(scope="session")
-def api(built_warehouse: Any, tokens_file: tuple[Path, dict[str, str]], viewer_dist: Path) -> Iterator[Api]:
-    """The real API (`python -m api_lambda`) serving the viewer build at `/`."""
-    path, tokens = tokens_file
+@contextmanager
+def serve_api(warehouse: Path, tokens_path: Path, tokens: dict[str, str], viewer_dist: Path) -> Iterator[Api]:
+    """Run `python -m api_lambda` on a free 127.0.0.1 port, serving the viewer build at `/`."""
     port = _free_port()
     env = {
         **os.environ,
-        "WAREHOUSE_PATH": str(built_warehouse.warehouse_path),
-        "API_TOKENS_FILE": str(path),
+        "WAREHOUSE_PATH": str(warehouse),
+        "API_TOKENS_FILE": str(tokens_path),
         "VIEWER_DIR": str(viewer_dist),
     }
-    log = path.parent / "api.log"
+    command = [sys.executable, "-m", "api_lambda", "--host", "127.0.0.1", "--port", str(port)]
+    log = tokens_path.parent / f"api-{port}.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "api_lambda",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--demo-tokens",
-                str(path),
-            ],
+            [*command, "--demo-tokens", str(tokens_path)],
             cwd=REPO,
             env=env,
             stdout=out,
@@ -234,6 +225,23 @@ def api(built_warehouse: Any, tokens_file: tuple[Path, dict[str, str]], viewer_d
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="session")
+def start_api(
+    tokens_file: tuple[Path, dict[str, str]], viewer_dist: Path
+) -> Callable[[Path], AbstractContextManager[Api]]:
+    """Start another API with the same tokens and viewer over any warehouse path (e.g. a missing one)."""
+    path, tokens = tokens_file
+    return lambda warehouse: serve_api(warehouse, path, tokens, viewer_dist)
+
+
+@pytest.fixture(scope="session")
+def api(built_warehouse: Any, tokens_file: tuple[Path, dict[str, str]], viewer_dist: Path) -> Iterator[Api]:
+    """The real API over the dbt-built warehouse, serving the viewer build at `/`."""
+    path, tokens = tokens_file
+    with serve_api(built_warehouse.warehouse_path, path, tokens, viewer_dist) as served:
+        yield served
 
 
 @pytest.fixture(scope="session")

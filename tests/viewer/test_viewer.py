@@ -7,6 +7,7 @@ directly by the test. Full-page screenshots land in tests/artifacts/viewer/ for 
 from __future__ import annotations
 
 import re
+import shutil
 import urllib.parse
 from decimal import Decimal
 from pathlib import Path
@@ -478,3 +479,48 @@ def test_keyboard_and_text_alternatives(page, api, tenants):
     wait_until_loaded(page)
     assert outline != "none"
     assert reseller in page.locator(".crumbs [aria-current=page]").inner_text()
+
+
+def test_backend_down_then_back(page, built_warehouse, tokens_file, start_api, tmp_path, artifacts):
+    # Given an API whose warehouse file does not exist yet (a real 503 with Retry-After)
+    _, tokens = tokens_file
+    warehouse = tmp_path / "warehouse.duckdb"
+    with start_api(warehouse) as down:
+        status, body = down.get_status(
+            "/v1/metrics/sessions", "reseller", grain="day", to="2026-11-20", **{"from": "2026-11-20"}
+        )
+        assert status == 503
+
+        # When someone signs in
+        page.goto(f"{down.base}/#from=2026-11-11&to=2026-11-20&grain=day")
+        page.get_by_label("Access token").fill(tokens["reseller"])
+        page.get_by_role("button", name="Sign in", exact=True).click()
+
+        # Then sign-in shows the API's own message rather than "token refused"
+        page.wait_for_selector(f"#signin-error:has-text({body['error']['message']!r})")
+
+        # When a tab that was signed in before the outage opens the dashboard
+        page.evaluate(
+            "t => { sessionStorage.setItem('analytics.token', t); "
+            "sessionStorage.setItem('analytics.principal', JSON.stringify({level: 'global'})); }",
+            tokens["global"],
+        )
+        page.reload()
+        page.wait_for_selector("[data-testid=view-error]:visible")
+        wait_until_settled(page)
+
+        # Then the page says once what the API said and when to try again, and offers Retry
+        shown = page.locator("[data-testid=view-error]").inner_text()
+        assert body["error"]["message"] in shown
+        assert "Try again in 30 s" in shown
+        assert page.locator("#content canvas, [data-testid=series-table]").count() == 0
+        shot(page, artifacts, "backend-down")
+
+        # When the warehouse appears and the person retries
+        shutil.copyfile(built_warehouse.warehouse_path, warehouse)
+        page.locator("[data-testid=view-error]").get_by_role("button", name="Retry").click()
+
+        # Then the numbers come back
+        page.wait_for_selector("#chart-sessions [data-testid=series-table]")
+        wait_until_settled(page)
+        assert as_int(page.locator("[data-testid=total-sessions] dd").inner_text()) > 0

@@ -285,6 +285,7 @@ async function loadMetrics(view) {
   ]) {
     showLoading(sec, what);
   }
+  replace(ui.drill.heading, drillTitle(view));
   destroyChart("sessions");
   destroyChart("rps");
   destroyChart("products");
@@ -296,28 +297,23 @@ async function loadMetrics(view) {
   ]);
   if (gen !== loads.metrics || !ui) return;
   if (handleAuthFailures(results)) return;
-  // A 400 is about the view itself (e.g. too many days of hours): say it once, next to the controls.
-  const invalid = results.find((r) => r.status === "rejected" && r.reason instanceof ApiError && r.reason.status === 400);
-  if (invalid) {
-    const { message, field } = invalid.reason;
-    replace(
-      ui.viewError,
-      h("h2", {}, "This view cannot be shown"),
-      h("p", {}, message, field ? h("span", { class: "muted" }, ` (field: ${field})`) : null),
-      h("p", { class: "muted" }, "Change the period or the grain above."),
-    );
-    ui.viewError.hidden = false;
-    for (const sec of [ui.summary, ui.sessions, ui.rps, ui.drill, ui.products]) {
-      showEmpty(sec, "Nothing to show for this period and grain.");
-    }
-    announce(`This view cannot be shown: ${message}`);
-    return;
-  }
-  const [series, breakdown, products] = results;
   const retry = () => {
     lastDataKey = null;
     render();
   };
+  // A 400 (e.g. too many days of hours) or a 503 (warehouse down) is about the whole view, not
+  // one chart: say it once, next to the controls, instead of five times.
+  const blocking = results.find(
+    (r) => r.status === "rejected" && r.reason instanceof ApiError && [400, 503].includes(r.reason.status),
+  );
+  if (blocking) {
+    showViewProblem(blocking.reason, retry);
+    for (const sec of [ui.summary, ui.sessions, ui.rps, ui.drill, ui.products]) {
+      showEmpty(sec, "Not shown: see the message above.", { state: "error" });
+    }
+    return;
+  }
+  const [series, breakdown, products] = results;
 
   if (series.status === "fulfilled") {
     renderSeries(view, series.value);
@@ -332,6 +328,22 @@ async function loadMetrics(view) {
   if (products.status === "fulfilled") renderProducts(products.value);
   else showError(ui.products, products.reason, retry);
   announce(`Loaded ${principalLabel({ ...view.scope })} from ${view.from} to ${view.to}.`);
+}
+
+function showViewProblem(err, retry) {
+  const unavailable = err.status === 503;
+  const title = unavailable ? "The analytics service is unavailable" : "This view cannot be shown";
+  const message = /[.!?]$/.test(err.message) ? err.message : `${err.message}.`;
+  replace(
+    ui.viewError,
+    h("h2", {}, title),
+    h("p", {}, message, err.field ? h("span", { class: "muted" }, ` (field: ${err.field})`) : null),
+    unavailable
+      ? h("p", {}, err.retryAfter ? `Try again in ${err.retryAfter} s. ` : "", h("button", { type: "button", onclick: retry }, "Retry"))
+      : h("p", { class: "muted" }, "Change the period or the grain above."),
+  );
+  ui.viewError.hidden = false;
+  announce(`${title}: ${err.message}`);
 }
 
 function renderSummary(view, series, breakdown, retry) {
@@ -429,18 +441,22 @@ function renderSeries(view, body) {
   });
 }
 
+function drillTitle(view) {
+  const level = S.levelOf(view.scope);
+  const child = S.childLevel(level);
+  if (!child) return "Drill down";
+  const label = principalLabel(view.scope);
+  return `${LEVEL_NAMES[child]}${level === "global" ? "" : ` of ${label[0].toLowerCase()}${label.slice(1)}`}`;
+}
+
 function renderDrill(view, level, body) {
   const child = S.childLevel(level);
   if (!child) {
-    replace(ui.drill.heading, "Drill down");
     showEmpty(ui.drill, `This is the lowest level: user ${view.scope.user_id}. Open one of the sessions below to see its requests.`);
     return;
   }
   const key = `${child}_id`;
   const rows = [...(body.rows || [])].sort((a, b) => b.sessions - a.sessions || String(a[key]).localeCompare(String(b[key])));
-  const label = principalLabel(view.scope);
-  const where = level === "global" ? "" : ` of ${label[0].toLowerCase()}${label.slice(1)}`;
-  replace(ui.drill.heading, `${LEVEL_NAMES[child]}${where}`);
   if (!rows.length) {
     showEmpty(ui.drill, `No ${LEVEL_NAMES[child].toLowerCase()} had sessions in this period.`);
     return;

@@ -35,8 +35,8 @@ export function showEmpty(sec, text, { state = "empty", alert = false } = {}) {
 export function showError(sec, err, retry) {
   setState(sec, "error");
   let text = err?.message || String(err);
-  if (err instanceof ApiError && err.status === 503 && err.retryAfter) {
-    text = `${text} Try again in ${err.retryAfter} s.`;
+  if (err instanceof ApiError && err.retryAfter) {
+    text = `${/[.!?]$/.test(text) ? text : `${text}.`} Try again in ${err.retryAfter} s.`;
   }
   if (err instanceof ApiError && err.field) text = `${text} (field: ${err.field})`;
   replace(

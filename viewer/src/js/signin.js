@@ -19,8 +19,12 @@ async function signIn(api, token, errorEl, button, onSignedIn) {
     onSignedIn();
   } catch (err) {
     const status = err instanceof ApiError ? err.status : 0;
+    const text = err.message || String(err);
+    const wait = err instanceof ApiError && err.retryAfter ? ` Try again in ${err.retryAfter} s.` : "";
     errorEl.textContent =
-      status === 401 || status === 403 ? "The API did not accept this token." : err.message || String(err);
+      status === 401 || status === 403
+        ? "The API did not accept this token."
+        : `${wait && !/[.!?]$/.test(text) ? `${text}.` : text}${wait}`;
     button.disabled = false;
     button.textContent = label;
   }
