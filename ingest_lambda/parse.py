@@ -14,7 +14,6 @@ from datetime import datetime
 from ingest_lambda import validate as v
 
 MARKER = "analytics.request"
-MARKER_BYTES = MARKER.encode()
 
 SKIP = 0
 LAND = 1
@@ -66,14 +65,17 @@ def record_tail(ingested_at_text: str, log_group: str, log_stream: str, event_id
     )
 
 
-def decode_line(raw: bytes) -> str | None:
-    """UTF-8 text of a local file's line, or None when it is not valid UTF-8."""
+def is_utf8_text(message: str) -> bool:
+    """False when the text carries bytes that were not UTF-8 (decoded with surrogateescape)."""
+    if message.isascii():
+        return True
     try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
+        message.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
-def escaped_text(raw: bytes) -> str:
-    """Non-UTF-8 bytes kept readable in a quarantine record: invalid bytes become `\\xNN`."""
-    return raw.decode("utf-8", "backslashreplace")
+def escaped_text(message: str) -> str:
+    """A line with non-UTF-8 bytes, kept readable for quarantine: each bad byte becomes `\\xNN`."""
+    return message.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

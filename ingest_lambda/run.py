@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ingest_lambda.landing import QUARANTINE_PREFIX, RAW_PREFIX, PartWriter
-from ingest_lambda.parse import LAND, MARKER_BYTES, SKIP, decode_line, escaped_text, parse_message
+from ingest_lambda.parse import LAND, MARKER, SKIP, escaped_text, is_utf8_text, parse_message
 from ingest_lambda.settings import Settings
 from ingest_lambda.sinks import Sink
 from ingest_lambda.sources import Batch, Source, naive_utc
@@ -107,25 +107,24 @@ def land_batch(batch: Batch, sink: Sink, settings: Settings) -> BatchResult:
         elif received != last_received:
             last_received = received
             oldest, newest = bounds.window(received)
-        if type(message) is bytes:
-            text = decode_line(message)
-            if text is None:
-                if MARKER_BYTES in message:
-                    to_quarantine(INVALID_UTF8, escaped_text(message))
-                else:
-                    skipped += 1
-                continue
-            message = text
-        kind, value = parse_message(message, oldest, newest, max_line_bytes)  # type: ignore[arg-type]
+        if not message.isascii() and not is_utf8_text(message):
+            if MARKER in message:
+                to_quarantine(INVALID_UTF8, escaped_text(message))
+            else:
+                skipped += 1
+            continue
+        kind, value = parse_message(message, oldest, newest, max_line_bytes)
         if kind == LAND:
             if log_stream is not last_stream:
                 last_stream = log_stream
                 stream_json = quote(log_stream)
+            if type(event_id) is int:
+                event_id = f"{log_stream}:{event_id}"
             add_raw(f'{value}{tail_head}{stream_json},"event_id":{quote(event_id)}}}'.encode())
         elif kind == SKIP:
             skipped += 1
         else:
-            to_quarantine(value, message)  # type: ignore[arg-type]
+            to_quarantine(value, message)
 
     result.keys = raw.close() + quarantine.close()
     result.read = read

@@ -29,8 +29,10 @@ from ingest_lambda.checkpoint import (
 from ingest_lambda.settings import Settings
 from ingest_lambda.sinks import Sink
 
-# (message, time the log platform received it as naive UTC or None for the batch's, stream, event id)
-Event = tuple[str | bytes, datetime | None, str, str]
+# (message, time the log platform received it as naive UTC or None for the batch's, stream, event id).
+# A local file's event id is its line number, made `<file>:<line>` only for lines that land.
+# Bytes that are not UTF-8 reach the parser as surrogate escapes (see parse.is_utf8_text).
+Event = tuple[str, datetime | None, str, str | int]
 
 _EPOCH = datetime(1970, 1, 1)
 _DATE_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -239,14 +241,10 @@ def delivery_time(name: str, now: datetime) -> datetime:
 
 
 def file_events(name: str, content: bytes) -> Iterator[Event]:
-    """One event per non-empty line; lines stay bytes only when the file is not valid UTF-8."""
-    try:
-        lines: list[str] | list[bytes] = content.decode("utf-8").split("\n")
-    except UnicodeDecodeError:
-        lines = content.split(b"\n")
-    for number, line in enumerate(lines, 1):
+    """One event per non-empty line of a file."""
+    for number, line in enumerate(content.decode("utf-8", "surrogateescape").split("\n"), 1):
         if line:
-            yield line, None, name, f"{name}:{number}"
+            yield line, None, name, number
 
 
 class LocalFileSource:

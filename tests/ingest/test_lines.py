@@ -33,7 +33,16 @@ def land_lines(lines: list[str | bytes], settings: Settings | None = None) -> tu
         log_group="/aws/lambda/app",
         ingested_at=RECEIVED,
         received=None,
-        events=[(line, received, "stream-1", f"ev-{i}") for i, line in enumerate(lines)],
+        # Raw bytes reach the parser as local files deliver them: decoded with surrogate escapes.
+        events=[
+            (
+                line.decode("utf-8", "surrogateescape") if isinstance(line, bytes) else line,
+                received,
+                "stream-1",
+                f"ev-{i}",
+            )
+            for i, line in enumerate(lines)
+        ],
     )
     return sink, land_batch(batch, sink, settings or Settings())
 
