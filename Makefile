@@ -70,6 +70,17 @@ bench-ingest: setup ## ingest throughput vs gzip on BENCH_EVENTS simulated event
 ## --- dbt --------------------------------------------------------------------------------------
 
 ## --- api --------------------------------------------------------------------------------------
+API_PORT ?= 8000
+export API_TOKENS_FILE ?= data/tokens.json
+SERVE_ARGS ?=
+
+.PHONY: serve tokens
+
+serve: setup ## serve the API (and viewer/dist, if built) on 127.0.0.1:$(API_PORT) over $(WAREHOUSE_PATH)
+	$(PY) -m api_lambda --host 127.0.0.1 --port $(API_PORT) $(SERVE_ARGS)
+
+tokens: setup ## write one demo token per level to $(API_TOKENS_FILE) from the warehouse's tenants, print them
+	$(PY) -m api_lambda.tokens --warehouse $(WAREHOUSE_PATH) --out $(API_TOKENS_FILE)
 
 ## --- terraform and packaging ------------------------------------------------------------------
 CHECKOV_VENV := .venv-checkov

@@ -26,12 +26,14 @@ class Backend(Protocol):
 
 def make_backend(settings: Settings) -> Backend:
     if settings.backend == "athena":
-        import boto3
+        # botocore's session directly, not boto3: boto3 also imports s3transfer (and with it
+        # multiprocessing), ~0.2 s of cold start the API never uses.
+        import botocore.session
 
         from api_lambda.backends.athena import AthenaBackend
 
         return AthenaBackend(
-            client=boto3.client("athena"),
+            client=botocore.session.get_session().create_client("athena"),
             workgroup=settings.athena_workgroup,
             database=settings.athena_database,
             result_reuse_minutes=settings.athena_result_reuse_minutes,
