@@ -148,6 +148,8 @@ module "lake_bucket" {
   versioning  = true
   expiration_rules = [
     { id = "expire-quarantine", prefix = local.quarantine_prefix, days = var.quarantine_expiration_days },
+    # Every dbt run overwrites the partitions it rebuilds: keep the replaced Parquet one day only.
+    { id = "expire-replaced-marts", prefix = local.marts_prefix, noncurrent_days = 1 },
   ]
 }
 

@@ -45,13 +45,13 @@ resource "aws_s3_bucket_versioning" "this" {
 }
 
 # S3 applies every rule whose filter matches: the first one (whole bucket) bounds multipart uploads
-# and old versions, the others expire current objects under their prefixes.
+# and old versions, the others expire current objects and/or old versions under their prefixes.
 resource "aws_s3_bucket_lifecycle_configuration" "this" {
   bucket = aws_s3_bucket.this.id
 
   dynamic "rule" {
     for_each = concat(
-      [{ id = "abort-incomplete-multipart-uploads-and-old-versions", prefix = "", days = null }],
+      [{ id = "abort-incomplete-multipart-uploads-and-old-versions", prefix = "", days = null, noncurrent_days = var.noncurrent_version_expiration_days }],
       var.expiration_rules,
     )
 
@@ -64,7 +64,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
       }
 
       dynamic "abort_incomplete_multipart_upload" {
-        for_each = rule.value.days == null ? [var.abort_incomplete_multipart_days] : []
+        for_each = rule.value.id == "abort-incomplete-multipart-uploads-and-old-versions" ? [var.abort_incomplete_multipart_days] : []
 
         content {
           days_after_initiation = abort_incomplete_multipart_upload.value
@@ -72,7 +72,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
       }
 
       dynamic "noncurrent_version_expiration" {
-        for_each = rule.value.days == null ? [var.noncurrent_version_expiration_days] : []
+        for_each = rule.value.noncurrent_days == null ? [] : [rule.value.noncurrent_days]
 
         content {
           noncurrent_days = noncurrent_version_expiration.value

@@ -20,17 +20,21 @@ variable "versioning" {
 }
 
 variable "expiration_rules" {
-  description = "Objects under `prefix` (empty for the whole bucket) expire `days` after creation."
+  description = "Per-prefix rules: objects under `prefix` expire `days` after creation, and/or their old versions `noncurrent_days` after being replaced (e.g. tables rewritten by every dbt run)."
   type = list(object({
-    id     = string
-    prefix = string
-    days   = number
+    id              = string
+    prefix          = string
+    days            = optional(number)
+    noncurrent_days = optional(number)
   }))
   default = []
 
   validation {
-    condition     = alltrue([for rule in var.expiration_rules : rule.days >= 1])
-    error_message = "Expiration days must be at least 1."
+    condition = alltrue([
+      for rule in var.expiration_rules :
+      (rule.days != null || rule.noncurrent_days != null) && coalesce(rule.days, 1) >= 1 && coalesce(rule.noncurrent_days, 1) >= 1
+    ])
+    error_message = "Each rule sets days and/or noncurrent_days, each at least 1."
   }
 }
 
