@@ -20,7 +20,6 @@ LAND = 1
 QUARANTINE = 2
 
 _loads = json.loads
-_quote = json.encoder.encode_basestring
 
 
 def too_large(message: str, max_line_bytes: int) -> bool:
@@ -34,7 +33,8 @@ def too_large(message: str, max_line_bytes: int) -> bool:
 def parse_message(message: str, oldest: datetime, newest: datetime, max_line_bytes: int) -> tuple[int, str]:
     """Classify one message: (SKIP, ""), (QUARANTINE, reason) or (LAND, the record's JSON head).
 
-    The head is the raw record up to `service` without its closing brace; `record_tail` closes it.
+    The head is the raw record up to `service` without its closing brace; the caller appends the
+    ingest metadata (`ingested_at`, `log_group`, `log_stream`, `event_id`) and the brace.
     """
     if MARKER not in message:
         return SKIP, ""
@@ -46,23 +46,13 @@ def parse_message(message: str, oldest: datetime, newest: datetime, max_line_byt
             message = parts[3]
     try:
         obj = _loads(message)
-    except ValueError:
-        return QUARANTINE, v.INVALID_JSON
-    except RecursionError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         return QUARANTINE, v.INVALID_JSON
     if type(obj) is not dict or obj.get("message") != MARKER:
         # Valid JSON that only mentions the marker (say, a debug log) is not an analytics line.
         return SKIP, ""
     ok, value = v.validate_event(obj, oldest, newest)
     return (LAND, value) if ok else (QUARANTINE, value)
-
-
-def record_tail(ingested_at_text: str, log_group: str, log_stream: str, event_id: str) -> str:
-    """The raw record's ingest metadata and closing brace, appended to a head from parse_message."""
-    return (
-        f',"ingested_at":"{ingested_at_text}","log_group":{_quote(log_group)},'
-        f'"log_stream":{_quote(log_stream)},"event_id":{_quote(event_id)}}}'
-    )
 
 
 def is_utf8_text(message: str) -> bool:
