@@ -156,3 +156,13 @@ def test_landed_records_are_valid_json_with_escaping_round_tripped() -> None:
         assert datetime.fromisoformat(record["occurred_at"]) == datetime.fromisoformat(
             source["analytics"]["occurred_at"]
         ).astimezone(UTC)
+
+
+def test_absurdly_deep_json_is_quarantined_not_a_crash() -> None:
+    # Given an analytics line nested 100 000 levels deep (under the size bound)
+    deep = '{"message":"analytics.request","x":' + "[" * 100_000 + "]" * 100_000 + "}"
+
+    # When it is landed, Then it is quarantined as invalid JSON and the batch goes on
+    sink, result = land_lines([deep, CORPUS["cases"][0]["line"]])
+    assert [r["reason"] for r in sink.records("quarantine/")] == ["invalid_json"]
+    assert result.landed == 1
