@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import shutil
 import urllib.parse
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -524,3 +525,31 @@ def test_backend_down_then_back(page, built_warehouse, tokens_file, start_api, t
         page.wait_for_selector("#chart-sessions [data-testid=series-table]")
         wait_until_settled(page)
         assert as_int(page.locator("[data-testid=total-sessions] dd").inner_text()) > 0
+
+
+def test_presets_and_a_narrow_screen(browser, api, tenants, artifacts):
+    # Given a phone-sized window
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US", timezone_id="UTC")
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    try:
+        sign_in(page, api, "reseller", view_hash(tenants))
+
+        # Then nothing is wider than the screen: wide tables scroll inside their own box
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        shot(page, artifacts, "narrow-reseller")
+
+        # When the "Last 7 days" preset is chosen
+        before = datetime.now(UTC).date()
+        page.get_by_label("Period", exact=True).select_option("last7")
+        page.wait_for_function("location.hash.includes('preset=last7')")
+        wait_until_loaded(page)
+        after = datetime.now(UTC).date()
+
+        # Then the range is the 7 days up to today (UTC), shown in the date fields and the table
+        shown_to = date.fromisoformat(page.locator("#to").input_value())
+        assert shown_to in (before, after)
+        assert page.locator("#from").input_value() == (shown_to - timedelta(days=6)).isoformat()
+        assert len(table_rows(page, "series-table")) == 7
+    finally:
+        context.close()

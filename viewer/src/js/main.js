@@ -582,29 +582,33 @@ async function loadSessionList(view) {
   showData(
     ui.list,
     h("p", { class: "muted" }, "Newest first. Open a session to see its requests and their products."),
-    dataTable({
-      caption: `Sessions from ${view.from} to ${view.to}, ${pageLabel.toLowerCase()}`,
-      captionHidden: true,
-      testid: "sessions-table",
-      columns,
-      rows: sessions.map((s) => {
-        const cells = [
-          h(
-            "a",
-            {
-              href: S.toHash({ ...currentState(), session: s.session_id }),
-              class: "session-link",
-              "data-session": s.session_id,
-              "aria-current": view.session === s.session_id ? "true" : null,
-            },
-            s.session_id,
-          ),
-        ];
-        if (tenantLabel) cells.push(tenant(s));
-        cells.push(formatTime(s.started_at), formatTime(s.ended_at), formatInt(s.requests));
-        return cells;
+    scrollBox(
+      "Sessions, as a table",
+      dataTable({
+        caption: `Sessions from ${view.from} to ${view.to}, ${pageLabel.toLowerCase()}`,
+        captionHidden: true,
+        testid: "sessions-table",
+        columns,
+        rows: sessions.map((s) => {
+          const cells = [
+            h(
+              "a",
+              {
+                href: S.toHash({ ...currentState(), session: s.session_id }),
+                class: "session-link",
+                "data-session": s.session_id,
+                "aria-current": view.session === s.session_id ? "true" : null,
+              },
+              s.session_id,
+            ),
+          ];
+          if (tenantLabel) cells.push(tenant(s));
+          cells.push(formatTime(s.started_at), formatTime(s.ended_at), formatInt(s.requests));
+          return cells;
+        }),
       }),
-    }),
+      { unbounded: true },
+    ),
     h(
       "nav",
       { class: "pager", "aria-label": "Session pages" },
