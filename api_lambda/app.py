@@ -22,6 +22,7 @@ from api_lambda.models import Breakdown, Health, Products, SessionMetrics, Sessi
 from api_lambda.periods import (
     DATE_PATTERN,
     MAX_SPAN_DAYS,
+    DateRange,
     Grain,
     check_order,
     parse_optional_date,
@@ -99,6 +100,19 @@ def requested_scope(
 ScopeDep = Annotated[Scope, Depends(requested_scope)]
 
 
+def widened_range(
+    from_: FromParam,
+    to: ToParam,
+    grain: Annotated[
+        Grain, Query(description="hour, day, week (ISO, Monday) or month; the range widens to whole periods.")
+    ] = "day",
+) -> DateRange:
+    return resolve_range(from_, to, grain)
+
+
+RangeDep = Annotated[DateRange, Depends(widened_range)]
+
+
 def _backend(request: Request) -> Backend:
     return request.app.state.backend
 
@@ -148,14 +162,7 @@ def create_app(
         tags=["metrics"],
         summary="Dense series of sessions and requests per period",
     )
-    def metrics_sessions(
-        request: Request,
-        scope: ScopeDep,
-        from_: FromParam,
-        to: ToParam,
-        grain: Annotated[Grain, Query(description="hour, day, week (ISO, Monday) or month.")] = "day",
-    ) -> JSONResponse:
-        date_range = resolve_range(from_, to, grain)
+    def metrics_sessions(request: Request, scope: ScopeDep, date_range: RangeDep) -> JSONResponse:
         return _json(queries.session_series(_backend(request), scope, date_range))
 
     @app.get(
@@ -168,15 +175,12 @@ def create_app(
     def metrics_breakdown(
         request: Request,
         scope: ScopeDep,
-        from_: FromParam,
-        to: ToParam,
+        date_range: RangeDep,
         by: Annotated[
             Literal["client", "reseller", "user"] | None,
             Query(description="Level to group by; default one below the scope; never above it."),
         ] = None,
-        grain: Annotated[Grain, Query(description="Widens the range to whole periods.")] = "day",
     ) -> JSONResponse:
-        date_range = resolve_range(from_, to, grain)
         level = breakdown_level(scope, by)
         return _json(queries.session_breakdown(_backend(request), scope, date_range, level))
 
@@ -190,12 +194,9 @@ def create_app(
     def metrics_products(
         request: Request,
         scope: ScopeDep,
-        from_: FromParam,
-        to: ToParam,
-        grain: Annotated[Grain, Query(description="Widens the range to whole periods.")] = "day",
+        date_range: RangeDep,
         limit: Annotated[int, Query(ge=1, le=1000, description="Number of products.")] = 20,
     ) -> JSONResponse:
-        date_range = resolve_range(from_, to, grain)
         return _json(queries.products(_backend(request), scope, date_range, limit))
 
     @app.get(

@@ -41,6 +41,11 @@ def _money(value: Decimal | float | None) -> float:
     return round(float(value or 0), 4)
 
 
+def _counted(date_range: DateRange, scope: Scope) -> dict[str, Any]:
+    """What an answer counted: the widened range and the scope."""
+    return {"from": _day(date_range.start), "to": _day(date_range.end), "scope": scope.as_dict()}
+
+
 SERIES_SQL = """
 SELECT period_start, sessions, requests
 FROM {marts}.agg_session_metrics
@@ -67,9 +72,7 @@ def session_series(backend: Backend, scope: Scope, date_range: DateRange) -> dic
     )
     return {
         "grain": date_range.grain,
-        "from": _day(date_range.start),
-        "to": _day(date_range.end),
-        "scope": scope.as_dict(),
+        **_counted(date_range, scope),
         "series": [
             {
                 "period_start": format_period(start),
@@ -100,9 +103,7 @@ def session_breakdown(backend: Backend, scope: Scope, date_range: DateRange, by:
     )
     return {
         "by": by,
-        "from": _day(date_range.start),
-        "to": _day(date_range.end),
-        "scope": scope.as_dict(),
+        **_counted(date_range, scope),
         "rows": [
             {
                 **{column: row[column] for column in columns},
@@ -134,9 +135,7 @@ def products(backend: Backend, scope: Scope, date_range: DateRange, limit: int) 
         [*scope_params, _day(date_range.start), _day(date_range.end), limit],
     )
     return {
-        "from": _day(date_range.start),
-        "to": _day(date_range.end),
-        "scope": scope.as_dict(),
+        **_counted(date_range, scope),
         "products": [
             {
                 "product_id": row["product_id"],
