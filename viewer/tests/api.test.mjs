@@ -1,0 +1,72 @@
+// Unit tests of the API client's error handling and of number formatting: `npm test` in viewer/.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { ApiError, createApi, loadConfig } from "../src/js/api.js";
+import { formatInt, formatMoney, formatPeriod, formatRatio } from "../src/js/format.js";
+
+function answer(status, body, headers = {}) {
+  const calls = [];
+  const fetchImpl = async (url, init) => {
+    calls.push({ url, init });
+    return new Response(typeof body === "string" ? body : JSON.stringify(body), { status, headers });
+  };
+  return { calls, fetchImpl };
+}
+
+test("requests carry the token and the query, against the configured base", async () => {
+  // Given an API on another origin and a signed-in token
+  const { calls, fetchImpl } = answer(200, { series: [] });
+  const api = createApi({ apiBase: "https://api.example.com", getToken: () => "t-1", fetchImpl });
+  // When a series is asked for (empty parameters are left out)
+  await api.sessionsSeries({ grain: "day", from: "2026-11-01", to: "2026-11-02", client_id: "" });
+  // Then the URL and the bearer header are right
+  assert.equal(calls[0].url, "https://api.example.com/v1/metrics/sessions?grain=day&from=2026-11-01&to=2026-11-02");
+  assert.equal(calls[0].init.headers.Authorization, "Bearer t-1");
+  // And a session id is escaped into its path
+  await api.sessionRequests("a/b");
+  assert.equal(calls[1].url, "https://api.example.com/v1/sessions/a%2Fb/requests");
+});
+
+test("the API's JSON error becomes an ApiError with its message, field and Retry-After", async () => {
+  // Given a 503 with the API's error body
+  const { fetchImpl } = answer(503, { error: { code: "backend_unavailable", message: "warehouse missing" } }, { "Retry-After": "30" });
+  const api = createApi({ apiBase: "", getToken: () => "t", fetchImpl });
+  // Then the error keeps what the API said
+  await assert.rejects(api.products({}), (err) => {
+    assert.ok(err instanceof ApiError);
+    assert.deepEqual([err.status, err.code, err.message, err.retryAfter], [503, "backend_unavailable", "warehouse missing", 30]);
+    return true;
+  });
+  // And a 400 names its field
+  const bad = createApi({ apiBase: "", getToken: () => "t", fetchImpl: answer(400, { error: { code: "invalid_parameter", message: "too long", field: "to" } }).fetchImpl });
+  await assert.rejects(bad.breakdown({}), (err) => err.status === 400 && err.field === "to" && err.message === "too long");
+});
+
+test("a body that is not JSON and a dead network both give readable errors", async () => {
+  const html = createApi({ apiBase: "", getToken: () => null, fetchImpl: answer(502, "<html>Bad gateway</html>").fetchImpl });
+  await assert.rejects(html.sessions({}), (err) => err.status === 502 && err.message === "The API answered HTTP 502.");
+  const down = createApi({
+    apiBase: "http://127.0.0.1:9",
+    getToken: () => null,
+    fetchImpl: async () => {
+      throw new TypeError("fetch failed");
+    },
+  });
+  await assert.rejects(down.sessions({}), (err) => err.status === 0 && /Cannot reach/.test(err.message));
+});
+
+test("config.json sets the API base; a missing file means the same origin", async () => {
+  assert.deepEqual(await loadConfig(answer(200, { apiBase: "https://api.example.com/" }).fetchImpl), { apiBase: "https://api.example.com" });
+  assert.deepEqual(await loadConfig(answer(404, "not found").fetchImpl), { apiBase: "" });
+});
+
+test("numbers are formatted the same way whatever the browser's locale", () => {
+  assert.equal(formatInt(1234567), "1,234,567");
+  assert.equal(formatRatio(4.125), "4.13");
+  assert.equal(formatMoney("1234.5", "GBP"), "£1,234.50");
+  assert.equal(formatMoney(3, "XXX-not-a-currency"), "3.00 XXX-not-a-currency");
+  assert.equal(formatPeriod("2026-11-02T00:00:00Z", "week"), "Week of 2026-11-02");
+  assert.equal(formatPeriod("2026-11-02T13:00:00Z", "hour"), "2026-11-02 13:00");
+  assert.equal(formatPeriod("2026-11-01T00:00:00Z", "month"), "Nov 2026");
+});
