@@ -1,0 +1,376 @@
+"""Monthly AWS bill of the deployed stack at 1M, 10M and 100M requests a day (`make cost`).
+
+    python cost/model.py [--measurements FILE] [--save-measurements FILE] [--history-months 12]
+                         [--api-queries-per-day 20000] [--json FILE]
+
+Sizes are measured, not guessed: raw gzip bytes per event, Parquet bytes per event (per mart
+and per column) and the dbt project's shape come from cost/measure_local.py (the real
+simulator, ingest and dbt build on this machine), or from --measurements (a file it saved).
+When the bench has run, bench/results/latest.json's `cost_inputs` override the raw and Parquet
+sizes and give the API's bytes scanned per query, which the bench derives from the Parquet
+footers of the marts for each route. Without the bench, an API query is taken to scan every
+column of the mart it reads for its 90-day range (no row-group pruning: an upper bound).
+
+The naive design is the same stack where the API has no marts and scans the raw gzip JSON of
+its 90-day range on every call (raw is partitioned by ingest date, so only the range is read).
+
+Unit prices are AWS list prices for us-east-1 (PRICES, dated PRICES_AS_OF); the other
+assumptions (call volume, durations, log sizes) are named constants below.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+BENCH_RESULTS = REPO / "bench" / "results" / "latest.json"
+
+GB = 2**30
+TB = 2**40
+MB = 2**20
+DAYS_PER_MONTH = 30.4
+
+PRICES_AS_OF = "2026-11 (us-east-1 list prices, unchanged since 2023; check the AWS Pricing Calculator)"
+PRICES = {
+    "s3_storage_gb_month": 0.023,  # S3 Standard, first 50 TB
+    "s3_put_per_1000": 0.005,  # PUT, COPY, POST, LIST
+    "s3_get_per_1000": 0.0004,  # GET and all other reads
+    "athena_per_tb": 5.00,  # per TB scanned
+    "athena_min_bytes": 10 * MB,  # every query is billed at least 10 MB
+    "lambda_arm_gb_second": 0.0000133334,
+    "lambda_per_million": 0.20,
+    "logs_ingest_gb": 0.50,  # CloudWatch Logs standard ingestion
+    "logs_storage_gb_month": 0.03,
+    "metric_month": 0.30,  # custom (EMF) metric
+    "alarm_month": 0.10,  # standard-resolution alarm
+    "http_api_per_million": 1.00,  # API Gateway HTTP API, first 300M
+    "kms_key_month": 1.00,
+    "kms_per_10000": 0.03,
+}
+
+SCALES = (1_000_000, 10_000_000, 100_000_000)
+
+# Deployment facts (terraform/): schedules, sizes, the API's query range.
+INGEST_RUNS_PER_DAY = 24 * 6  # rate(10 minutes)
+DBT_RUNS_PER_DAY = 24  # rate(1 hour), the default
+PART_MAX_BYTES = 64 * MB  # ingest PART_MAX_BYTES: one raw object per this many bytes
+API_RANGE_DAYS = 90  # a dashboard's usual range
+INGEST_MEMORY_GB = 1.0
+DBT_MEMORY_GB = 2.0
+API_MEMORY_GB = 0.5
+DBT_THREADS = 4
+EMF_METRICS = (
+    6  # EventsRead, EventsLanded, LinesSkipped, EventsQuarantined, RunDurationMs, CheckpointLagSeconds
+)
+ALARMS = 5
+
+# Assumptions (not measurable without an AWS account): named so they can be changed and argued.
+API_QUERIES_PER_DAY = 20_000  # e.g. 500 people opening 40 views a day; Athena result reuse ignored
+API_SECONDS_PER_CALL = 1.5  # mostly waiting for Athena
+DBT_SECONDS_PER_QUERY = 3.0  # Athena round trip of one statement
+API_LOG_BYTES_PER_CALL = 1500  # function log lines + access log line
+INGEST_LOG_BYTES_PER_RUN = 4000
+DBT_LOG_BYTES_PER_QUERY = 2000
+GETS_PER_QUERY = 20  # objects Athena opens per query (footers, row groups)
+DBT_DAYS_REWRITTEN_PER_RUN = 2  # today and the late events' day, as whole event-date partitions
+KMS_REQUESTS_PER_MONTH = 50_000  # S3 bucket keys make this small
+
+# Without bench results: the mart and columns each main route reads (docs/contracts.md section 3),
+# every row group of its 90 days (no pruning by tenant: an upper bound).
+API_ROUTES = {
+    "sessions series": (
+        "agg_session_metrics",
+        ("grain", "level", "client_id", "reseller_id", "user_id", "period_start", "sessions", "requests"),
+    ),
+    "products": (
+        "agg_product_metrics",
+        tuple(
+            [
+                "grain",
+                "level",
+                "client_id",
+                "reseller_id",
+                "user_id",
+                "period_start",
+                "product_id",
+                "product_name",
+                "category",
+                "currency",
+                "requests",
+                "sessions",
+                "quantity",
+                "revenue",
+            ]
+        ),
+    ),
+    "sessions list": (
+        "fct_sessions",
+        (
+            "session_id",
+            "client_id",
+            "reseller_id",
+            "user_id",
+            "started_at",
+            "ended_at",
+            "requests",
+            "started_on",
+        ),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Inputs:
+    raw_gzip_bytes_per_event: float
+    parquet_bytes_per_event: float
+    api_bytes_per_query_per_event_per_day: float  # bytes scanned by one API query per daily event
+    test_bytes_per_event: list[float]  # per dbt data test: bytes of what it scans per event of history
+    raw_readers: int
+    table_models: int
+    ingest_events_per_second: float
+    source: str
+
+
+def inputs_from(measured: dict[str, Any], bench: dict[str, Any] | None) -> Inputs:
+    """Per-event sizes from the local measurement, overridden by the bench's where it has them."""
+    requests = measured["requests"]
+    marts = measured["marts"]
+
+    def per_event(mart: str, column: str | None = None) -> float:
+        """Bytes per request of a mart's column (the whole mart for None; 0 for a column it lacks)."""
+        table = marts[mart]
+        return (table["bytes"] if column is None else table["columns"].get(column, 0)) / requests
+
+    tests = []
+    for test in measured["project"]["data_tests"]:
+        tables = [t for t in test["tables"] if t in marts]
+        column = test["column"]
+        if not tables or (column is not None and not any(column in marts[t]["columns"] for t in tables)):
+            # A test on an intermediate model or on an expression: take the whole (largest) table.
+            tables, column = tables or ["fct_requests"], None
+        tests.append(sum(per_event(t, column) for t in tables))
+    route_bytes = [sum(per_event(mart, c) for c in columns) for mart, columns in API_ROUTES.values()]
+    api_per_event_day = API_RANGE_DAYS * sum(route_bytes) / len(route_bytes)
+    raw = measured["raw_gzip_bytes_per_event"]
+    parquet = measured["parquet_mart_bytes_per_event"]
+    source = measured["source"]
+    if bench:
+        inputs = bench.get("cost_inputs") or {}
+        raw = inputs.get("raw_gzip_bytes_per_event") or raw
+        parquet = inputs.get("parquet_mart_bytes_per_event") or parquet
+        at_10m = inputs.get("athena_bytes_per_query_90d_at_10m_events_per_day") or {}
+        if at_10m:
+            api_per_event_day = sum(at_10m.values()) / len(at_10m) / 10_000_000
+        source += " + bench/results/latest.json cost_inputs"
+    return Inputs(
+        raw_gzip_bytes_per_event=raw,
+        parquet_bytes_per_event=parquet,
+        api_bytes_per_query_per_event_per_day=api_per_event_day,
+        test_bytes_per_event=tests,
+        raw_readers=len(measured["project"]["raw_readers"]),
+        table_models=measured["project"]["table_models"],
+        ingest_events_per_second=measured.get("ingest_events_per_second", 5000.0),
+        source=source,
+    )
+
+
+def athena_cost(bytes_scanned: float, queries: float) -> float:
+    """Athena's bill for `queries` queries scanning `bytes_scanned` in all (each at least 10 MB)."""
+    per_query = bytes_scanned / queries if queries else 0.0
+    billed = queries * max(per_query, PRICES["athena_min_bytes"])
+    return billed / TB * PRICES["athena_per_tb"]
+
+
+def lambda_cost(invocations: float, seconds: float, memory_gb: float) -> float:
+    return (
+        invocations * seconds * memory_gb * PRICES["lambda_arm_gb_second"]
+        + invocations / 1e6 * PRICES["lambda_per_million"]
+    )
+
+
+def monthly_bill(
+    events_per_day: int,
+    inputs: Inputs,
+    history_months: int = 12,
+    api_queries_per_day: int = API_QUERIES_PER_DAY,
+    naive: bool = False,
+) -> dict[str, float]:
+    """Dollars per month, by component, once `history_months` of data are in the lake."""
+    n = events_per_day
+    history_events = n * DAYS_PER_MONTH * history_months
+    raw_day = inputs.raw_gzip_bytes_per_event * n
+    api_calls = api_queries_per_day * DAYS_PER_MONTH
+    bill: dict[str, float] = {}
+
+    # S3: raw and marts for the whole history (the naive design keeps no marts).
+    stored = inputs.raw_gzip_bytes_per_event * history_events
+    if not naive:
+        stored += inputs.parquet_bytes_per_event * history_events
+    bill["S3 storage"] = stored / GB * PRICES["s3_storage_gb_month"]
+    raw_objects_per_run = max(1, math.ceil(raw_day / INGEST_RUNS_PER_DAY / PART_MAX_BYTES))
+    puts = INGEST_RUNS_PER_DAY * (raw_objects_per_run + 1) * DAYS_PER_MONTH  # + the checkpoint
+    gets = INGEST_RUNS_PER_DAY * DAYS_PER_MONTH + api_calls * GETS_PER_QUERY
+
+    # Athena, dbt: the staging model re-reads today's raw partition on each run (so a day's raw is
+    # read (R+1)/2 times, plus once more by the next day's first run), downstream models rewrite
+    # whole event days from Parquet, and every data test scans its column over all history.
+    dbt_queries_per_run = 2 * inputs.table_models + len(inputs.test_bytes_per_event)
+    if naive:
+        bill["Athena (dbt models)"] = bill["Athena (dbt tests)"] = 0.0
+    else:
+        runs = DBT_RUNS_PER_DAY * DAYS_PER_MONTH
+        raw_reads = raw_day * ((DBT_RUNS_PER_DAY + 1) / 2 + 1) * inputs.raw_readers
+        rewrites = DBT_RUNS_PER_DAY * DBT_DAYS_REWRITTEN_PER_RUN * inputs.parquet_bytes_per_event * n
+        bill["Athena (dbt models)"] = runs * athena_cost(
+            (raw_reads + rewrites) / DBT_RUNS_PER_DAY, 2 * inputs.table_models
+        )
+        test_bytes = sum(
+            max(b * history_events, PRICES["athena_min_bytes"]) for b in inputs.test_bytes_per_event
+        )
+        bill["Athena (dbt tests)"] = runs * test_bytes / TB * PRICES["athena_per_tb"]
+        puts += runs * inputs.table_models * DBT_DAYS_REWRITTEN_PER_RUN
+        gets += runs * dbt_queries_per_run * GETS_PER_QUERY
+
+    # Athena, API: each call scans its 90-day range, of the marts or (naive) of the raw JSON.
+    if naive:
+        per_query = inputs.raw_gzip_bytes_per_event * n * API_RANGE_DAYS
+        gets += api_calls * API_RANGE_DAYS * raw_objects_per_run * INGEST_RUNS_PER_DAY
+    else:
+        per_query = inputs.api_bytes_per_query_per_event_per_day * n
+    bill["Athena (API)"] = athena_cost(per_query * api_calls, api_calls)
+    bill["S3 requests"] = puts / 1000 * PRICES["s3_put_per_1000"] + gets / 1000 * PRICES["s3_get_per_1000"]
+
+    # Lambda: ingest every 10 minutes, dbt hourly, the API per call.
+    ingest_seconds = 2 + n / INGEST_RUNS_PER_DAY / inputs.ingest_events_per_second
+    dbt_seconds = min(900, 30 + dbt_queries_per_run * DBT_SECONDS_PER_QUERY / DBT_THREADS)
+    bill["Lambda"] = (
+        lambda_cost(INGEST_RUNS_PER_DAY * DAYS_PER_MONTH, ingest_seconds, INGEST_MEMORY_GB)
+        + (0 if naive else lambda_cost(DBT_RUNS_PER_DAY * DAYS_PER_MONTH, dbt_seconds, DBT_MEMORY_GB))
+        + lambda_cost(api_calls, API_SECONDS_PER_CALL, API_MEMORY_GB)
+    )
+
+    # CloudWatch: this stack's own logs (the app's log lines are its existing cost), EMF metrics, alarms.
+    log_bytes = (
+        api_calls * API_LOG_BYTES_PER_CALL
+        + INGEST_RUNS_PER_DAY * DAYS_PER_MONTH * INGEST_LOG_BYTES_PER_RUN
+        + (0 if naive else DBT_RUNS_PER_DAY * DAYS_PER_MONTH * dbt_queries_per_run * DBT_LOG_BYTES_PER_QUERY)
+    )
+    retained = log_bytes * min(history_months, 12)  # 365-day retention
+    bill["CloudWatch"] = (
+        log_bytes / GB * PRICES["logs_ingest_gb"]
+        + retained / GB * PRICES["logs_storage_gb_month"]
+        + EMF_METRICS * PRICES["metric_month"]
+        + ALARMS * PRICES["alarm_month"]
+    )
+    bill["API Gateway"] = api_calls / 1e6 * PRICES["http_api_per_million"]
+    bill["KMS"] = PRICES["kms_key_month"] + KMS_REQUESTS_PER_MONTH / 10_000 * PRICES["kms_per_10000"]
+    bill["total"] = sum(bill.values())
+    return bill
+
+
+def api_scan_bytes(events_per_day: int, inputs: Inputs, naive: bool) -> float:
+    if naive:
+        return inputs.raw_gzip_bytes_per_event * events_per_day * API_RANGE_DAYS
+    return inputs.api_bytes_per_query_per_event_per_day * events_per_day
+
+
+def human_bytes(value: float) -> str:
+    for unit, size in (("TB", TB), ("GB", GB), ("MB", MB), ("KB", 1024)):
+        if value >= size:
+            return f"{value / size:.1f} {unit}"
+    return f"{value:.0f} B"
+
+
+def report(inputs: Inputs, history_months: int, api_queries_per_day: int) -> tuple[str, dict[str, Any]]:
+    bills = {
+        (n, naive): monthly_bill(n, inputs, history_months, api_queries_per_day, naive)
+        for n in SCALES
+        for naive in (False, True)
+    }
+    header = "| component | " + " | ".join(f"{n // 1_000_000}M req/day" for n in SCALES) + " |"
+    lines = [
+        f"Monthly bill in USD after {history_months} months of data, "
+        f"{api_queries_per_day:,} API calls a day.",
+        f"Prices: {PRICES_AS_OF}. Measured: {inputs.source}.",
+        f"Raw gzip {inputs.raw_gzip_bytes_per_event:.1f} B/event, marts Parquet "
+        f"{inputs.parquet_bytes_per_event:.1f} B/event, {len(inputs.test_bytes_per_event)} dbt data tests, "
+        f"{inputs.table_models} table models.",
+        "",
+        "This design (API reads the marts):",
+        "",
+        header,
+        "|---|" + "---:|" * len(SCALES),
+    ]
+    for component in bills[(SCALES[0], False)]:
+        cells = " | ".join(f"{bills[(n, False)][component]:,.2f}" for n in SCALES)
+        lines.append(f"| {'**total**' if component == 'total' else component} | {cells} |")
+    lines += [
+        "",
+        "Naive design (no marts, the API scans the raw JSON of its 90-day range on every call):",
+        "",
+        header,
+        "|---|" + "---:|" * len(SCALES),
+    ]
+    for component in ("Athena (API)", "total"):
+        cells = " | ".join(f"{bills[(n, True)][component]:,.2f}" for n in SCALES)
+        lines.append(f"| {'**total**' if component == 'total' else component} | {cells} |")
+    scans = " | ".join(
+        f"{human_bytes(api_scan_bytes(n, inputs, False))} vs {human_bytes(api_scan_bytes(n, inputs, True))}"
+        for n in SCALES
+    )
+    lines += ["", "Bytes scanned per API call (marts vs raw):", "", header, "|---|" + "---:|" * len(SCALES)]
+    lines.append(f"| per call | {scans} |")
+    data = {
+        "prices_as_of": PRICES_AS_OF,
+        "prices": PRICES,
+        "history_months": history_months,
+        "api_queries_per_day": api_queries_per_day,
+        "inputs": inputs.__dict__,
+        "design": {str(n): bills[(n, False)] for n in SCALES},
+        "naive": {str(n): bills[(n, True)] for n in SCALES},
+    }
+    return "\n".join(lines) + "\n", data
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--measurements", type=Path, help="a file --save-measurements wrote (skips measuring)"
+    )
+    parser.add_argument("--save-measurements", type=Path, help="write the local measurement here")
+    parser.add_argument("--bench", type=Path, default=BENCH_RESULTS, help="bench results (used when present)")
+    parser.add_argument(
+        "--history-months", type=int, default=12, help="months of data in the lake (default 12)"
+    )
+    parser.add_argument("--api-queries-per-day", type=int, default=API_QUERIES_PER_DAY)
+    parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    args = parser.parse_args(argv)
+    if args.history_months < 1 or args.api_queries_per_day < 0:
+        parser.error("--history-months must be >= 1 and --api-queries-per-day >= 0")
+    if args.measurements:
+        measured = json.loads(args.measurements.read_text())
+    else:
+        sys.path.insert(0, str(Path(__file__).parent))
+        from measure_local import measure
+
+        measured = measure()
+        if args.save_measurements:
+            args.save_measurements.parent.mkdir(parents=True, exist_ok=True)
+            args.save_measurements.write_text(json.dumps(measured, indent=2) + "\n")
+    bench = json.loads(args.bench.read_text()) if args.bench.is_file() else None
+    text, data = report(inputs_from(measured, bench), args.history_months, args.api_queries_per_day)
+    print(text)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(data, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""The cost model's arithmetic on a small measurement of known sizes."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def load(name: str):
+    # A file import: cost/ is a folder of scripts, not a package.
+    spec = importlib.util.spec_from_file_location(name, REPO / "cost" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+model = load("model")
+
+
+def measurement() -> dict:
+    """1,000 requests; each mart 100 KB with two 40 KB columns that the API routes read; one test."""
+    columns = {
+        "fct_requests": ("request_id", "session_id"),
+        "fct_sessions": ("session_id", "client_id"),
+        "agg_session_metrics": ("grain", "level"),
+        "agg_product_metrics": ("grain", "level"),
+    }
+    marts = {
+        mart: {"rows": 1000, "bytes": 100_000, "columns": dict.fromkeys(names, 40_000)}
+        for mart, names in columns.items()
+    }
+    return {
+        "source": "test",
+        "events": 1000,
+        "requests": 1000,
+        "raw_gzip_bytes_per_event": 200.0,
+        "ingest_events_per_second": 10_000.0,
+        "parquet_mart_bytes_per_event": 400.0,
+        "marts": marts,
+        "project": {
+            "models": 5,
+            "table_models": 4,
+            "raw_readers": ["stg"],
+            "data_tests": [{"name": "unique", "tables": ["fct_requests"], "column": "request_id"}],
+        },
+    }
+
+
+def test_athena_bills_at_least_ten_megabytes_per_query():
+    # Given 100 queries scanning 1 MB each, and 100 scanning 1 GB each
+    small = model.athena_cost(100 * 2**20, 100)
+    large = model.athena_cost(100 * 2**30, 100)
+    # Then the small ones are billed at the 10 MB minimum, the large ones as scanned ($5/TB)
+    assert small == pytest.approx(100 * 10 * 2**20 / 2**40 * 5.0)
+    assert large == pytest.approx(100 * 2**30 / 2**40 * 5.0)
+
+
+def test_inputs_come_from_the_measurement_and_the_bench_overrides_them():
+    # Given the measurement alone
+    inputs = model.inputs_from(measurement(), None)
+    # Then per-event sizes are the measured bytes over the measured requests
+    assert inputs.raw_gzip_bytes_per_event == 200.0
+    assert inputs.test_bytes_per_event == [40.0]
+    # (each API route reads its listed columns that exist: 2 x 40 B per event, for 90 days)
+    assert inputs.api_bytes_per_query_per_event_per_day == pytest.approx(90 * 80.0)
+    # When bench results exist, their sizes win
+    bench = {
+        "cost_inputs": {
+            "raw_gzip_bytes_per_event": 150.0,
+            "parquet_mart_bytes_per_event": 300.0,
+            "athena_bytes_per_query_90d_at_10m_events_per_day": {"a": 20 * 2**30, "b": 40 * 2**30},
+        }
+    }
+    with_bench = model.inputs_from(measurement(), bench)
+    assert with_bench.raw_gzip_bytes_per_event == 150.0
+    assert with_bench.api_bytes_per_query_per_event_per_day == pytest.approx(30 * 2**30 / 10_000_000)
+
+
+def test_bill_scales_with_traffic_and_the_naive_api_costs_more():
+    inputs = model.inputs_from(measurement(), None)
+    # Given the bill at 1M and 100M requests a day after a year
+    small = model.monthly_bill(1_000_000, inputs, history_months=12)
+    big = model.monthly_bill(100_000_000, inputs, history_months=12)
+    naive = model.monthly_bill(100_000_000, inputs, history_months=12, naive=True)
+    # Then storage is the measured bytes of a year of events at $0.023/GB-month
+    year = 100_000_000 * model.DAYS_PER_MONTH * 12
+    assert big["S3 storage"] == pytest.approx((200 + 400) * year / 2**30 * 0.023)
+    # And the API's Athena bill is calls x bytes per call x $5/TB
+    calls = model.API_QUERIES_PER_DAY * model.DAYS_PER_MONTH
+    assert big["Athena (API)"] == pytest.approx(calls * 90 * 80.0 * 100_000_000 / 2**40 * 5.0)
+    # And scanning raw JSON (200 B/event over 90 days) costs more than the marts' 80 B/event
+    assert naive["Athena (API)"] / big["Athena (API)"] == pytest.approx(200 / 80)
+    # And the totals add up and grow with traffic
+    assert big["total"] == pytest.approx(sum(v for k, v in big.items() if k != "total"))
+    assert small["total"] < big["total"]
+
+
+def test_cli_prints_the_three_scales_from_a_saved_measurement(tmp_path: Path):
+    # Given a saved measurement and no bench results
+    saved = tmp_path / "m.json"
+    saved.write_text(json.dumps(measurement()))
+    # When the script runs
+    script = str(REPO / "cost" / "model.py")
+    args = [
+        "--measurements",
+        str(saved),
+        "--bench",
+        str(tmp_path / "x"),
+        "--json",
+        str(tmp_path / "out.json"),
+    ]
+    proc = subprocess.run([sys.executable, script, *args], capture_output=True, text=True)
+    # Then it prints both designs at 1M, 10M and 100M requests a day, and writes the JSON
+    assert proc.returncode == 0, proc.stderr
+    assert "| **total** |" in proc.stdout
+    assert all(f"{n}M req/day" in proc.stdout for n in (1, 10, 100))
+    data = json.loads((tmp_path / "out.json").read_text())
+    assert set(data["design"]) == {"1000000", "10000000", "100000000"}
+    assert data["naive"]["100000000"]["total"] > data["design"]["100000000"]["total"]
