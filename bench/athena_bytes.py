@@ -81,6 +81,7 @@ class ScanBytes:
     column_chunk_bytes: int = 0
     footer_bytes: int = 0
     partitions_selected: list[str] = field(default_factory=list)
+    predicates: list[Predicate] = field(default_factory=list)
 
     @property
     def bytes(self) -> int:
@@ -221,7 +222,7 @@ def scanned_bytes(
     """Sum what the scan reads: footers of the files in selected partitions, plus the chunks of the
     columns it uses in the row groups whose statistics can match every predicate."""
     in_files = [c for c in scan.columns if c in column_types and c not in partition_columns]
-    result = ScanBytes(scan.table, sorted(in_files))
+    result = ScanBytes(scan.table, sorted(in_files), predicates=list(scan.predicates))
     by_file: dict[str, list[ChunkRow]] = {}
     for chunk in chunks:
         by_file.setdefault(chunk.file, []).append(chunk)

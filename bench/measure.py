@@ -57,6 +57,8 @@ class ChildRun:
 
     cmd: list[str]
     seconds: float
+    # User + system CPU of the process: a second view of its cost when the machine is busy.
+    cpu_seconds: float
     max_rss_bytes: int
     returncode: int
     stdout: str
@@ -73,7 +75,7 @@ class ChildRun:
 # A minimal launcher between this process and the measured one. Linux carries a process's peak
 # RSS across fork and exec, so a child forked straight from this (large) process would report at
 # least this process's size; forked from `python -S` it starts from a few MB. The launcher times
-# fork-to-exit itself and writes "<ru_maxrss KiB> <seconds>" to the file named by argv[1].
+# fork-to-exit itself and writes "<ru_maxrss KiB> <seconds> <cpu seconds>" to the file in argv[1].
 _LAUNCHER = """
 import os, sys, time
 started = time.perf_counter()
@@ -86,7 +88,7 @@ if pid == 0:
 _, status, usage = os.wait4(pid, 0)
 seconds = time.perf_counter() - started
 with open(sys.argv[1], "w") as out:
-    out.write(f"{usage.ru_maxrss} {seconds}")
+    out.write(f"{usage.ru_maxrss} {seconds} {usage.ru_utime + usage.ru_stime}")
 code = os.waitstatus_to_exitcode(status)
 sys.exit(code if code >= 0 else 128 - code)
 """
@@ -107,10 +109,11 @@ def run_child(cmd: Sequence[str], env: dict[str, str] | None = None, cwd: Path =
                 stderr=err,
                 check=False,
             )
-        max_rss_kib, seconds = usage_path.read_text().split()
+        max_rss_kib, seconds, cpu_seconds = usage_path.read_text().split()
         return ChildRun(
             cmd=list(cmd),
             seconds=float(seconds),
+            cpu_seconds=float(cpu_seconds),
             # Linux reports ru_maxrss in KiB.
             max_rss_bytes=int(max_rss_kib) * 1024,
             returncode=proc.returncode,

@@ -126,10 +126,11 @@ def rows(stages: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]:
     athena = stages.get("athena") or {}
     for route, fig in (athena.get("routes") or {}).items():
         at_scale = fig.get("bytes_90d_at_10m_events_per_day")
+        every = "" if str(fig.get("partition_pruning", "")).startswith("by") else ", every partition"
         out.append(
             (
                 f"Athena bytes {route} (one client, 90 days)",
-                f"{human_bytes(fig.get('bytes'))} here ({fig.get('days_covered')} days of data); "
+                f"{human_bytes(fig.get('bytes'))} here ({fig.get('days_covered')} days of data{every}); "
                 f"{human_bytes(at_scale)} at 10M events/day",
                 f"billing minimum {human_bytes(ATHENA_MIN_BILLED_BYTES)}",
                 _x(at_scale / ATHENA_MIN_BILLED_BYTES if at_scale is not None else None),

@@ -127,6 +127,7 @@ def route_statements(scope_client: str, session_id: str, end: date) -> dict[str,
 
 def export(con: Any, mart: str, layout: dict[str, Any], out: Path) -> None:
     shutil.rmtree(out, ignore_errors=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
     partition = layout["partitioned_by"]
     options = [f"format parquet, compression {layout['compression']}"]
     if partition:
@@ -200,7 +201,9 @@ def run_stage(warehouse: Path, work: Path, lake_events: int | None = None) -> di
         for table, scan in table_scans(render_sql(sql, params)).items():
             chunks, sizes = metadata[table]
             scans.append(scanned_bytes(scan, chunks, layouts[table]["partitioned_by"], types[table], sizes))
-        prunes_by_date = any(s.files_selected < s.files_total for s in scans)
+        prunes_by_date = any(
+            p.column in layouts[s.table]["partitioned_by"] for s in scans for p in s.predicates
+        )
         covered = days_in_range if prunes_by_date else event_days
         chunk_bytes = sum(s.column_chunk_bytes for s in scans)
         footer_bytes = sum(s.footer_bytes for s in scans)
@@ -211,6 +214,7 @@ def run_stage(warehouse: Path, work: Path, lake_events: int | None = None) -> di
             "tables": {
                 s.table: {
                     "columns_read": s.columns,
+                    "predicates": [f"{p.column} {p.op} {p.value}" for p in s.predicates],
                     "files": f"{s.files_selected}/{s.files_total}",
                     "row_groups": f"{s.row_groups_selected}/{s.row_groups_total}",
                     "rows_in_selected_row_groups": s.rows_selected,

@@ -36,6 +36,15 @@ def sessions_for(events: int, days: int) -> int:
     return max(1, round(events * days / BASE_DAYS / REQUESTS_PER_SESSION))
 
 
+def existing(workdir: Path) -> Dataset:
+    """The data set an earlier run left in `workdir` (for re-running later stages with --stages)."""
+    manifest_path = workdir / "sim" / "manifest.json"
+    if not manifest_path.exists():
+        raise FileNotFoundError(f"no simulated data in {workdir}: run the data stage first")
+    manifest = json.loads(manifest_path.read_text())
+    return Dataset(workdir / "logs-base", workdir / "logs-new-day", manifest, BASE_DAYS, NEW_DAY)
+
+
 def generate(workdir: Path, events: int, seed: int, clients: int) -> tuple[Dataset, dict[str, Any]]:
     sim_dir, base, new = workdir / "sim", workdir / "logs-base", workdir / "logs-new-day"
     for d in (sim_dir, base, new):

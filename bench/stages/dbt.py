@@ -118,6 +118,7 @@ def run_stage(data: Dataset, lake: Path, warehouse: Path, work: Path) -> dict[st
     return {
         "full_build": {
             "seconds": round(full.seconds, 3),
+            "cpu_seconds": round(full.cpu_seconds, 3),
             **full_run,
             "max_rss_bytes": full.max_rss_bytes,
             "scan_seconds": base_scan["seconds"],
@@ -128,13 +129,19 @@ def run_stage(data: Dataset, lake: Path, warehouse: Path, work: Path) -> dict[st
             "raw_gzip_bytes": raw_bytes(lake) - raw_bytes(lake, new_partition),
             "ratio_to_scan": round(ratio(full.seconds, base_scan["seconds"]) or 0.0, 2),
         },
-        "noop_run": {"seconds": round(noop.seconds, 3), **noop_run, "max_rss_bytes": noop.max_rss_bytes},
+        "noop_run": {
+            "seconds": round(noop.seconds, 3),
+            "cpu_seconds": round(noop.cpu_seconds, 3),
+            **noop_run,
+            "max_rss_bytes": noop.max_rss_bytes,
+        },
         "incremental": {
             "new_day": data.new_day.isoformat(),
             "new_partition": f"ingest_date={new_partition}",
             "new_day_landed": new_day_ingest["summary"]["landed"],
             "new_day_raw_gzip_bytes": raw_bytes(lake, new_partition),
             "seconds": round(incremental.seconds, 3),
+            "cpu_seconds": round(incremental.cpu_seconds, 3),
             **incremental_run,
             "max_rss_bytes": incremental.max_rss_bytes,
             "new_day_scan_seconds": new_scan["seconds"],
