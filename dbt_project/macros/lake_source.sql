@@ -41,7 +41,7 @@
     {%- set pattern = root ~ '/raw/request_events/ingest_date=*/*.json.gz' -%}
     {%- set files = 0 -%}
     {%- if execute -%}
-        {%- set files = run_query("select count(*) from glob('" ~ pattern ~ "')").columns[0].values()[0] -%}
+        {%- set files = query_scalar("select count(*) from glob('" ~ pattern ~ "')") -%}
         {{ log('lake source: ' ~ files ~ ' raw file(s) under ' ~ root, info=true) }}
     {%- endif -%}
     {%- set columns = lake_source_columns() -%}

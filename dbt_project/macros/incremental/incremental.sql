@@ -6,6 +6,8 @@
       produced. dbt-athena batches the write when a run touches more than 100 partitions
       (Athena's limit per statement); `force_batch` makes it batch from the start on backfills.
     Models always produce WHOLE partitions, so both strategies end in the same rows.
+    A model whose columns drift fails on DuckDB; on Athena new columns are appended (Glue keeps
+    the old partitions' schema), the only other setting dbt allows with enforced contracts.
 -#}
 {% macro incremental_settings(partition_by, unique_key=none, watermark=true) -%}
     {%- set settings = {'materialized': 'incremental', 'on_schema_change': 'fail'} -%}
@@ -16,6 +18,7 @@
             'format': 'parquet',
             'partitioned_by': partition_by if partition_by is not string else [partition_by],
             'force_batch': var('athena_force_batch', false),
+            'on_schema_change': 'append_new_columns',
         }) -%}
     {%- else -%}
         {%- do settings.update({
@@ -99,4 +102,13 @@
             cast('1970-01-01 00:00:00' as timestamp)
         )
     {%- endif %}
+{%- endmacro %}
+
+{#- The first value of the first row of `sql`, or none when it returns nothing. -#}
+{% macro query_scalar(sql) -%}
+    {%- set result = run_query(sql) -%}
+    {%- if result is none or (result.columns | length) == 0 or (result.rows | length) == 0 -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(result.rows[0][0]) }}
 {%- endmacro %}

@@ -13,7 +13,7 @@ with
 {% if is_incremental() -%}
 {%- set since_literal = none -%}
 {%- if execute and model.resource_type != 'unit_test' -%}
-    {%- set since_literal = run_query('select max(ingest_date) from ' ~ this).columns[0].values()[0] -%}
+    {%- set since_literal = query_scalar('select max(ingest_date) from ' ~ this) -%}
 {%- endif %}
 staged as (
 

@@ -1,0 +1,234 @@
+"""Athena gate: the project runs for the `athena` target, and every statement it sends is Athena SQL.
+
+A moto server on 127.0.0.1 stands in for AWS. Its Athena accepts queries without running them,
+so the Glue database, the raw table Terraform declares and the tables dbt-athena reads or
+replaces are created first (moto's Athena creates nothing). Then `dbt run --target athena`
+runs every model's incremental path (the relations exist), including the hive partition
+overwrite, and every SQL string moto received is checked: it must parse as Athena SQL and call
+only functions Athena engine v3 has. DuckDB-only SQL therefore cannot reach Athena unnoticed.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+import yaml
+from athena_sql_check import ATHENA_V3_FUNCTIONS, athena_problems, called_functions
+from dbt_helpers import DBT, PROJECT_ARGS, REPO
+
+REGION = "eu-west-1"
+RAW_DB, MARTS_DB = "lake_raw", "analytics"
+BUCKETS = {"lake": "test-lake", "results": "test-athena-results", "warehouse": "test-warehouse"}
+# The raw table as Terraform declares it (docs/contracts.md section 1), partition projected.
+RAW_COLUMNS = [
+    ("schema_version", "int"),
+    ("request_id", "string"),
+    ("session_id", "string"),
+    ("client_id", "string"),
+    ("reseller_id", "string"),
+    ("user_id", "string"),
+    ("occurred_at", "string"),
+    ("method", "string"),
+    ("path", "string"),
+    ("status", "int"),
+    ("duration_ms", "bigint"),
+    (
+        "products",
+        "array<struct<product_id:string,name:string,category:string,unit_price:decimal(18,4),"
+        "currency:string,quantity:bigint>>",
+    ),
+    ("service", "string"),
+    ("ingested_at", "string"),
+    ("log_group", "string"),
+    ("log_stream", "string"),
+    ("event_id", "string"),
+]
+WATERMARK_COLUMNS = [
+    ("model_name", "string"),
+    ("landed_watermark", "timestamp"),
+    ("recorded_at", "timestamp"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint() -> Iterator[str]:
+    port = free_port()
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    pytest.fail("moto_server did not start")
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def model_columns() -> dict[str, tuple[str, list[tuple[str, str]]]]:
+    """Each model's relation type and documented columns (every column is documented in yml)."""
+    models: dict[str, tuple[str, list[tuple[str, str]]]] = {}
+    for yml in (REPO / "dbt_project" / "models").rglob("_*__models.yml"):
+        for model in yaml.safe_load(yml.read_text()).get("models", []):
+            sql = next((REPO / "dbt_project" / "models").rglob(f"{model['name']}.sql")).read_text()
+            kind = "EXTERNAL_TABLE" if "incremental_settings" in sql else "VIRTUAL_VIEW"
+            columns = [(column["name"], column.get("data_type", "string")) for column in model["columns"]]
+            models[model["name"]] = (kind, columns)
+    return models
+
+
+def glue_table(name: str, kind: str, columns: list[tuple[str, str]], location: str) -> dict:
+    return {
+        "Name": name,
+        "TableType": kind,
+        "StorageDescriptor": {
+            "Columns": [{"Name": column, "Type": data_type} for column, data_type in columns],
+            "Location": location,
+        },
+    }
+
+
+@pytest.fixture(scope="module")
+def athena_env(moto_endpoint: str) -> dict[str, str]:
+    env = {
+        "AWS_ENDPOINT_URL": moto_endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "DBT_ATHENA_REGION": REGION,
+        "DBT_ATHENA_S3_STAGING_DIR": f"s3://{BUCKETS['results']}/dbt/",
+        "DBT_ATHENA_S3_DATA_DIR": f"s3://{BUCKETS['warehouse']}/dbt/",
+        "DBT_ATHENA_SCHEMA": MARTS_DB,
+        "DBT_ATHENA_RAW_SCHEMA": RAW_DB,
+        "DBT_ATHENA_WORKGROUP": "primary",
+        "DBT_ATHENA_POLL_INTERVAL": "0.05",
+        "DBT_ATHENA_NUM_RETRIES": "0",
+    }
+    session = boto3.Session(region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
+    s3 = session.client("s3", endpoint_url=moto_endpoint)
+    glue = session.client("glue", endpoint_url=moto_endpoint)
+    for bucket in BUCKETS.values():
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    glue.create_database(DatabaseInput={"Name": RAW_DB})
+    glue.create_database(DatabaseInput={"Name": MARTS_DB})
+    raw = glue_table(
+        "request_events", "EXTERNAL_TABLE", RAW_COLUMNS, f"s3://{BUCKETS['lake']}/raw/request_events/"
+    )
+    raw["PartitionKeys"] = [{"Name": "ingest_date", "Type": "string"}]
+    raw["Parameters"] = {
+        "projection.enabled": "true",
+        "projection.ingest_date.type": "date",
+        "projection.ingest_date.format": "yyyy-MM-dd",
+        "projection.ingest_date.range": "2020-01-01,NOW",
+    }
+    glue.create_table(DatabaseName=RAW_DB, TableInput=raw)
+    tables = {**model_columns(), "dbt_incremental_watermarks": ("EXTERNAL_TABLE", WATERMARK_COLUMNS)}
+    for name, (kind, columns) in tables.items():
+        location = f"s3://{BUCKETS['warehouse']}/dbt/{MARTS_DB}/{name}/"
+        glue.create_table(DatabaseName=MARTS_DB, TableInput=glue_table(name, kind, columns, location))
+    return env
+
+
+def sent_statements(endpoint: str) -> list[str]:
+    athena = boto3.client(
+        "athena", region_name=REGION, endpoint_url=endpoint, aws_access_key_id="t", aws_secret_access_key="t"
+    )
+    ids: list[str] = []
+    for page in athena.get_paginator("list_query_executions").paginate():
+        ids.extend(page["QueryExecutionIds"])
+    return [athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]["Query"] for qid in ids]
+
+
+@pytest.fixture(scope="module")
+def athena_run(athena_env: dict[str, str], moto_endpoint: str, tmp_path_factory) -> list[str]:
+    target = tmp_path_factory.mktemp("athena_target")
+    cmd = [str(DBT), "run", *PROJECT_ARGS, "--target", "athena", "--target-path", str(target)]
+    proc = subprocess.run(cmd, cwd=REPO, env={**os.environ, **athena_env}, capture_output=True, text=True)
+    if proc.returncode != 0:
+        pytest.fail(f"dbt run --target athena failed\n{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}")
+    return sent_statements(moto_endpoint)
+
+
+@pytest.mark.slow
+def test_every_model_sends_its_sql_to_athena(athena_run: list[str]):
+    # Given/When: dbt ran the project against moto's Athena
+    # Then: each model sent its partitioned CTAS (the new rows) and its insert into the target
+    text = "\n".join(athena_run)
+    for name, (kind, _) in model_columns().items():
+        if kind == "EXTERNAL_TABLE":
+            assert f'"{MARTS_DB}"."{name}__dbt_tmp"' in text, name
+            assert f'insert into "awsdatacatalog"."{MARTS_DB}"."{name}"' in text, name
+        else:
+            assert f'create or replace view\n    "awsdatacatalog"."{MARTS_DB}"."{name}"' in text, name
+    # And: the models read the raw Glue table of DBT_ATHENA_RAW_SCHEMA
+    assert f'"awsdatacatalog"."{RAW_DB}"."request_events"' in text
+
+
+@pytest.mark.slow
+def test_every_statement_sent_is_athena_v3_sql(athena_run: list[str]):
+    # Given: every SQL string dbt-athena sent during the run
+    assert len(athena_run) > 30
+    # When: each is parsed as Athena SQL and its function calls are collected
+    problems = {sql[:300]: found for sql in athena_run if (found := athena_problems(sql))}
+    # Then: none has a problem, and the engine-specific helpers used their Athena spelling
+    assert problems == {}
+    used = set().union(*(called_functions(sql) for sql in athena_run))
+    assert {"from_iso8601_timestamp", "cardinality", "date_format", "to_unixtime", "date_trunc"} <= used
+    assert used <= ATHENA_V3_FUNCTIONS
+
+
+@pytest.mark.parametrize(
+    ("duckdb_sql", "reason"),
+    [
+        ("select strftime(occurred_at, '%Y-%m-%dT%H') as k from t", "strftime"),
+        ("select epoch(ended_at) - epoch(started_at) as s from t", "epoch"),
+        ("select len(products) as n from t", "len"),
+        ("select list_sum(quantities) as q from t", "list_sum"),
+        ("select occurred_at::date as d from t", "'::'"),
+        ("select * from read_json('lake/*.json.gz', format='newline_delimited')", "read_json"),
+    ],
+)
+def test_duckdb_only_sql_is_rejected(duckdb_sql: str, reason: str):
+    # Given: a statement only DuckDB accepts
+    # When: it goes through the same check as the statements sent to Athena
+    problems = athena_problems(duckdb_sql)
+    # Then: it is rejected, naming what Athena lacks
+    assert problems, duckdb_sql
+    assert any(reason in problem for problem in problems), problems
+
+
+def test_athena_spellings_of_the_same_helpers_pass():
+    # Given: the Athena renderings of the dispatched helpers (macros/cross_db)
+    sql = (
+        "select cast(from_iso8601_timestamp(occurred_at) at time zone 'UTC' as timestamp) as ts,"
+        " date_format(ts, '%Y-%m-%dT%H:%i:%s') as k, cardinality(products) as n,"
+        " round(to_unixtime(b) - to_unixtime(a), 3) as s"
+        " from t cross join unnest(t.products) with ordinality as line (product_id, name, line_number)"
+    )
+    # When/Then: the check accepts them
+    assert athena_problems(sql) == []
