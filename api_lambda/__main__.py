@@ -30,9 +30,13 @@ def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
     viewer = settings.viewer_dir if settings.viewer_dir.is_dir() else None
+    backend = make_backend(settings)
+    prepare = getattr(backend, "prepare", None)
+    if prepare is not None:
+        prepare()
     app = create_app(
         settings,
-        make_backend(settings),
+        backend,
         TokensFileAuthenticator(settings.tokens_file),
         demo_tokens=args.demo_tokens,
         viewer_dir=viewer,

@@ -80,18 +80,20 @@ def principal(
 
 def requested_scope(
     who: Annotated[Scope, Depends(principal)],
-    client_id: Annotated[str | None, Query(pattern=ID_PATTERN, max_length=128, description="Client.")] = None,
+    client_id: Annotated[
+        str | None, Query(pattern=ID_PATTERN, max_length=128, description="Client id; default the token's.")
+    ] = None,
     reseller_id: Annotated[
         str | None,
         Query(
             pattern=ID_PATTERN,
             max_length=128,
-            description="Reseller; needs client_id.",
+            description="Reseller id, unique within client_id; default the token's.",
         ),
     ] = None,
     user_id: Annotated[
         str | None,
-        Query(pattern=ID_PATTERN, max_length=128, description="User; needs reseller_id."),
+        Query(pattern=ID_PATTERN, max_length=128, description="User id, unique within reseller_id."),
     ] = None,
 ) -> Scope:
     return resolve_scope(who, client_id, reseller_id, user_id)

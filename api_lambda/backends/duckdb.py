@@ -100,6 +100,13 @@ class DuckDBBackend:
         finally:
             self._release(snapshot)
 
+    def prepare(self) -> None:
+        """Take the first snapshot now (server start) so the first request does not wait for the copy."""
+        try:
+            self._release(self._acquire())
+        except BackendUnavailable as exc:
+            logger.warning("no warehouse snapshot yet", extra={"reason": exc.message})
+
     def close(self) -> None:
         with self._lock:
             if self._current is not None:
