@@ -38,6 +38,7 @@ lint: setup ## ruff, sqlfluff and terraform fmt, all read-only
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(MAKE) --no-print-directory tf-fmt
+	$(MAKE) --no-print-directory dbt-lint
 
 fmt: setup ## apply ruff's formatter and fixes
 	$(PY) -m ruff check --fix .
@@ -68,6 +69,29 @@ bench-ingest: setup ## ingest throughput vs gzip on BENCH_EVENTS simulated event
 
 
 ## --- dbt --------------------------------------------------------------------------------------
+# dbt runs from the repo root: LAKE_ROOT and WAREHOUSE_PATH (exported above) resolve from here.
+# DBT_ARGS passes more flags, e.g. `make build DBT_ARGS=--full-refresh` or `DBT_ARGS="-s marts"`.
+DBT := $(VENV)/bin/dbt
+DBT_ARGS ?=
+DOCS_PORT ?= 8080
+
+.PHONY: build docs dbt-lint test-dbt
+
+build: setup ## dbt build (models, data tests, unit tests) on the local DuckDB target over LAKE_ROOT -> WAREHOUSE_PATH
+	@mkdir -p $(dir $(WAREHOUSE_PATH))
+	@echo "==> dbt build: $(LAKE_ROOT) -> $(WAREHOUSE_PATH) (incremental; DBT_ARGS=--full-refresh rebuilds)"
+	$(DBT) build --project-dir dbt_project --profiles-dir . --target local $(DBT_ARGS)
+
+docs: setup ## generate the dbt docs site and serve it on http://127.0.0.1:$(DOCS_PORT)
+	@mkdir -p $(dir $(WAREHOUSE_PATH))
+	$(DBT) docs generate --project-dir dbt_project --profiles-dir . --target local
+	$(DBT) docs serve --project-dir dbt_project --profiles-dir . --host 127.0.0.1 --port $(DOCS_PORT) --no-browser
+
+dbt-lint: setup ## sqlfluff lint of every dbt model and test (dbt templater over an in-memory DuckDB, read-only)
+	WAREHOUSE_PATH=:memory: $(VENV)/bin/sqlfluff lint dbt_project
+
+test-dbt: setup ## only the dbt suite (tests/dbt): build checks, incremental = full refresh, Athena gate
+	$(PY) -m pytest tests/dbt -q
 
 ## --- api --------------------------------------------------------------------------------------
 API_PORT ?= 8000

@@ -41,24 +41,38 @@
     {%- endfor %}
 {%- endmacro %}
 
-{#- The grouping sets of the tenancy hierarchy: global, client, reseller, user. -#}
-{% macro tenant_grouping_sets(keys) -%}
-    grouping sets (
-        ({{ keys | join(', ') }}),
-        ({{ keys | join(', ') }}, client_id),
-        ({{ keys | join(', ') }}, client_id, reseller_id),
-        ({{ keys | join(', ') }}, client_id, reseller_id, user_id)
-    )
-{%- endmacro %}
+{#-
+    `aggregates` of `relation` per `keys` at every level of the tenancy hierarchy, one select
+    per level: global (no tenant key), client, reseller (client_id, reseller_id), user (all
+    three). Tenant keys above the row's level are null. Each level is its own exact GROUP BY
+    over the same rows, so distinct counts are exact at every level.
+-#}
+{% macro rollup_tenant_levels(relation, keys, aggregates) -%}
+    {%- set levels = [
+        ('global', []),
+        ('client', ['client_id']),
+        ('reseller', ['client_id', 'reseller_id']),
+        ('user', ['client_id', 'reseller_id', 'user_id']),
+    ] -%}
+    {%- for level, tenant_keys in levels %}
+    select
+        {%- for key in keys %}
+        {{ key }},
+        {%- endfor %}
+        '{{ level }}' as level,
+        {%- for tenant_key in ['client_id', 'reseller_id', 'user_id'] %}
+        {{ tenant_key if tenant_key in tenant_keys else 'cast(null as varchar)' }} as {{ tenant_key }},
+        {%- endfor %}
+        {%- for aggregate in aggregates %}
+        {{ aggregate }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ relation }}
+    group by {{ (keys + tenant_keys) | join(', ') }}
+    {%- if not loop.last %}
 
-{#- The level of a row of `tenant_grouping_sets`, from which tenant keys were grouped. -#}
-{% macro tenant_level() -%}
-    case grouping(client_id, reseller_id, user_id)
-        when 7 then 'global'
-        when 3 then 'client'
-        when 1 then 'reseller'
-        else 'user'
-    end
+    union all
+    {% endif -%}
+    {%- endfor %}
 {%- endmacro %}
 
 {#- A text key of a metric row; '|' never occurs in ids, so keys cannot collide. -#}

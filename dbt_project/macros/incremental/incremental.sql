@@ -112,3 +112,31 @@
     {%- endif -%}
     {{ return(result.rows[0][0]) }}
 {%- endmacro %}
+
+{#-
+    The CTEs every event-date-partitioned model starts from: `scoped` is `upstream` (a CTE
+    with an event_date) restricted, on incremental runs, to the changed event dates, whole.
+-#}
+{% macro scope_to_changed_dates(upstream) -%}
+    {%- if is_incremental() %}
+changed_dates as (
+
+    {{ changed_event_dates() }}
+
+),
+
+scoped as (
+
+    select {{ upstream }}.*
+    from {{ upstream }}
+    inner join changed_dates on {{ upstream }}.event_date = changed_dates.event_date
+
+),
+    {%- else %}
+scoped as (
+
+    select * from {{ upstream }}
+
+),
+    {%- endif %}
+{%- endmacro %}

@@ -14,27 +14,7 @@ product_lines as (
 
 ),
 
-{% if is_incremental() -%}
-changed_dates as (
-
-    {{ changed_event_dates() }}
-
-),
-
-scoped_lines as (
-
-    select product_lines.*
-    from product_lines
-    inner join changed_dates on product_lines.event_date = changed_dates.event_date
-
-),
-{%- else -%}
-scoped_lines as (
-
-    select * from product_lines
-
-),
-{%- endif %}
+{{ scope_to_changed_dates('product_lines') }}
 
 hourly as (
 
@@ -52,7 +32,7 @@ hourly as (
         count(distinct request_id) as requests,
         cast(sum(quantity) as bigint) as quantity,
         cast(sum(revenue) as decimal(18, 4)) as revenue
-    from scoped_lines
+    from scoped
     group by 1, 2, 3, 4, 5, 6, 7, 8
 
 ),

@@ -14,27 +14,7 @@ requests as (
 
 ),
 
-{% if is_incremental() -%}
-changed_dates as (
-
-    {{ changed_event_dates() }}
-
-),
-
-scoped_requests as (
-
-    select requests.*
-    from requests
-    inner join changed_dates on requests.event_date = changed_dates.event_date
-
-),
-{%- else -%}
-scoped_requests as (
-
-    select * from requests
-
-),
-{%- endif %}
+{{ scope_to_changed_dates('requests') }}
 
 hourly as (
 
@@ -48,7 +28,7 @@ hourly as (
         count(distinct request_id) as requests,
         min(occurred_at) as first_request_at,
         max(occurred_at) as last_request_at
-    from scoped_requests
+    from scoped
     group by 1, 2, 3, 4, 5, 6
 
 ),

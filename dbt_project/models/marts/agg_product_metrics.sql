@@ -13,13 +13,13 @@ product_hours as (
 
 ),
 
-{% if is_incremental() -%}
+{% if is_incremental() %}
 changed_dates as (
 
     {{ changed_event_dates() }}
 
 ),
-{%- endif %}
+{% endif %}
 
 by_grain as (
 
@@ -32,23 +32,14 @@ by_grain as (
 
 rolled_up as (
 
-    select
-        grain,
-        period_start,
-        {{ tenant_level() }} as level,
-        client_id,
-        reseller_id,
-        user_id,
-        product_id,
-        currency,
-        max(product_name) as product_name,
-        max(category) as category,
-        cast(sum(requests) as bigint) as requests,
-        count(distinct session_id) as sessions,
-        cast(sum(quantity) as bigint) as quantity,
-        cast(sum(revenue) as decimal(18, 4)) as revenue
-    from by_grain
-    group by {{ tenant_grouping_sets(['grain', 'period_start', 'product_id', 'currency']) }}
+    {{ rollup_tenant_levels('by_grain', ['grain', 'period_start', 'product_id', 'currency'], [
+        'max(product_name) as product_name',
+        'max(category) as category',
+        'cast(sum(requests) as bigint) as requests',
+        'count(distinct session_id) as sessions',
+        'cast(sum(quantity) as bigint) as quantity',
+        'cast(sum(revenue) as decimal(18, 4)) as revenue',
+    ]) }}
 
 ),
 

@@ -14,13 +14,13 @@ session_hours as (
 
 ),
 
-{% if is_incremental() -%}
+{% if is_incremental() %}
 changed_dates as (
 
     {{ changed_event_dates() }}
 
 ),
-{%- endif %}
+{% endif %}
 
 by_grain as (
 
@@ -30,17 +30,10 @@ by_grain as (
 
 rolled_up as (
 
-    select
-        grain,
-        period_start,
-        {{ tenant_level() }} as level,
-        client_id,
-        reseller_id,
-        user_id,
-        count(distinct session_id) as sessions,
-        cast(sum(requests) as bigint) as requests
-    from by_grain
-    group by {{ tenant_grouping_sets(['grain', 'period_start']) }}
+    {{ rollup_tenant_levels('by_grain', ['grain', 'period_start'], [
+        'count(distinct session_id) as sessions',
+        'cast(sum(requests) as bigint) as requests',
+    ]) }}
 
 ),
 

@@ -12,27 +12,7 @@ product_hours as (
 
 ),
 
-{% if is_incremental() -%}
-changed_dates as (
-
-    {{ changed_event_dates() }}
-
-),
-
-scoped_hours as (
-
-    select product_hours.*
-    from product_hours
-    inner join changed_dates on product_hours.event_date = changed_dates.event_date
-
-),
-{%- else -%}
-scoped_hours as (
-
-    select * from product_hours
-
-),
-{%- endif %}
+{{ scope_to_changed_dates('product_hours') }}
 
 daily as (
 
@@ -49,7 +29,7 @@ daily as (
         cast(sum(requests) as bigint) as requests,
         cast(sum(quantity) as bigint) as quantity,
         cast(sum(revenue) as decimal(18, 4)) as revenue
-    from scoped_hours
+    from scoped
     group by 1, 2, 3, 4, 5, 6, 7
 
 ),

@@ -12,27 +12,7 @@ product_lines as (
 
 ),
 
-{% if is_incremental() -%}
-changed_dates as (
-
-    {{ changed_event_dates() }}
-
-),
-
-scoped_lines as (
-
-    select product_lines.*
-    from product_lines
-    inner join changed_dates on product_lines.event_date = changed_dates.event_date
-
-),
-{%- else -%}
-scoped_lines as (
-
-    select * from product_lines
-
-),
-{%- endif %}
+{{ scope_to_changed_dates('product_lines') }}
 
 final as (
 
@@ -53,7 +33,7 @@ final as (
         quantity,
         revenue,
         event_date
-    from scoped_lines
+    from scoped
 
 )
 

@@ -9,27 +9,7 @@ requests as (
 
 ),
 
-{% if is_incremental() -%}
-changed_dates as (
-
-    {{ changed_event_dates() }}
-
-),
-
-scoped_requests as (
-
-    select requests.*
-    from requests
-    inner join changed_dates on requests.event_date = changed_dates.event_date
-
-),
-{%- else -%}
-scoped_requests as (
-
-    select * from requests
-
-),
-{%- endif %}
+{{ scope_to_changed_dates('requests') }}
 
 final as (
 
@@ -48,7 +28,7 @@ final as (
         service,
         landed_at,
         event_date
-    from scoped_requests
+    from scoped
 
 )
 

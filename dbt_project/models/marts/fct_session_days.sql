@@ -12,27 +12,7 @@ session_hours as (
 
 ),
 
-{% if is_incremental() -%}
-changed_dates as (
-
-    {{ changed_event_dates() }}
-
-),
-
-scoped_hours as (
-
-    select session_hours.*
-    from session_hours
-    inner join changed_dates on session_hours.event_date = changed_dates.event_date
-
-),
-{%- else -%}
-scoped_hours as (
-
-    select * from session_hours
-
-),
-{%- endif %}
+{{ scope_to_changed_dates('session_hours') }}
 
 daily as (
 
@@ -43,7 +23,7 @@ daily as (
         reseller_id,
         user_id,
         cast(sum(requests) as bigint) as requests
-    from scoped_hours
+    from scoped
     group by 1, 2, 3, 4, 5
 
 ),

@@ -22,7 +22,7 @@ product_hours as (
 
 ),
 
-{% if is_incremental() -%}
+{% if is_incremental() %}
 changed_dates as (
 
     {{ changed_event_dates() }}
@@ -85,7 +85,7 @@ scoped_product_hours as (
     where product_hours.event_date >= (select min(rebuilt_partitions.started_on) from rebuilt_partitions)
 
 ),
-{%- else -%}
+{% else %}
 scoped_hours as (
 
     select * from session_hours
@@ -97,7 +97,7 @@ scoped_product_hours as (
     select * from product_hours
 
 ),
-{%- endif %}
+{% endif %}
 
 session_spans as (
 

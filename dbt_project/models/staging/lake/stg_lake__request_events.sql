@@ -10,11 +10,11 @@
 
 with
 
-{% if is_incremental() -%}
+{% if is_incremental() %}
 {%- set since_literal = none -%}
 {%- if execute and model.resource_type != 'unit_test' -%}
     {%- set since_literal = query_scalar('select max(ingest_date) from ' ~ this) -%}
-{%- endif %}
+{% endif %}
 staged as (
 
     select * from {{ this }}
@@ -33,13 +33,13 @@ raw_landed as (
         {%- endif %}
 
 ),
-{%- else %}
+{% else %}
 raw_landed as (
 
     select * from {{ source('lake', 'request_events') }}
 
 ),
-{%- endif %}
+{% endif %}
 
 renamed as (
 
@@ -76,7 +76,7 @@ dated as (
 
 ),
 
-{% if is_incremental() -%}
+{% if is_incremental() %}
 touched_dates as (
 
     select distinct event_date from dated
@@ -95,13 +95,13 @@ candidates as (
     select * from dated
 
 ),
-{%- else -%}
+{% else %}
 candidates as (
 
     select * from dated
 
 ),
-{%- endif %}
+{% endif %}
 
 ranked as (
 
