@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -47,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
         + (f"; viewer {viewer} at /" if viewer else ""),
         file=sys.stderr,
     )
+    # uvicorn re-raises SIGTERM/SIGINT after its graceful shutdown; exiting through SystemExit
+    # instead lets the backend's atexit clean-up (the warehouse snapshot) run.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: sys.exit(0))
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
 

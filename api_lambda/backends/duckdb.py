@@ -25,6 +25,7 @@ from typing import Any
 from api_lambda.backends import Param, Row
 from api_lambda.errors import BackendUnavailable, logger
 
+_SNAPSHOT_PREFIX = "api-warehouse-"
 _FLOCK = "hhqqi4x"  # struct flock on 64-bit Linux: type, whence, start, len, pid (+ padding)
 
 
@@ -46,6 +47,24 @@ def writer_holds_lock(path: Path) -> bool:
         return False
     finally:
         os.close(fd)
+
+
+def remove_stale_snapshots(base: Path) -> None:
+    """Delete snapshot folders of API processes that are gone (killed before their clean-up ran)."""
+    for folder in base.glob(f"{_SNAPSHOT_PREFIX}*-*"):
+        pid = folder.name[len(_SNAPSHOT_PREFIX) :].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _signature(path: Path) -> tuple[int, int, int] | None:
@@ -72,7 +91,9 @@ class DuckDBBackend:
         self.warehouse_path = Path(warehouse_path)
         self.marts = schema
         self._own_dir = snapshot_dir is None
-        self._dir = snapshot_dir or Path(tempfile.mkdtemp(prefix="api-warehouse-"))
+        if snapshot_dir is None:
+            remove_stale_snapshots(Path(tempfile.gettempdir()))
+        self._dir = snapshot_dir or Path(tempfile.mkdtemp(prefix=f"{_SNAPSHOT_PREFIX}{os.getpid()}-"))
         self._current: _Snapshot | None = None
         # Guards the current snapshot and the user counts; held only briefly (and during a swap).
         self._lock = threading.Lock()
