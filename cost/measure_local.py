@@ -64,18 +64,24 @@ def parquet_columns(warehouse: Path, out: Path) -> dict[str, dict[str, Any]]:
 
     con = duckdb.connect(str(warehouse), read_only=True)
     marts: dict[str, dict[str, Any]] = {}
+    # The aggregates are partitioned by grain on Athena: a `grain=day` call reads only those rows.
+    slices = [(mart, mart, "true") for mart in MARTS] + [
+        (f"{mart}[grain=day]", mart, "grain = 'day'")
+        for mart in ("agg_session_metrics", "agg_product_metrics")
+    ]
     try:
-        for mart in MARTS:
-            path = out / f"{mart}.parquet"
-            con.execute(f"copy (select * from marts.{mart}) to '{path}' (format parquet, compression snappy)")
-            rows = con.execute(f"select count(*) from marts.{mart}").fetchone()[0]
+        for name, mart, where in slices:
+            path = out / f"{name.replace('[', '_').replace(']', '').replace('=', '_')}.parquet"
+            query = f"select * from marts.{mart} where {where}"
+            con.execute(f"copy ({query}) to '{path}' (format parquet, compression snappy)")
+            rows = con.execute(f"select count(*) from ({query})").fetchone()[0]
             columns = dict(
                 con.execute(
                     "select path_in_schema, sum(total_compressed_size) from parquet_metadata(?) group by 1",
                     [str(path)],
                 ).fetchall()
             )
-            marts[mart] = {"rows": rows, "bytes": path.stat().st_size, "columns": columns}
+            marts[name] = {"rows": rows, "bytes": path.stat().st_size, "columns": columns}
     finally:
         con.close()
     return marts
@@ -147,7 +153,7 @@ def measure() -> dict[str, Any]:
         "raw_gzip_bytes_per_event": raw_size / events,
         # Includes interpreter start-up, so it understates the Lambda's warm throughput.
         "ingest_events_per_second": events / ingest_seconds,
-        "parquet_mart_bytes_per_event": sum(m["bytes"] for m in marts.values()) / requests,
+        "parquet_mart_bytes_per_event": sum(marts[m]["bytes"] for m in MARTS) / requests,
         "marts": marts,
         "project": shape,
     }

@@ -58,13 +58,14 @@ SCALES = (1_000_000, 10_000_000, 100_000_000)
 
 # Deployment facts (terraform/): schedules, sizes, the API's query range.
 INGEST_RUNS_PER_DAY = 24 * 6  # rate(10 minutes)
-DBT_RUNS_PER_DAY = 24  # rate(1 hour), the default
+DBT_RUNS_PER_DAY = 24  # rate(1 hour), the default: models only
+DBT_TESTED_RUNS_PER_DAY = 1  # cron(30 2 * * ? *): models and every data test (dbt_data_tests_every_run=false)
 PART_MAX_BYTES = 64 * MB  # ingest PART_MAX_BYTES: one raw object per this many bytes
 API_RANGE_DAYS = 90  # a dashboard's usual range
 INGEST_MEMORY_GB = 1.0
 DBT_MEMORY_GB = 2.0
 API_MEMORY_GB = 0.5
-DBT_THREADS = 4
+DBT_THREADS = 2  # profiles.yml, target athena
 EMF_METRICS = (
     6  # EventsRead, EventsLanded, LinesSkipped, EventsQuarantined, RunDurationMs, CheckpointLagSeconds
 )
@@ -81,15 +82,16 @@ GETS_PER_QUERY = 20  # objects Athena opens per query (footers, row groups)
 DBT_DAYS_REWRITTEN_PER_RUN = 2  # today and the late events' day, as whole event-date partitions
 KMS_REQUESTS_PER_MONTH = 50_000  # S3 bucket keys make this small
 
-# Without bench results: the mart and columns each main route reads (docs/contracts.md section 3),
-# every row group of its 90 days (no pruning by tenant: an upper bound).
+# Without bench results: the mart and columns each main route reads (docs/contracts.md section 3)
+# at grain=day (the aggregates are partitioned by grain and period), every row group of its
+# 90 days: no pruning by tenant, so an upper bound.
 API_ROUTES = {
     "sessions series": (
-        "agg_session_metrics",
+        "agg_session_metrics[grain=day]",
         ("grain", "level", "client_id", "reseller_id", "user_id", "period_start", "sessions", "requests"),
     ),
     "products": (
-        "agg_product_metrics",
+        "agg_product_metrics[grain=day]",
         tuple(
             [
                 "grain",
@@ -200,6 +202,7 @@ def monthly_bill(
     history_months: int = 12,
     api_queries_per_day: int = API_QUERIES_PER_DAY,
     naive: bool = False,
+    tests_every_run: bool = False,
 ) -> dict[str, float]:
     """Dollars per month, by component, once `history_months` of data are in the lake."""
     n = events_per_day
@@ -220,22 +223,26 @@ def monthly_bill(
     # Athena, dbt: the staging model re-reads today's raw partition on each run (so a day's raw is
     # read (R+1)/2 times, plus once more by the next day's first run), downstream models rewrite
     # whole event days from Parquet, and every data test scans its column over all history.
-    dbt_queries_per_run = 2 * inputs.table_models + len(inputs.test_bytes_per_event)
+    tested_runs = DBT_RUNS_PER_DAY if tests_every_run else DBT_TESTED_RUNS_PER_DAY
+    runs = (DBT_RUNS_PER_DAY + (0 if tests_every_run else DBT_TESTED_RUNS_PER_DAY)) * DAYS_PER_MONTH
+    dbt_queries = runs * 2 * inputs.table_models + tested_runs * DAYS_PER_MONTH * len(
+        inputs.test_bytes_per_event
+    )
     if naive:
         bill["Athena (dbt models)"] = bill["Athena (dbt tests)"] = 0.0
     else:
-        runs = DBT_RUNS_PER_DAY * DAYS_PER_MONTH
-        raw_reads = raw_day * ((DBT_RUNS_PER_DAY + 1) / 2 + 1) * inputs.raw_readers
-        rewrites = DBT_RUNS_PER_DAY * DBT_DAYS_REWRITTEN_PER_RUN * inputs.parquet_bytes_per_event * n
+        runs_per_day = runs / DAYS_PER_MONTH
+        raw_reads = raw_day * ((runs_per_day + 1) / 2 + 1) * inputs.raw_readers
+        rewrites = runs_per_day * DBT_DAYS_REWRITTEN_PER_RUN * inputs.parquet_bytes_per_event * n
         bill["Athena (dbt models)"] = runs * athena_cost(
-            (raw_reads + rewrites) / DBT_RUNS_PER_DAY, 2 * inputs.table_models
+            (raw_reads + rewrites) / runs_per_day, 2 * inputs.table_models
         )
         test_bytes = sum(
             max(b * history_events, PRICES["athena_min_bytes"]) for b in inputs.test_bytes_per_event
         )
-        bill["Athena (dbt tests)"] = runs * test_bytes / TB * PRICES["athena_per_tb"]
+        bill["Athena (dbt tests)"] = tested_runs * DAYS_PER_MONTH * test_bytes / TB * PRICES["athena_per_tb"]
         puts += runs * inputs.table_models * DBT_DAYS_REWRITTEN_PER_RUN
-        gets += runs * dbt_queries_per_run * GETS_PER_QUERY
+        gets += dbt_queries * GETS_PER_QUERY
 
     # Athena, API: each call scans its 90-day range, of the marts or (naive) of the raw JSON.
     if naive:
@@ -248,10 +255,10 @@ def monthly_bill(
 
     # Lambda: ingest every 10 minutes, dbt hourly, the API per call.
     ingest_seconds = 2 + n / INGEST_RUNS_PER_DAY / inputs.ingest_events_per_second
-    dbt_seconds = min(900, 30 + dbt_queries_per_run * DBT_SECONDS_PER_QUERY / DBT_THREADS)
+    dbt_seconds = 30 + dbt_queries / runs * DBT_SECONDS_PER_QUERY / DBT_THREADS
     bill["Lambda"] = (
         lambda_cost(INGEST_RUNS_PER_DAY * DAYS_PER_MONTH, ingest_seconds, INGEST_MEMORY_GB)
-        + (0 if naive else lambda_cost(DBT_RUNS_PER_DAY * DAYS_PER_MONTH, dbt_seconds, DBT_MEMORY_GB))
+        + (0 if naive else lambda_cost(runs, dbt_seconds, DBT_MEMORY_GB))
         + lambda_cost(api_calls, API_SECONDS_PER_CALL, API_MEMORY_GB)
     )
 
@@ -259,7 +266,7 @@ def monthly_bill(
     log_bytes = (
         api_calls * API_LOG_BYTES_PER_CALL
         + INGEST_RUNS_PER_DAY * DAYS_PER_MONTH * INGEST_LOG_BYTES_PER_RUN
-        + (0 if naive else DBT_RUNS_PER_DAY * DAYS_PER_MONTH * dbt_queries_per_run * DBT_LOG_BYTES_PER_QUERY)
+        + (0 if naive else dbt_queries * DBT_LOG_BYTES_PER_QUERY)
     )
     retained = log_bytes * min(history_months, 12)  # 365-day retention
     bill["CloudWatch"] = (
@@ -310,6 +317,11 @@ def report(inputs: Inputs, history_months: int, api_queries_per_day: int) -> tup
     for component in bills[(SCALES[0], False)]:
         cells = " | ".join(f"{bills[(n, False)][component]:,.2f}" for n in SCALES)
         lines.append(f"| {'**total**' if component == 'total' else component} | {cells} |")
+    every_run = " | ".join(
+        f"{monthly_bill(n, inputs, history_months, api_queries_per_day, tests_every_run=True)['total']:,.2f}"
+        for n in SCALES
+    )
+    lines.append(f"| total with the data tests in every hourly run | {every_run} |")
     lines += [
         "",
         "Naive design (no marts, the API scans the raw JSON of its 90-day range on every call):",

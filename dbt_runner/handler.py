@@ -27,7 +27,15 @@ def dependencies() -> tuple[Settings, Any]:
     return Settings.from_env(), boto3.client("s3")
 
 
+def wants_data_tests(event: Any) -> bool:
+    """The schedule's input: `{"data_tests": false}` for the hourly build, true (default) daily."""
+    value = event.get("data_tests", True) if isinstance(event, dict) else True
+    if not isinstance(value, bool):
+        raise ValueError(f"data_tests must be true or false, got {value!r}")
+    return value
+
+
 @logger.inject_lambda_context(log_event=False)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     settings, s3 = dependencies()
-    return run_and_publish(settings, s3, datetime.now(UTC))
+    return run_and_publish(settings, s3, datetime.now(UTC), data_tests=wants_data_tests(event))

@@ -19,12 +19,14 @@ class DbtBuildFailed(RuntimeError):
 
 
 def run_and_publish(
-    settings: Settings, s3: Any, now: datetime, invoke: DbtInvoker = invoke_dbt
+    settings: Settings, s3: Any, now: datetime, invoke: DbtInvoker = invoke_dbt, data_tests: bool = True
 ) -> dict[str, Any]:
     run_id = run_id_for(now)
     project = prepare_project(settings.project_dir, settings.profiles_path, settings.work_dir)
-    logger.info("dbt build starting", extra={"run_id": run_id, "target": settings.target})
-    outcome = build(project, settings.work_dir, settings.target, run_id, invoke)
+    logger.info(
+        "dbt build starting", extra={"run_id": run_id, "target": settings.target, "data_tests": data_tests}
+    )
+    outcome = build(project, settings.work_dir, settings.target, run_id, invoke, data_tests)
     summary = outcome.summary()
     files = files_to_publish(project / "target", run_id, include_docs=outcome.success)
     summary["published"] = publish(s3, settings.docs_bucket, files, summary)

@@ -13,7 +13,8 @@ locals {
     DBT_ATHENA_SCHEMA         = module.catalog.marts_database_name
     DBT_ATHENA_RAW_SCHEMA     = module.catalog.raw_database_name
     DBT_ATHENA_WORKGROUP      = module.dbt_workgroup.name
-    DBT_ATHENA_THREADS        = tostring(var.dbt_threads)
+    DBT_ATHENA_NUM_RETRIES    = "5"
+    DBT_ATHENA_POLL_INTERVAL  = "1.0"
     DBT_TARGET                = "athena"
     DOCS_BUCKET               = module.docs_site.bucket_name
     POWERTOOLS_SERVICE_NAME   = "dbt"
@@ -125,13 +126,28 @@ module "dbt_function" {
   failure_queue_arn              = aws_sqs_queue.failures.arn
 }
 
+# Hourly (by default): models only; daily: models and every data test. Data tests scan their
+# columns over all history, so running them every hour dominates the Athena bill (cost/model.py).
 module "dbt_schedule" {
   source = "./modules/schedule"
 
   name                  = local.dbt_name
-  description           = "Runs the dbt build on Athena."
+  description           = "Runs dbt build on Athena (data tests only if dbt_data_tests_every_run)."
   schedule_expression   = var.dbt_schedule_expression
   function_arn          = module.dbt_function.function_arn
+  input                 = jsonencode({ data_tests = var.dbt_data_tests_every_run })
+  kms_key_arn           = aws_kms_key.this.arn
+  dead_letter_queue_arn = aws_sqs_queue.failures.arn
+}
+
+module "dbt_tested_schedule" {
+  source = "./modules/schedule"
+
+  name                  = "${local.dbt_name}-tested"
+  description           = "Runs dbt build on Athena with every data test."
+  schedule_expression   = var.dbt_tested_schedule_expression
+  function_arn          = module.dbt_function.function_arn
+  input                 = jsonencode({ data_tests = true })
   kms_key_arn           = aws_kms_key.this.arn
   dead_letter_queue_arn = aws_sqs_queue.failures.arn
 }

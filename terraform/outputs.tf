@@ -38,8 +38,8 @@ output "ingest_schedule" {
 }
 
 output "dbt_schedule" {
-  description = "When the dbt build runs."
-  value       = module.dbt_schedule.schedule_expression
+  description = "When the dbt build runs: every run builds the models, the tested one runs every data test too."
+  value       = { build = module.dbt_schedule.schedule_expression, tested = module.dbt_tested_schedule.schedule_expression }
 }
 
 output "api_endpoint" {

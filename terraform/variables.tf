@@ -110,21 +110,27 @@ variable "dbt_schedule_expression" {
   }
 }
 
+variable "dbt_data_tests_every_run" {
+  description = "Run the data tests in every scheduled build too (they scan whole columns over all history on each run)."
+  type        = bool
+  default     = false
+}
+
+variable "dbt_tested_schedule_expression" {
+  description = "When the dbt build with every data test runs (daily by default, 02:30 UTC)."
+  type        = string
+  default     = "cron(30 2 * * ? *)"
+
+  validation {
+    condition     = can(regex("^(rate|cron)\\(.+\\)$", var.dbt_tested_schedule_expression))
+    error_message = "Use rate(...) or cron(...)."
+  }
+}
+
 variable "dbt_memory_size" {
   description = "Memory in MB of the dbt runner."
   type        = number
   default     = 2048
-}
-
-variable "dbt_threads" {
-  description = "Models dbt builds in parallel on Athena (DBT_ATHENA_THREADS)."
-  type        = number
-  default     = 4
-
-  validation {
-    condition     = var.dbt_threads >= 1 && var.dbt_threads <= 16
-    error_message = "Use 1 to 16 threads."
-  }
 }
 
 variable "dbt_bytes_scanned_cutoff" {

@@ -30,8 +30,8 @@ def measurement() -> dict:
     columns = {
         "fct_requests": ("request_id", "session_id"),
         "fct_sessions": ("session_id", "client_id"),
-        "agg_session_metrics": ("grain", "level"),
-        "agg_product_metrics": ("grain", "level"),
+        "agg_session_metrics[grain=day]": ("grain", "level"),
+        "agg_product_metrics[grain=day]": ("grain", "level"),
     }
     marts = {
         mart: {"rows": 1000, "bytes": 100_000, "columns": dict.fromkeys(names, 40_000)}
@@ -125,3 +125,14 @@ def test_cli_prints_the_three_scales_from_a_saved_measurement(tmp_path: Path):
     data = json.loads((tmp_path / "out.json").read_text())
     assert set(data["design"]) == {"1000000", "10000000", "100000000"}
     assert data["naive"]["100000000"]["total"] > data["design"]["100000000"]["total"]
+
+
+def test_data_tests_in_every_run_cost_the_hourly_multiple():
+    inputs = model.inputs_from(measurement(), None)
+    # Given the default (data tests in the daily build) and data tests in every hourly build
+    daily = model.monthly_bill(10_000_000, inputs, history_months=6)
+    hourly = model.monthly_bill(10_000_000, inputs, history_months=6, tests_every_run=True)
+    # Then the tests' Athena bill is 24 times larger, each test scanning its column over all history
+    history = 10_000_000 * model.DAYS_PER_MONTH * 6
+    assert daily["Athena (dbt tests)"] == pytest.approx(model.DAYS_PER_MONTH * 40.0 * history / 2**40 * 5.0)
+    assert hourly["Athena (dbt tests)"] == pytest.approx(24 * daily["Athena (dbt tests)"])

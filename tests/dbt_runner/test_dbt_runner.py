@@ -11,7 +11,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from dbt_runner.build import use_thread_locks_if_needed
+from dbt_runner.build import build_command, use_thread_locks_if_needed
+from dbt_runner.handler import wants_data_tests
 from dbt_runner.job import DbtBuildFailed, run_and_publish
 from dbt_runner.settings import PACKAGE_ROOT, Settings, SettingsError
 
@@ -58,6 +59,23 @@ def test_thread_locks_replace_missing_semaphores():
     lock = context.RLock()
     with lock, lock:
         assert isinstance(lock, type(threading.RLock()))
+
+
+def test_schedule_input_chooses_whether_data_tests_run():
+    # Given the hourly input, the daily input, and no input
+    # Then unit tests never run, data tests only when asked (default: yes)
+    assert build_command(wants_data_tests({"data_tests": False})) == [
+        "build", "--exclude-resource-type", "unit_test", "--exclude-resource-type", "test",
+    ]  # fmt: skip
+    assert build_command(wants_data_tests({"data_tests": True})) == [
+        "build",
+        "--exclude-resource-type",
+        "unit_test",
+    ]
+    assert wants_data_tests({}) is True
+    # And a malformed input is refused rather than guessed
+    with pytest.raises(ValueError, match="data_tests must be true or false"):
+        wants_data_tests({"data_tests": "no"})
 
 
 @pytest.mark.slow

@@ -65,6 +65,15 @@ def test_ingest_never_overlaps_and_dbt_is_hourly_by_default(root: TerraformModul
     assert calls["dbt_runner"]["reserved_concurrent_executions"] == 1
     assert root.modules["dbt_schedule"]["schedule_expression"] == "${var.dbt_schedule_expression}"
     assert root.variables["dbt_schedule_expression"]["default"] == "rate(1 hour)"
+    # And the data tests run daily in a build of their own, hourly only if asked
+    assert (
+        root.modules["dbt_schedule"]["input"] == "${jsonencode({data_tests = var.dbt_data_tests_every_run})}"
+    )
+    assert root.variables["dbt_data_tests_every_run"]["default"] is False
+    tested = root.modules["dbt_tested_schedule"]
+    assert tested["input"] == "${jsonencode({data_tests = true})}"
+    assert tested["function_arn"] == "${module.dbt_function.function_arn}"
+    assert root.variables["dbt_tested_schedule_expression"]["default"] == "cron(30 2 * * ? *)"
 
 
 def test_every_function_has_a_log_group_with_retention(root: TerraformModule, all_modules):
@@ -237,13 +246,14 @@ def test_every_setting_the_functions_read_is_set_by_terraform(root: TerraformMod
         environment = root.resolve(call["environment"])
         read = env_names_read(REPO / package)
         assert read, f"{package}: found no environment reads; is the code there?"
+        if package == "dbt_runner":
+            # dbt itself reads the profile's env_var()s in the runner's process.
+            read |= _dbt_athena_env_names()
         # Then everything read (but local-only settings) is set
         missing = sorted(read - set(environment) - set(LOCAL_ONLY))
         assert missing == [], f"{package} reads {missing} but terraform does not set them"
         # And nothing set is a name the code never reads (a typo would pass silently)
-        unread = sorted(
-            set(environment) - read - {n for n in environment if n.startswith(("POWERTOOLS_", "DBT_"))}
-        )
+        unread = sorted(set(environment) - read - {n for n in environment if n.startswith("POWERTOOLS_")})
         assert unread == [], f"terraform sets {unread} for {package}, which its code never reads"
 
 
