@@ -111,6 +111,7 @@ class CloudWatchSource:
     """FilterLogEvents over each configured log group, one checkpointed window per group and run."""
 
     max_attempts = 8
+    min_seconds_for_window = 60.0
     backoff_base_seconds = 0.2
     backoff_cap_seconds = 10.0
 
@@ -123,8 +124,13 @@ class CloudWatchSource:
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        seconds_left: Callable[[], float] | None = None,
     ) -> None:
         self.client = client
+        # The Lambda's remaining time: a log group's window is not started with less than
+        # `min_seconds_for_window` left, so one run never dies half way for lack of time.
+        self.seconds_left = seconds_left
+        self.deferred: list[str] = []
         self.sink = sink
         self.settings = settings
         self.sleep = sleep
@@ -154,6 +160,9 @@ class CloudWatchSource:
         now = now.astimezone(UTC).replace(microsecond=0)
         self.now = now
         for group in self.settings.log_group_names:
+            if self.seconds_left is not None and self.seconds_left() < self.min_seconds_for_window:
+                self.deferred.append(group)
+                continue
             checkpoint = load_checkpoint(self.sink, group)
             window = self.window_for(checkpoint, now)
             if window is None:

@@ -31,6 +31,10 @@ class LambdaContext:
     memory_limit_in_mb: int = 512
     invoked_function_arn: str = "arn:aws:lambda:eu-west-2:123456789012:function:request-analytics-ingest"
     aws_request_id: str = "52fdfc07-2182-454f-963f-5f0f9a621d72"
+    remaining_ms: int = 300_000
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
 
 
 @pytest.fixture
@@ -212,3 +216,26 @@ def test_a_crash_half_way_then_a_rerun_leaves_every_event_once_and_no_extra_obje
     assert load_checkpoint(S3Sink(s3, "lake"), GROUP).position == t + timedelta(minutes=8)
     distinct = {r["request_id"] for recs in later.values() for r in recs}
     assert distinct == {f"r-{i:03d}" for i in range(400)}
+
+
+def test_handler_defers_log_groups_when_the_lambda_is_nearly_out_of_time(aws, monkeypatch) -> None:
+    # Given a log group with events, and an invocation with 30 seconds left
+    logs, s3 = aws
+    now = datetime.now(UTC)
+    put(logs, [(now - timedelta(minutes=10), request_line("late-1", now - timedelta(minutes=10)))])
+    monkeypatch.setenv("LAKE_BUCKET", "lake")
+    monkeypatch.setenv("LOG_GROUP_NAMES", GROUP)
+    handler.dependencies.cache_clear()
+
+    # When the handler runs
+    summary = handler.lambda_handler(load_event("scheduled_event.json"), LambdaContext(remaining_ms=30_000))
+
+    # Then it starts no window (none can die half way), says so, and the next run with time lands it
+    assert summary["read"] == 0
+    assert summary["caught_up"] is False
+    assert summary["deferred_log_groups"] == [GROUP]
+    assert s3_records(s3, "lake") == {}
+    handler.dependencies.cache_clear()
+    summary = handler.lambda_handler(load_event("scheduled_event.json"), LambdaContext())
+    assert summary["landed"] == 1
+    handler.dependencies.cache_clear()
