@@ -304,7 +304,9 @@ def report(inputs: Inputs, history_months: int, api_queries_per_day: int) -> tup
     lines = [
         f"Monthly bill in USD after {history_months} months of data, "
         f"{api_queries_per_day:,} API calls a day.",
+        "",
         f"Prices: {PRICES_AS_OF}. Measured: {inputs.source}.",
+        "",
         f"Raw gzip {inputs.raw_gzip_bytes_per_event:.1f} B/event, marts Parquet "
         f"{inputs.parquet_bytes_per_event:.1f} B/event, {len(inputs.test_bytes_per_event)} dbt data tests, "
         f"{inputs.table_models} table models.",

@@ -166,9 +166,9 @@ variable "api_throttling" {
 }
 
 variable "api_bytes_scanned_cutoff" {
-  description = "Bytes one API query may scan before Athena cancels it (the API reads pre-aggregated marts)."
+  description = "Bytes one API query may scan before Athena cancels it (a runaway guard: `make cost` shows what a call scans at a given traffic; raise it with traffic)."
   type        = number
-  default     = 1073741824
+  default     = 10737418240
 }
 
 variable "api_settings" {
