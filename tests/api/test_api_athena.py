@@ -426,3 +426,45 @@ def test_failed_queries(aws_env, tokens, retryable, status):
     assert response.json()["error"]["code"] == ("backend_unavailable" if retryable else "internal_error")
     assert "Column" not in response.text
     assert "Traceback" not in response.text
+
+
+@pytest.mark.parametrize(
+    "principal",
+    [
+        {"level": "global"},
+        {"level": "client", "client_id": "acme"},
+        PRINCIPAL,
+        {"level": "user", "client_id": "acme", "reseller_id": "north-shop", "user_id": "u-1"},
+    ],
+)
+def test_every_route_sends_trino_sql_with_one_parameter_per_placeholder(athena, tmp_path: Path, principal):
+    import sqlglot
+    from sqlglot import exp
+
+    # Given a principal at each level and Athena answering every query with no rows
+    tokens = tmp_path / "tokens.json"
+    tokens.write_text(json.dumps({"t": principal}))
+    api = make_app(athena, tokens)
+    dates = {"from": "2026-11-01", "to": "2026-11-30"}
+    first_page = {"limit": 1}
+    calls = [
+        ("/v1/metrics/sessions", {**dates, "grain": "hour"}),
+        ("/v1/metrics/sessions/breakdown", dates),
+        ("/v1/metrics/products", dates),
+        ("/v1/sessions", {**dates, **first_page}),
+        ("/v1/sessions", {}),
+        ("/v1/sessions/s-1/requests", {}),
+    ]
+    # When every route is called
+    for path, params in calls:
+        response = api.get(path, params=params, headers={"Authorization": "Bearer t"})
+        assert response.status_code in (200, 404), (path, response.text)
+    # Then each query parses as Athena (Trino) SQL and carries exactly one parameter per `?`
+    executions = sent_queries(athena)
+    assert len(executions) == len(calls)
+    for execution in executions:
+        tree = sqlglot.parse_one(execution["Query"], read="athena")
+        placeholders = list(tree.find_all(exp.Placeholder))
+        assert placeholders, execution["Query"]
+        assert len(placeholders) == len(execution.get("ExecutionParameters", [])), execution["Query"]
+        assert all(t.db == DATABASE for t in tree.find_all(exp.Table)), execution["Query"]
