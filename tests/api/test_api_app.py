@@ -1,0 +1,69 @@
+"""App wiring that needs no warehouse: CORS, the tokens file, error bodies."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from api_lambda.app import create_app
+from api_lambda.auth import TokensFileAuthenticator
+from api_lambda.backends.duckdb import DuckDBBackend
+from api_lambda.settings import Settings
+
+
+def _client(tmp_path: Path, tokens: dict, **env: str) -> TestClient:
+    tokens_file = tmp_path / "tokens.json"
+    tokens_file.write_text(json.dumps(tokens))
+    settings = Settings.from_env(
+        {"WAREHOUSE_PATH": str(tmp_path / "absent.duckdb"), "CURSOR_SECRET": "s", **env}
+    )
+    return TestClient(
+        create_app(settings, DuckDBBackend(settings.warehouse_path), TokensFileAuthenticator(tokens_file))
+    )
+
+
+def test_cors_allows_only_the_configured_origin(tmp_path: Path):
+    preflight = {"Origin": "https://viewer.example.com", "Access-Control-Request-Method": "GET"}
+    # Given an API with CORS_ALLOW_ORIGIN set, and one without
+    allowed = _client(tmp_path, {}, CORS_ALLOW_ORIGIN="https://viewer.example.com")
+    closed = _client(tmp_path, {})
+    # When a browser sends a preflight from that origin and from another
+    ok = allowed.options("/v1/sessions", headers=preflight)
+    other = allowed.options("/v1/sessions", headers={**preflight, "Origin": "https://evil.example.com"})
+    none = closed.get("/v1/health", headers={"Origin": "https://viewer.example.com"})
+    # Then only the configured origin is allowed
+    assert ok.headers["access-control-allow-origin"] == "https://viewer.example.com"
+    assert "access-control-allow-origin" not in other.headers
+    assert "access-control-allow-origin" not in none.headers
+
+
+def test_malformed_token_entries_are_skipped_and_the_file_is_reread(tmp_path: Path):
+    # Given a tokens file with one good and two malformed entries
+    client = _client(
+        tmp_path,
+        {
+            "good": {"level": "client", "client_id": "acme"},
+            "no-client": {"level": "client"},
+            "not-an-object": "global",
+        },
+    )
+    headers = {"Authorization": "Bearer good"}
+    # Then the good token passes auth (and reaches the backend: no warehouse, 503) and the others are 401
+    assert client.get("/v1/sessions", headers=headers).status_code == 503
+    for token in ("no-client", "not-an-object"):
+        assert client.get("/v1/sessions", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    # And when the file changes, the next request sees it
+    (tmp_path / "tokens.json").write_text(json.dumps({"fresh": {"level": "global"}}))
+    assert client.get("/v1/sessions", headers=headers).status_code == 401
+    assert client.get("/v1/sessions", headers={"Authorization": "Bearer fresh"}).status_code == 503
+
+
+def test_unknown_routes_and_methods_get_json_errors(tmp_path: Path):
+    client = _client(tmp_path, {})
+    missing = client.get("/v1/nothing-here")
+    wrong_method = client.post("/v1/health")
+    assert (missing.status_code, missing.json()["error"]["code"]) == (404, "not_found")
+    assert (wrong_method.status_code, wrong_method.json()["error"]["code"]) == (405, "method_not_allowed")
+    assert wrong_method.headers["allow"] == "GET"
