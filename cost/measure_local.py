@@ -5,8 +5,8 @@ measured from real files the real code writes:
 - raw gzip bytes per event: the lake's raw/*.json.gz bytes over the events in them;
 - Parquet bytes per event, per mart and per column: each mart exported with DuckDB COPY
   (Parquet, Snappy, as Athena CTAS tables are laid out) and read back with parquet_metadata;
-- the dbt project's shape from its manifest: models reading the raw source, models, data
-  tests and the columns they scan.
+- the dbt project's shape from its manifest: the marts (models under models/marts/), models
+  reading the raw source, data tests and the columns they scan.
 """
 
 from __future__ import annotations
@@ -23,15 +23,6 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
-MARTS = (
-    "fct_requests",
-    "fct_request_products",
-    "fct_sessions",
-    "fct_session_days",
-    "agg_session_metrics",
-    "fct_product_session_days",
-    "agg_product_metrics",
-)
 SIM_ARGS = ["--seed", "7", "--days", "14", "--sessions", "3000", "--clients", "3", "--end-date", "2026-11-20"]
 INGEST_NOW = "2026-11-21T00:30:00Z"
 
@@ -58,14 +49,14 @@ def raw_bytes_per_event(lake: Path) -> tuple[int, int]:
     return events, size
 
 
-def parquet_columns(warehouse: Path, out: Path) -> dict[str, dict[str, Any]]:
+def parquet_columns(warehouse: Path, out: Path, marts_built: list[str]) -> dict[str, dict[str, Any]]:
     """Export each mart to Parquet and return {mart: {rows, bytes, columns: {name: bytes}}}."""
     import duckdb
 
     con = duckdb.connect(str(warehouse), read_only=True)
     marts: dict[str, dict[str, Any]] = {}
     # The aggregates are partitioned by grain on Athena: a `grain=day` call reads only those rows.
-    slices = [(mart, mart, "true") for mart in MARTS] + [
+    slices = [(mart, mart, "true") for mart in marts_built] + [
         (f"{mart}[grain=day]", mart, "grain = 'day'")
         for mart in ("agg_session_metrics", "agg_product_metrics")
     ]
@@ -92,6 +83,7 @@ def project_shape(manifest_path: Path) -> dict[str, Any]:
     manifest = json.loads(manifest_path.read_text())
     nodes = manifest["nodes"]
     models = {k: n for k, n in nodes.items() if n["resource_type"] == "model"}
+    marts = sorted(n["name"] for n in models.values() if "marts" in n["fqn"][1:-1])
     readers = [
         n["name"] for n in models.values() if any(d.startswith("source.") for d in n["depends_on"]["nodes"])
     ]
@@ -102,6 +94,7 @@ def project_shape(manifest_path: Path) -> dict[str, Any]:
         parents = [models[d]["name"] for d in node["depends_on"]["nodes"] if d in models]
         tests.append({"name": node["name"], "tables": parents, "column": node.get("column_name")})
     return {
+        "marts": marts,
         "models": len(models),
         "table_models": sum(1 for n in models.values() if n["config"]["materialized"] != "view"),
         "raw_readers": sorted(readers),
@@ -142,9 +135,9 @@ def measure() -> dict[str, Any]:
             ],
             env,
         )
-        log("exporting the marts to Parquet")
-        marts = parquet_columns(warehouse, work)
         shape = project_shape(target / "manifest.json")
+        log(f"exporting the {len(shape['marts'])} marts to Parquet")
+        marts = parquet_columns(warehouse, work, shape["marts"])
     requests = marts["fct_requests"]["rows"]
     return {
         "source": "cost/measure_local.py (simulator + ingest + dbt local build + DuckDB Parquet export)",
@@ -153,7 +146,7 @@ def measure() -> dict[str, Any]:
         "raw_gzip_bytes_per_event": raw_size / events,
         # Includes interpreter start-up, so it understates the Lambda's warm throughput.
         "ingest_events_per_second": events / ingest_seconds,
-        "parquet_mart_bytes_per_event": sum(marts[m]["bytes"] for m in MARTS) / requests,
+        "parquet_mart_bytes_per_event": sum(marts[m]["bytes"] for m in shape["marts"]) / requests,
         "marts": marts,
         "project": shape,
     }

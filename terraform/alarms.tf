@@ -16,14 +16,20 @@ locals {
   alarm_actions = [aws_sns_topic.alarms.arn]
 }
 
-resource "aws_cloudwatch_metric_alarm" "ingest_errors" {
-  alarm_name          = "${local.ingest_name}-errors"
-  alarm_description   = "An ingest run failed (see ${module.ingest_function.log_group_name})."
+# A failed scheduled run raises, so each function's Errors metric is its failure signal.
+resource "aws_cloudwatch_metric_alarm" "function_errors" {
+  for_each = {
+    ingest = { function = module.ingest_function, period = 600, what = "An ingest run failed" }
+    dbt    = { function = module.dbt_function, period = 3600, what = "dbt build failed (run_results.json under runs/ in the docs bucket)" }
+  }
+
+  alarm_name          = "${each.value.function.function_name}-errors"
+  alarm_description   = "${each.value.what}; logs in ${each.value.function.log_group_name}."
   namespace           = "AWS/Lambda"
   metric_name         = "Errors"
-  dimensions          = { FunctionName = module.ingest_function.function_name }
+  dimensions          = { FunctionName = each.value.function.function_name }
   statistic           = "Sum"
-  period              = 600
+  period              = each.value.period
   evaluation_periods  = 1
   threshold           = 1
   comparison_operator = "GreaterThanOrEqualToThreshold"
@@ -63,22 +69,6 @@ resource "aws_cloudwatch_metric_alarm" "failed_runs" {
   comparison_operator = "GreaterThanThreshold"
   treat_missing_data  = "notBreaching"
   alarm_actions       = local.alarm_actions
-}
-
-resource "aws_cloudwatch_metric_alarm" "dbt_failures" {
-  alarm_name          = "${local.dbt_name}-failures"
-  alarm_description   = "dbt build failed (run_results.json in the docs bucket under runs/, logs in ${module.dbt_function.log_group_name})."
-  namespace           = "AWS/Lambda"
-  metric_name         = "Errors"
-  dimensions          = { FunctionName = module.dbt_function.function_name }
-  statistic           = "Sum"
-  period              = 3600
-  evaluation_periods  = 1
-  threshold           = 1
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
 }
 
 resource "aws_cloudwatch_metric_alarm" "api_5xx" {

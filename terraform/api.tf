@@ -26,6 +26,8 @@ resource "random_password" "cursor_secret" {
 }
 
 data "aws_iam_policy_document" "api" {
+  source_policy_documents = [data.aws_iam_policy_document.query_results["api"].json]
+
   statement {
     sid       = "QueryInTheApiWorkgroupOnly"
     actions   = ["athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults", "athena:StopQueryExecution", "athena:GetWorkGroup"]
@@ -54,31 +56,6 @@ data "aws_iam_policy_document" "api" {
       variable = "s3:prefix"
       values   = ["${local.marts_prefix}*"]
     }
-  }
-
-  # Athena writes and reads query results with the caller's credentials.
-  statement {
-    sid       = "OwnQueryResults"
-    actions   = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"]
-    resources = ["${module.results_bucket.arn}/${local.api_results_prefix}*"]
-  }
-
-  statement {
-    sid       = "LocateResultsBucket"
-    actions   = ["s3:GetBucketLocation", "s3:ListBucket"]
-    resources = [module.results_bucket.arn]
-
-    condition {
-      test     = "StringLike"
-      variable = "s3:prefix"
-      values   = ["${local.api_results_prefix}*"]
-    }
-  }
-
-  statement {
-    sid       = "UseTheStackKey"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-    resources = [aws_kms_key.this.arn]
   }
 }
 

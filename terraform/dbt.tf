@@ -22,6 +22,8 @@ locals {
 }
 
 data "aws_iam_policy_document" "dbt" {
+  source_policy_documents = [data.aws_iam_policy_document.query_results["dbt"].json]
+
   statement {
     sid       = "RunQueriesInTheDbtWorkgroup"
     actions   = ["athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults", "athena:StopQueryExecution", "athena:GetWorkGroup", "athena:BatchGetQueryExecution"]
@@ -77,33 +79,9 @@ data "aws_iam_policy_document" "dbt" {
   }
 
   statement {
-    sid       = "OwnQueryResults"
-    actions   = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"]
-    resources = ["${module.results_bucket.arn}/${local.dbt_results_prefix}*"]
-  }
-
-  statement {
-    sid       = "LocateResultsBucket"
-    actions   = ["s3:GetBucketLocation", "s3:ListBucket"]
-    resources = [module.results_bucket.arn]
-
-    condition {
-      test     = "StringLike"
-      variable = "s3:prefix"
-      values   = ["${local.dbt_results_prefix}*"]
-    }
-  }
-
-  statement {
     sid       = "PublishDocs"
     actions   = ["s3:PutObject"]
     resources = ["${module.docs_site.bucket_arn}/*"]
-  }
-
-  statement {
-    sid       = "UseTheStackKey"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-    resources = [aws_kms_key.this.arn]
   }
 }
 

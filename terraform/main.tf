@@ -196,6 +196,36 @@ module "api_workgroup" {
   bytes_scanned_cutoff_per_query = var.api_bytes_scanned_cutoff
 }
 
+# Athena writes and reads query results with the caller's credentials: the callers of each
+# workgroup get its results prefix only, and the stack key that encrypts them.
+data "aws_iam_policy_document" "query_results" {
+  for_each = { dbt = local.dbt_results_prefix, api = local.api_results_prefix }
+
+  statement {
+    sid       = "OwnQueryResults"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"]
+    resources = ["${module.results_bucket.arn}/${each.value}*"]
+  }
+
+  statement {
+    sid       = "LocateResultsBucket"
+    actions   = ["s3:GetBucketLocation", "s3:ListBucket"]
+    resources = [module.results_bucket.arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${each.value}*"]
+    }
+  }
+
+  statement {
+    sid       = "UseTheStackKey"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [aws_kms_key.this.arn]
+  }
+}
+
 # --- failures --------------------------------------------------------------------------------
 
 # Scheduled runs that failed every retry, and schedules that could not invoke their function,

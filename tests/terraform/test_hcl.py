@@ -185,8 +185,12 @@ def test_api_reads_only_the_marts_and_its_workgroup(root: TerraformModule):
         not a.startswith(("glue:Create", "glue:Update", "glue:Delete")) for s in glue for a in s["actions"]
     )
     # And its query results stay under its own prefix of the results bucket
-    results = {r for r in resources if r.startswith("${module.results_bucket.arn}/")}
-    assert results == {"${module.results_bucket.arn}/${local.api_results_prefix}*"}
+    api = next(body for kind, name, body in root.data if (kind, name) == ("aws_iam_policy_document", "api"))
+    assert api["source_policy_documents"] == ['${data.aws_iam_policy_document.query_results["api"].json}']
+    results = next(b for k, n, b in root.data if (k, n) == ("aws_iam_policy_document", "query_results"))
+    assert results["for_each"]["api"] == "${local.api_results_prefix}"
+    objects = {r for s in results["statement"] for r in s["resources"] if "/" in r.split("}", 1)[-1]}
+    assert objects == {"${module.results_bucket.arn}/${each.value}*"}
 
 
 def test_glue_raw_table_matches_the_contract_and_projection(all_modules):
