@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 from dbt_helpers import DBT, PROJECT_ARGS, REPO, query, scalar
 
 # docs/contracts.md section 3, column sets of the tables the API reads.
@@ -127,3 +128,32 @@ def test_source_freshness_errors_on_a_lake_last_landed_days_ago(built_warehouse,
     # Then: it fails with the source marked stale at error level
     assert proc.returncode == 1, proc.stdout[-3000:]
     assert "ERROR STALE" in proc.stdout
+
+
+def documented_models() -> dict[str, dict]:
+    models: dict[str, dict] = {}
+    for yml in (REPO / "dbt_project" / "models").rglob("_*__models.yml"):
+        for model in yaml.safe_load(yml.read_text()).get("models", []):
+            models[model["name"]] = model
+    return models
+
+
+@pytest.mark.slow
+def test_every_model_states_its_grain_and_documents_exactly_its_columns(built_warehouse):
+    # Given: the models' yml and the tables and views dbt built
+    models = documented_models()
+    sql_files = {path.stem for path in (REPO / "dbt_project" / "models").rglob("*.sql")}
+    built = query(
+        "select table_name, column_name from information_schema.columns"
+        " where table_schema in ('staging', 'intermediate', 'marts')",
+        {"wh": built_warehouse.warehouse_path},
+    )
+    columns_built: dict[str, set[str]] = {}
+    for table, column in built:
+        columns_built.setdefault(table, set()).add(column)
+    # Then: every model is documented, states its grain and describes every built column
+    assert set(models) == sql_files
+    for name, model in models.items():
+        assert "One row per" in model["description"], name
+        documented = {column["name"] for column in model["columns"] if column.get("description")}
+        assert documented == columns_built[name], name
