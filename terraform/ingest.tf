@@ -81,7 +81,7 @@ module "ingest_function" {
   name                           = local.ingest_name
   description                    = "Reads the app's analytics lines from CloudWatch Logs into the S3 lake."
   package_path                   = local.package["ingest_lambda"]
-  handler                        = "ingest_lambda.handler.handler"
+  handler                        = "ingest_lambda.handler.lambda_handler"
   architecture                   = var.lambda_architecture
   memory_size                    = var.ingest_settings.memory_size
   timeout                        = var.ingest_settings.timeout_seconds
