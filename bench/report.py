@@ -97,17 +97,6 @@ def rows(stages: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]:
                 f"< {INCREMENTAL_MAX_RATIO:g}x the new day's scan",
             )
         )
-    noop = dig(stages, "dbt", "noop_run") or {}
-    if noop:
-        out.append(
-            (
-                "dbt run with no new data (fixed cost of a run)",
-                f"{_num(noop.get('seconds'), 1)} s",
-                "-",
-                "-",
-                "-",
-            )
-        )
     api = stages.get("api") or {}
     floor = api.get("floor") or {}
     for route, fig in (api.get("routes") or {}).items():
@@ -115,8 +104,8 @@ def rows(stages: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]:
         out.append(
             (
                 f"API {route}",
-                f"p50 {_num(fig['p50_ms'], 1)} ms, p99 {_num(fig['p99_ms'], 1)} ms "
-                f"({fig['requests']} requests{errors})",
+                f"p50 {_num(fig.get('p50_ms'), 1)} ms, p99 {_num(fig.get('p99_ms'), 1)} ms "
+                f"({fig.get('requests')} requests{errors})",
                 f"floor GET /v1/health: p50 {_num(floor.get('p50_ms'), 1)} ms, "
                 f"p99 {_num(floor.get('p99_ms'), 1)} ms",
                 f"p99 +{_num(fig.get('p99_over_floor_ms'), 1)} ms",

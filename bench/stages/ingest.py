@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.ingest_bench import TARGET_EVENTS_PER_SECOND, TARGET_GZIP_SHARE, pin_to_one_core
-from bench.measure import python_cmd, ratio, run_child
+from bench.measure import ChildRun, python_cmd, ratio, run_child
 from bench.stages.data import Dataset
 
 RAW_GLOB = "raw/request_events/ingest_date=*/*.json.gz"
@@ -67,20 +67,20 @@ def raw_bytes(lake: Path, ingest_date: str | None = None) -> int:
     return sum(p.stat().st_size for p in lake.glob(pattern))
 
 
-def _child(kind: str, *args: str) -> tuple[dict[str, Any], int, float]:
+def _child(kind: str, *args: str) -> tuple[dict[str, Any], ChildRun]:
     child = run_child(python_cmd("-m", "bench.stages.ingest", kind, *args)).check()
-    return json.loads(child.stdout), child.max_rss_bytes, child.seconds
+    return json.loads(child.stdout), child
 
 
-def land(logs: Path, lake: Path, now: datetime) -> tuple[dict[str, Any], int, float]:
+def land(logs: Path, lake: Path, now: datetime) -> tuple[dict[str, Any], ChildRun]:
     return _child("run", "--logs", str(logs), "--lake", str(lake), "--now", now.isoformat())
 
 
 def run_stage(data: Dataset, lake: Path) -> dict[str, Any]:
     base_now = datetime(data.new_day.year, data.new_day.month, data.new_day.day, 0, 30, tzinfo=UTC)
-    measured, max_rss, wall = land(data.base_logs, lake, base_now)
+    measured, child = land(data.base_logs, lake, base_now)
     summary = measured["summary"]
-    gz, _, _ = _child("gzip", "--logs", str(data.base_logs))
+    gz, _ = _child("gzip", "--logs", str(data.base_logs))
     events = summary["landed"] + summary["quarantined"]
     eps = events / measured["seconds"]
     gzip_eps = events / gz["seconds"]
@@ -93,7 +93,8 @@ def run_stage(data: Dataset, lake: Path) -> dict[str, Any]:
         "lines": summary["read"],
         "log_bytes": gz["bytes_in"],
         "seconds": round(measured["seconds"], 3),
-        "process_seconds": round(wall, 3),
+        "process_seconds": round(child.seconds, 3),
+        "process_cpu_seconds": round(child.cpu_seconds, 3),
         "events_per_second": round(eps),
         "lines_per_second": round(summary["read"] / measured["seconds"]),
         "gzip_level": gz["level"],
@@ -104,7 +105,7 @@ def run_stage(data: Dataset, lake: Path) -> dict[str, Any]:
         "target_events_per_second": TARGET_EVENTS_PER_SECOND,
         "target_share_of_gzip": round(TARGET_GZIP_SHARE, 3),
         "cpu": measured["cpu"],
-        "max_rss_bytes": max_rss,
+        "max_rss_bytes": child.max_rss_bytes,
         "ingest_date": ingest_date,
         "raw_gzip_bytes": lake_bytes,
         "raw_gzip_bytes_per_event": round(lake_bytes / summary["landed"], 1) if summary["landed"] else None,

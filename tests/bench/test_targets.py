@@ -12,8 +12,8 @@ def results(**overrides):
         "api": {
             "floor": {"p99_ms": 2.0},
             "routes": {
-                "GET /v1/metrics/sessions": {"p99_ms": 30.0, "errors": 0},
-                "GET /v1/sessions": {"p99_ms": 51.0, "errors": 0},
+                "GET /v1/metrics/sessions": {"p50_ms": 9.0, "p99_ms": 30.0, "requests": 200, "errors": 0},
+                "GET /v1/sessions": {"p50_ms": 12.0, "p99_ms": 51.0, "requests": 200, "errors": 0},
             },
         },
         "lambda_init": {"modules": {"api_lambda.handler": {"median_ms": 420.0}}, "api_heavy_modules": []},
@@ -106,3 +106,22 @@ def test_compare_and_dig():
     assert dig({"a": {"b": 2}}, "a", "b") == 2
     assert dig({"a": {"b": 2}}, "a", "c") is None
     assert dig({"a": 1}, "a", "b") is None
+
+
+def test_the_published_table_replaces_only_its_block(tmp_path):
+    # Given a Performance page with prose around the results block
+    from bench.report import markdown_table
+    from bench.run import update_readme
+
+    page = tmp_path / "README.md"
+    page.write_text("intro\n<!-- bench:results -->\nold table\n<!-- /bench:results -->\nmethod\n")
+    table = markdown_table(results())
+    # When a run publishes its table
+    assert update_readme(table + "\n", page)
+    text = page.read_text()
+    # Then the old table is gone, the prose stays, and there is one row per API route
+    assert "old table" not in text
+    assert text.startswith("intro\n")
+    assert text.endswith("method\n")
+    assert text.count("| API GET /v1/") == 2
+    assert "| ingest (parse + validate + land, one core) | 150,000 events/s" in text
