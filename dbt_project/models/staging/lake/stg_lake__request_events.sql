@@ -26,7 +26,8 @@ raw_landed as (
     -- The latest partition already read is read again: an ingest later that day adds files.
     select * from {{ source('lake', 'request_events') }}
     where
-        ingest_date >= (select max(staged.ingest_date) from staged)
+        -- An empty staged table (a build before the first ingest) reads every partition.
+        ingest_date >= coalesce((select max(staged.ingest_date) from staged), '')
         {%- if since_literal is not none %}
         -- The same bound as a literal lets the engine prune hive partitions before reading.
         and ingest_date >= '{{ since_literal }}'
