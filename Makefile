@@ -44,7 +44,7 @@ fmt: setup ## apply ruff's formatter and fixes
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-test: setup lint ## every check the project has (lint, then pytest over tests/)
+test: setup lint viewer browser-setup checkov-setup ## every check: lint, then pytest over tests/ (ingest, dbt + Athena gate, api, terraform, viewer)
 	$(PY) -m pytest
 
 ## --- ingest -----------------------------------------------------------------------------------
@@ -174,11 +174,59 @@ bench: setup ## measure every stage against its limit (EVENTS=n; CHECK=1 exits 1
 	$(PY) -m bench --events $(EVENTS) $(if $(filter 1 yes true,$(CHECK)),--check) $(BENCH_ARGS)
 
 ## --- demo -------------------------------------------------------------------------------------
-demo: setup ## simulate a month of traffic, ingest it, build, serve (grows with each part)
-	@echo "==> [1/2] simulating $(DEMO_DAYS) days of app logs into $(DEMO_LOGS) (seed $(DEMO_SEED))"
-	$(PY) -m ingest_lambda.simulate --out $(DEMO_LOGS) --seed $(DEMO_SEED) --days $(DEMO_DAYS) --sessions $(DEMO_SESSIONS) --clients $(DEMO_CLIENTS)
-	@echo "==> [2/2] ingesting $(DEMO_LOGS) into $(LAKE_ROOT)"
-	$(PY) -m ingest_lambda --from-dir $(DEMO_LOGS)
+# `make demo` is a chain of files, so a second run redoes only what changed: the simulated logs
+# follow the parameters (a params file that changes only when they do), the lake follows the
+# logs and the ingest code, the warehouse follows the lake and the dbt project, the tokens
+# follow the warehouse. It always uses data/ (never a custom LAKE_ROOT) because it wipes the
+# demo lake when the simulated logs change, so that an old month never mixes with a new one.
+DEMO_END_DATE ?= $(shell date -u +%F)
+DEMO_STATE := data/.demo
+DEMO_LAKE := data/lake
+DEMO_WAREHOUSE := data/warehouse.duckdb
+DEMO_TOKENS := data/tokens.json
+DEMO_PARAMS := seed=$(DEMO_SEED) days=$(DEMO_DAYS) sessions=$(DEMO_SESSIONS) clients=$(DEMO_CLIENTS) end=$(DEMO_END_DATE)
+INGEST_CODE := $(wildcard ingest_lambda/*.py)
+DBT_CODE := $(shell find dbt_project -type f \( -name '*.sql' -o -name '*.yml' -o -name '*.md' \) -not -path '*/target/*' -not -path '*/logs/*' 2>/dev/null) profiles.yml
+
+.PHONY: FORCE
+$(DEMO_STATE)/params: FORCE
+	@mkdir -p $(@D)
+	@echo '$(DEMO_PARAMS)' | cmp -s - $@ || echo '$(DEMO_PARAMS)' > $@
+
+$(DEMO_LOGS)/manifest.json: $(DEMO_STATE)/params | $(STAMP)
+	@echo "==> [2/5] simulating $(DEMO_DAYS) days up to $(DEMO_END_DATE) into $(DEMO_LOGS) (seed $(DEMO_SEED))"
+	@rm -rf $(DEMO_LOGS)
+	$(PY) -m ingest_lambda.simulate --out $(DEMO_LOGS) --seed $(DEMO_SEED) --days $(DEMO_DAYS) \
+	  --sessions $(DEMO_SESSIONS) --clients $(DEMO_CLIENTS) --end-date $(DEMO_END_DATE)
+
+$(DEMO_STATE)/ingested: $(DEMO_LOGS)/manifest.json $(INGEST_CODE)
+	@echo "==> [3/5] ingesting $(DEMO_LOGS) into a fresh $(DEMO_LAKE)"
+	@rm -rf $(DEMO_LAKE) $(DEMO_WAREHOUSE) $(DEMO_WAREHOUSE).wal
+	LAKE_ROOT=$(DEMO_LAKE) $(PY) -m ingest_lambda --from-dir $(DEMO_LOGS)
+	@touch $@
+
+$(DEMO_STATE)/built: $(DEMO_STATE)/ingested $(DBT_CODE)
+	@echo "==> [4/5] dbt build (models + tests) into $(DEMO_WAREHOUSE)"
+	@$(MAKE) --no-print-directory build LAKE_ROOT=$(DEMO_LAKE) WAREHOUSE_PATH=$(DEMO_WAREHOUSE)
+	@touch $@
+
+$(DEMO_TOKENS): $(DEMO_STATE)/built
+	@$(MAKE) --no-print-directory tokens WAREHOUSE_PATH=$(DEMO_WAREHOUSE) API_TOKENS_FILE=$@
+
+demo: ## fresh clone -> simulated month -> lake -> dbt build + tests -> API and viewer on 127.0.0.1:8000
+	@echo "==> [1/5] installing (.venv, viewer packages) if needed"
+	@$(MAKE) --no-print-directory setup viewer
+	@$(MAKE) --no-print-directory $(DEMO_TOKENS)
+	@echo "==> [5/5] serving the API and the viewer"
+	@echo ""
+	@echo "    Viewer:  http://127.0.0.1:$(API_PORT)/"
+	@echo "    API:     http://127.0.0.1:$(API_PORT)/v1/openapi.json"
+	@echo "    Tokens (one per level; the sign-in page lists them too):"
+	@$(PY) -c 'import json, sys; [print("      %-9s %s" % (p["level"], t)) for t, p in json.load(open(sys.argv[1])).items()]' $(DEMO_TOKENS)
+	@echo ""
+	@echo "    Stop with Ctrl-C. Run 'make demo' again: only what changed is rebuilt."
+	WAREHOUSE_PATH=$(DEMO_WAREHOUSE) API_TOKENS_FILE=$(DEMO_TOKENS) \
+	  $(PY) -m api_lambda --host 127.0.0.1 --port $(API_PORT) --demo-tokens $(DEMO_TOKENS)
 
 clean: ## remove generated data, build output and caches (keeps .venv)
-	rm -rf data build dbt_project/target dbt_project/logs tests/artifacts .pytest_cache .ruff_cache
+	rm -rf data build dbt_project/target dbt_project/logs tests/artifacts viewer/dist .pytest_cache .ruff_cache
