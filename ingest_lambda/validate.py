@@ -25,6 +25,17 @@ SUPPORTED_SCHEMA_VERSIONS = frozenset({1})
 MAX_PATH_CHARS = 2048
 MAX_TEXT_CHARS = 512
 MAX_METHOD_CHARS = 16
+# Contract 1's fields of `analytics` and of a product, fetched in one C-level pass (`map(d.get, ...)`).
+_ANALYTICS_KEYS = (
+    "schema_version", "request_id", "session_id", "client_id", "reseller_id", "user_id",
+    "occurred_at", "method", "path", "status", "duration_ms", "products",
+)  # fmt: skip
+_PRODUCT_KEYS = ("product_id", "name", "category", "unit_price", "currency", "quantity")
+# orjson turns an integer beyond 64 bits into a float where the json module keeps an int, and a
+# price is the one field where both would pass but render differently. A float this large from
+# orjson fails validation so the line is judged again on the json module's decode (parse.py).
+FAST_DECODER_MAX_FLOAT = float(2**64)
+AMBIGUOUS_NUMBER = "ambiguous_number"  # internal: never a quarantine reason (see parse.py)
 
 # Quarantine reason codes (the part before any ':').
 INVALID_UTF8 = "invalid_utf8"
@@ -115,27 +126,28 @@ def _id_reason(value: object, field: str) -> str:
     return f"{INVALID_ID}:{field}"
 
 
-def validate_event(obj: dict[str, Any], oldest: datetime, newest: datetime) -> tuple[bool, str]:
+def validate_event(
+    obj: dict[str, Any], oldest: datetime, newest: datetime, max_float: float = math.inf
+) -> tuple[bool, str]:
     """Validate one `analytics.request` object.
 
     Returns (True, the raw record's JSON up to and including `service`, without the closing brace)
     or (False, a reason). The record is rendered here, from validated values, because that is much
     cheaper than a dict and json.dumps per event: ids, method and timestamps are already known to
-    need no escaping and free text goes through the C string encoder.
+    need no escaping and free text goes through the C string encoder. A float price at or above
+    `max_float` is refused with AMBIGUOUS_NUMBER (see FAST_DECODER_MAX_FLOAT).
     """
     a = obj.get("analytics")
     if type(a) is not dict:
         return False, _absent_or_wrong(a, "analytics")
-    version = a.get("schema_version")
+    (
+        version, request_id, session_id, client_id, reseller_id, user_id,
+        occurred_at, method, path, status, duration, products,
+    ) = map(a.get, _ANALYTICS_KEYS)  # fmt: skip
     if type(version) is not int:
         return False, _absent_or_wrong(version, "schema_version")
     if version not in SUPPORTED_SCHEMA_VERSIONS:
         return False, UNSUPPORTED_SCHEMA_VERSION
-    request_id = a.get("request_id")
-    session_id = a.get("session_id")
-    client_id = a.get("client_id")
-    reseller_id = a.get("reseller_id")
-    user_id = a.get("user_id")
     if not (
         type(request_id) is str
         and type(session_id) is str
@@ -154,7 +166,6 @@ def validate_event(obj: dict[str, Any], oldest: datetime, newest: datetime) -> t
             if type(value) is not str or not _is_id(value):
                 return False, _id_reason(value, field)
 
-    occurred_at = a.get("occurred_at")
     if (
         type(occurred_at) is str
         and len(occurred_at) == 24
@@ -178,26 +189,21 @@ def validate_event(obj: dict[str, Any], oldest: datetime, newest: datetime) -> t
     if occurred > newest:
         return False, TOO_FAR_IN_FUTURE
 
-    method = a.get("method")
     if type(method) is not str:
         return False, _absent_or_wrong(method, "method")
     if not (0 < len(method) <= MAX_METHOD_CHARS and method.isascii() and method.isalpha()):
         return False, f"{INVALID_VALUE}:method"
     if not method.isupper():
         method = method.upper()
-    path = a.get("path")
     if type(path) is not str:
         return False, _absent_or_wrong(path, "path")
     if not (0 < len(path) <= MAX_PATH_CHARS and path.isprintable()):
         return False, f"{INVALID_VALUE}:path"
-    status = a.get("status")
     if not (type(status) is int and 100 <= status <= 599):
         return False, _int_reason(status, "status")
-    duration = a.get("duration_ms")
     if not (type(duration) is int and duration >= 0):
         return False, _int_reason(duration, "duration_ms")
 
-    products = a.get("products")
     if not products:
         if products is not None and type(products) is not list:
             return False, f"{WRONG_TYPE}:products"
@@ -205,7 +211,7 @@ def validate_event(obj: dict[str, Any], oldest: datetime, newest: datetime) -> t
     elif type(products) is not list:
         return False, f"{WRONG_TYPE}:products"
     else:
-        ok, products_json = _render_products(products)
+        ok, products_json = _render_products(products, max_float)
         if not ok:
             return False, products_json
 
@@ -229,17 +235,15 @@ def _text_ok(value: str) -> bool:
     return 0 < len(value) <= MAX_TEXT_CHARS and value.isprintable()
 
 
-def _render_products(products: list[Any]) -> tuple[bool, str]:
+def _render_products(products: list[Any], max_float: float) -> tuple[bool, str]:
     """(True, the products' JSON array) or (False, a reason)."""
     out = []
     for p in products:
         if type(p) is not dict:
             return False, f"{WRONG_TYPE}:products"
-        product_id = p.get("product_id")
+        product_id, name, category, price, currency, quantity = map(p.get, _PRODUCT_KEYS)
         if type(product_id) is not str or not _is_id(product_id):
             return False, _id_reason(product_id, "products.product_id")
-        name = p.get("name")
-        category = p.get("category")
         if not (
             type(name) is str
             and 0 < len(name) <= MAX_TEXT_CHARS
@@ -253,17 +257,17 @@ def _render_products(products: list[Any]) -> tuple[bool, str]:
                     return False, _absent_or_wrong(value, field)
                 if not _text_ok(value):
                     return False, f"{INVALID_VALUE}:{field}"
-        price = p.get("unit_price")
-        if type(price) is not float and type(price) is not int:
+        if type(price) is float:
+            if price >= max_float:
+                return False, AMBIGUOUS_NUMBER
+        elif type(price) is not int:
             return False, _absent_or_wrong(price, "products.unit_price")
         if not (price >= 0 and math.isfinite(price)):
             return False, f"{INVALID_VALUE}:products.unit_price"
-        currency = p.get("currency")
         if type(currency) is not str:
             return False, _absent_or_wrong(currency, "products.currency")
         if not (len(currency) == 3 and currency.isascii() and currency.isalpha() and currency.isupper()):
             return False, f"{INVALID_VALUE}:products.currency"
-        quantity = p.get("quantity")
         if not (type(quantity) is int and quantity >= 0):
             return False, _int_reason(quantity, "products.quantity")
         # repr() of an int or a finite float is exactly what json.dumps writes for it.
