@@ -5,7 +5,7 @@ can hide the name that was written (DuckDB's `len(x)` parses as a length). So th
 taken from the token stream as written: every bare word directly followed by `(` (other than a
 `... as alias (columns)` list) is a function call and must be in ATHENA_V3_FUNCTIONS; the
 parsed tree adds the names sqlglot does not know (exp.Anonymous). DuckDB-only syntax that
-Trino lacks (`::` casts, QUALIFY, `{...}` struct literals) is rejected outright.
+Trino lacks (`::` casts, QUALIFY, `{...}` struct literals, DuckDB type names) is rejected outright.
 """
 
 from __future__ import annotations
@@ -41,6 +41,8 @@ FORBIDDEN_TOKENS = {
     TokenType.DCOLON: "'::' cast (DuckDB/Postgres only; use cast(x as type))",
     TokenType.QUALIFY: "QUALIFY (not in Trino)",
     TokenType.L_BRACE: "'{...}' struct literal (DuckDB only)",
+    TokenType.TIMESTAMPTZ: "timestamptz type (Trino spells it timestamp with time zone)",
+    TokenType.INT128: "hugeint type (DuckDB only)",
 }
 
 

@@ -174,6 +174,45 @@ def athena_run(athena_env: dict[str, str], moto_endpoint: str, tmp_path_factory)
     return sent_statements(moto_endpoint)
 
 
+@pytest.fixture(scope="module")
+def athena_first_build_sql(athena_env: dict[str, str], tmp_path_factory) -> dict[str, str]:
+    """The SQL of every model and data test as a first (full-refresh) build sends it to Athena.
+
+    `dbt run` above takes the incremental path because the tables exist; the full-refresh SELECTs
+    (the body of the first CTAS) are compiled here, for the same target.
+    """
+    target = tmp_path_factory.mktemp("athena_compile")
+    cmd = [
+        str(DBT),
+        "compile",
+        *PROJECT_ARGS,
+        "--target",
+        "athena",
+        "--full-refresh",
+        "--exclude",
+        "test_type:unit",
+        "--target-path",
+        str(target),
+    ]
+    proc = subprocess.run(cmd, cwd=REPO, env={**os.environ, **athena_env}, capture_output=True, text=True)
+    if proc.returncode != 0:
+        pytest.fail(f"dbt compile --target athena failed\n{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}")
+    compiled = target / "compiled" / "request_analytics"
+    return {str(path.relative_to(compiled)): path.read_text() for path in compiled.rglob("*.sql")}
+
+
+@pytest.mark.slow
+def test_first_build_sql_of_models_and_data_tests_is_athena_v3_sql(athena_first_build_sql: dict[str, str]):
+    # Given: the compiled full-refresh SQL of every model and the data tests (no unit tests:
+    # their fixtures only ever run on DuckDB)
+    assert any(name.endswith("agg_session_metrics.sql") for name in athena_first_build_sql)
+    assert len(athena_first_build_sql) > 50
+    # When/Then: every one of them passes the same check as the statements sent
+    compiled = athena_first_build_sql.items()
+    problems = {name: found for name, sql in compiled if (found := athena_problems(sql))}
+    assert problems == {}
+
+
 @pytest.mark.slow
 def test_every_model_sends_its_sql_to_athena(athena_run: list[str]):
     # Given/When: dbt ran the project against moto's Athena
@@ -210,6 +249,7 @@ def test_every_statement_sent_is_athena_v3_sql(athena_run: list[str]):
         ("select len(products) as n from t", "len"),
         ("select list_sum(quantities) as q from t", "list_sum"),
         ("select occurred_at::date as d from t", "'::'"),
+        ("select cast(cast(s as timestamptz) at time zone 'UTC' as timestamp) as ts from t", "timestamptz"),
         ("select * from read_json('lake/*.json.gz', format='newline_delimited')", "read_json"),
     ],
 )
