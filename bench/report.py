@@ -43,6 +43,13 @@ def _x(n: float | None) -> str:
     return "-" if n is None else f"{n:.2f}x"
 
 
+def _dbt_time(run: Mapping[str, Any]) -> str:
+    return (
+        f"{_num(run.get('seconds'), 1)} s (dbt's own elapsed {_num(run.get('dbt_elapsed_seconds'), 1)} s, "
+        f"{_num(run.get('cpu_seconds'), 1)} CPU s)"
+    )
+
+
 def rows(stages: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]:
     out: list[tuple[str, str, str, str, str]] = []
     data = stages.get("data") or {}
@@ -76,8 +83,7 @@ def rows(stages: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]:
         out.append(
             (
                 "dbt full build (DuckDB)",
-                f"{_num(full.get('seconds'), 1)} s (dbt's own elapsed "
-                f"{_num(full.get('dbt_elapsed_seconds'), 1)} s)",
+                _dbt_time(full),
                 f"one DuckDB scan of the same raw files: {_num(full.get('scan_seconds'), 2)} s",
                 _x(full.get("ratio_to_scan")),
                 f"<= {DBT_FULL_MAX_RATIO:g}x",
@@ -88,8 +94,7 @@ def rows(stages: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]:
         out.append(
             (
                 "dbt incremental run (day 31 on top of 30)",
-                f"{_num(inc.get('seconds'), 1)} s (dbt's own elapsed "
-                f"{_num(inc.get('dbt_elapsed_seconds'), 1)} s)",
+                _dbt_time(inc),
                 f"new day's own scan: {_num(inc.get('new_day_scan_seconds'), 2)} s; "
                 f"full build: {_num(full.get('seconds'), 1)} s",
                 f"{_x(inc.get('ratio_to_new_day_scan'))} of the scan; "

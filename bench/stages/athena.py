@@ -29,15 +29,8 @@ from bench.targets import ATHENA_EVENTS_PER_DAY, ATHENA_MIN_BILLED_BYTES
 RANGE_DAYS = 90
 # Athena engine v3 writes Hive Parquet tables with GZIP unless told otherwise.
 ATHENA_DEFAULT_PARQUET_COMPRESSION = "gzip"
-MARTS = (
-    "fct_requests",
-    "fct_request_products",
-    "fct_sessions",
-    "fct_session_days",
-    "agg_session_metrics",
-    "fct_product_session_days",
-    "agg_product_metrics",
-)
+# The API reads only the models of this schema (docs/contracts.md section 3).
+MARTS_SCHEMA = "marts"
 _DUMMY_ATHENA_ENV = {
     "DBT_ATHENA_REGION": "eu-west-1",
     "DBT_ATHENA_S3_STAGING_DIR": "s3://bench-unused/staging/",
@@ -91,6 +84,7 @@ def athena_layouts(work: Path) -> dict[str, dict[str, Any]]:
             node = json.loads(line)
             config = node["config"]
             layouts[node["name"]] = {
+                "schema": config.get("schema"),
                 "partitioned_by": list(config.get("partitioned_by") or []),
                 "compression": (
                     config.get("write_compression") or ATHENA_DEFAULT_PARQUET_COMPRESSION
@@ -155,6 +149,7 @@ def run_stage(warehouse: Path, work: Path, lake_events: int | None = None) -> di
 
     progress("athena: reading the athena target's partitioning with dbt ls")
     layouts = athena_layouts(work)
+    marts = sorted(name for name, layout in layouts.items() if layout["schema"] == MARTS_SCHEMA)
     parquet_root = work / "parquet"
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
@@ -180,11 +175,11 @@ def run_stage(warehouse: Path, work: Path, lake_events: int | None = None) -> di
                     [mart],
                 ).fetchall()
             )
-            for mart in MARTS
+            for mart in marts
         }
-        progress(f"athena: exporting {len(MARTS)} marts to Parquet as dbt-athena lays them out")
+        progress(f"athena: exporting {len(marts)} marts to Parquet as dbt-athena lays them out")
         metadata: dict[str, tuple[list[ChunkRow], dict[str, int]]] = {}
-        for mart in MARTS:
+        for mart in marts:
             export(con, mart, layouts[mart], parquet_root / mart)
             metadata[mart] = chunk_rows(con, parquet_root / mart)
     finally:
@@ -242,7 +237,7 @@ def run_stage(warehouse: Path, work: Path, lake_events: int | None = None) -> di
         "measured_events_per_day": round(events_per_day),
         "extrapolated_events_per_day": ATHENA_EVENTS_PER_DAY,
         "billing_minimum_bytes": ATHENA_MIN_BILLED_BYTES,
-        "layouts": {mart: layouts[mart] for mart in MARTS},
+        "layouts": {mart: layouts[mart] for mart in marts},
         "mart_parquet_bytes": mart_bytes,
         "parquet_mart_bytes_per_event": round(sum(mart_bytes.values()) / events_for_size, 1),
         "routes": routes,
