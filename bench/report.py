@@ -70,7 +70,7 @@ def rows(stages: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]:
             (
                 "ingest (parse + validate + land, one core)",
                 f"{_num(ingest.get('events_per_second'))} events/s ({_num(ingest.get('events'))} events "
-                f"in {_num(ingest.get('seconds'), 1)} s)",
+                f"in {_num(ingest.get('cpu_seconds'), 1)} CPU s, {_num(ingest.get('seconds'), 1)} s wall)",
                 f"gzip -{ingest.get('gzip_level')} on the same bytes: "
                 f"{_num(ingest.get('gzip_events_per_second'))} events/s",
                 _x(ingest.get("share_of_gzip")),
@@ -85,7 +85,7 @@ def rows(stages: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]:
                 "dbt full build (DuckDB)",
                 _dbt_time(full),
                 f"one DuckDB scan of the same raw files: {_num(full.get('scan_seconds'), 2)} s",
-                _x(full.get("ratio_to_scan")),
+                f"{_x(full.get('ratio_to_scan'))} (CPU {_x(full.get('cpu_ratio_to_scan'))})",
                 f"<= {DBT_FULL_MAX_RATIO:g}x",
             )
         )
@@ -97,7 +97,8 @@ def rows(stages: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]:
                 _dbt_time(inc),
                 f"new day's own scan: {_num(inc.get('new_day_scan_seconds'), 2)} s; "
                 f"full build: {_num(full.get('seconds'), 1)} s",
-                f"{_x(inc.get('ratio_to_new_day_scan'))} of the scan; "
+                f"{_x(inc.get('ratio_to_new_day_scan'))} of the scan "
+                f"(CPU {_x(inc.get('cpu_ratio_to_new_day_scan'))}); "
                 f"{_x(inc.get('ratio_to_full_build'))} of the full build",
                 f"< {INCREMENTAL_MAX_RATIO:g}x the new day's scan",
             )
@@ -169,7 +170,12 @@ def markdown(result: Mapping[str, Any], checks: list[Check]) -> str:
         f"Machine: {machine.get('cores')} cores ({machine.get('cpu_model')}), "
         f"{human_bytes(machine.get('memory_bytes'))} RAM, load average at start "
         f"{machine.get('load_average_at_start')}. Versions: "
-        + ", ".join(f"{k} {v}" for k, v in versions.items() if v),
+        + ", ".join(f"{k} {v}" for k, v in versions.items() if v)
+        + f". Load average at the end {machine.get('load_average_at_end')}.",
+        "",
+        "Wall time per stage: "
+        + ", ".join(f"{k} {_num(v, 0)} s" for k, v in (result.get("stage_seconds") or {}).items())
+        + ".",
         "",
         markdown_table(result.get("stages") or {}),
         "",

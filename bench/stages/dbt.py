@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,11 @@ SCAN_SQL = (
     "select count(*), count(distinct request_id) from read_json("
     "'{glob}', format = 'newline_delimited', compression = 'gzip', hive_partitioning = true)"
 )
+
+
+def rounded_ratio(figure: float, baseline: float, digits: int) -> float | None:
+    value = ratio(figure, baseline)
+    return None if value is None else round(value, digits)
 
 
 def dbt_build(lake: Path, warehouse: Path, work: Path) -> tuple[ChildRun, dict[str, Any]]:
@@ -69,15 +75,18 @@ def scan(glob: str, repeats: int = SCAN_REPEATS) -> dict[str, Any]:
     try:
         con.execute("set enable_progress_bar = false")
         sql = SCAN_SQL.format(glob=glob.replace("'", "''"))
-        runs, row = [], None
+        runs, cpu_runs, row = [], [], None
         for _ in range(repeats):
+            cpu_started = time.process_time()
             seconds, row = timed(lambda: con.execute(sql).fetchone())
             runs.append(seconds)
+            cpu_runs.append(time.process_time() - cpu_started)
     finally:
         con.close()
     assert row is not None
     return {
         "seconds": round(median(runs), 3),
+        "cpu_seconds": round(median(cpu_runs), 3),
         "runs": [round(r, 3) for r in runs],
         "rows": row[0],
         "requests": row[1],
@@ -120,12 +129,14 @@ def run_stage(data: Dataset, lake: Path, warehouse: Path, work: Path) -> dict[st
             **full_run,
             "max_rss_bytes": full.max_rss_bytes,
             "scan_seconds": base_scan["seconds"],
+            "scan_cpu_seconds": base_scan["cpu_seconds"],
+            "cpu_ratio_to_scan": rounded_ratio(full.cpu_seconds, base_scan["cpu_seconds"], 2),
             "scan_runs": base_scan["runs"],
             "scan_rows": base_scan["rows"],
             "scan_distinct_requests": base_scan["requests"],
             "fct_requests_rows": base_requests,
             "raw_gzip_bytes": raw_bytes(lake) - raw_bytes(lake, new_partition),
-            "ratio_to_scan": round(ratio(full.seconds, base_scan["seconds"]) or 0.0, 2),
+            "ratio_to_scan": rounded_ratio(full.seconds, base_scan["seconds"], 2),
         },
         "incremental": {
             "new_day": data.new_day.isoformat(),
@@ -137,10 +148,12 @@ def run_stage(data: Dataset, lake: Path, warehouse: Path, work: Path) -> dict[st
             **incremental_run,
             "max_rss_bytes": incremental.max_rss_bytes,
             "new_day_scan_seconds": new_scan["seconds"],
+            "new_day_scan_cpu_seconds": new_scan["cpu_seconds"],
+            "cpu_ratio_to_new_day_scan": rounded_ratio(incremental.cpu_seconds, new_scan["cpu_seconds"], 2),
             "new_day_scan_runs": new_scan["runs"],
             "new_day_scan_rows": new_scan["rows"],
-            "ratio_to_new_day_scan": round(ratio(incremental.seconds, new_scan["seconds"]) or 0.0, 2),
-            "ratio_to_full_build": round(ratio(incremental.seconds, full.seconds) or 0.0, 3),
+            "ratio_to_new_day_scan": rounded_ratio(incremental.seconds, new_scan["seconds"], 2),
+            "ratio_to_full_build": rounded_ratio(incremental.seconds, full.seconds, 3),
             "fct_requests_rows_after": all_requests,
         },
     }
