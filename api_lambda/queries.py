@@ -25,11 +25,10 @@ def _day(day: date) -> str:
     return day.isoformat()
 
 
-def _scope_filter(scope: Scope, alias: str = "") -> tuple[str, list[Param]]:
+def _scope_filter(scope: Scope) -> tuple[str, list[Param]]:
     """`client_id = ? AND ...` for the ids the scope sets (the full path, never a bare child id)."""
-    prefix = f"{alias}." if alias else ""
     ids = scope.ids()
-    clauses = [f"{prefix}{key} = ?" for key in ids]
+    clauses = [f"{key} = ?" for key in ids]
     return (" AND ".join(clauses) if clauses else "TRUE"), list(ids.values())
 
 
@@ -210,19 +209,27 @@ def sessions_page(
 SESSION_REQUESTS_SQL = """
 SELECT r.request_id, r.occurred_at, r.method, r.path, r.status, r.duration_ms,
        p.line_number, p.product_id, p.product_name, p.category, p.unit_price, p.currency, p.quantity
-FROM {marts}.fct_requests AS r
-LEFT JOIN {marts}.fct_request_products AS p
-  ON p.request_id = r.request_id AND p.session_id = ?
-WHERE r.session_id = ? AND %(scope)s
+FROM (
+  SELECT request_id, occurred_at, method, path, status, duration_ms
+  FROM {marts}.fct_requests
+  WHERE session_id = ? AND %(scope)s
+) AS r
+LEFT JOIN (
+  SELECT request_id, line_number, product_id, product_name, category, unit_price, currency, quantity
+  FROM {marts}.fct_request_products
+  WHERE session_id = ?
+) AS p ON p.request_id = r.request_id
 ORDER BY r.occurred_at, r.request_id, p.line_number
 """
 
 
 def session_requests(backend: Backend, scope: Scope, session_id: str) -> dict[str, Any] | None:
     """The session's requests in time order with their products; None when out of scope or absent."""
-    scope_sql, scope_params = _scope_filter(scope, alias="r")
+    scope_sql, scope_params = _scope_filter(scope)
+    # Each side is filtered by the session before the join, so each scan filters on its own;
+    # products come only with in-scope requests.
     rows: list[Row] = backend.query(
-        SESSION_REQUESTS_SQL % {"scope": scope_sql}, [session_id, session_id, *scope_params]
+        SESSION_REQUESTS_SQL % {"scope": scope_sql}, [session_id, *scope_params, session_id]
     )
     if not rows:
         return None

@@ -352,7 +352,7 @@ def test_session_requests_products_breakdown_parse(athena, tokens):
     assert products["products"][0]["revenue"] == 150.0
     # And the session id and the limit were parameters
     executions = sent_queries(athena)
-    assert executions[0]["ExecutionParameters"][:2] == ["'s-9'", "'s-9'"]
+    assert executions[0]["ExecutionParameters"] == ["'s-9'", "'acme'", "'north-shop'", "'s-9'"]
     assert "s-9" not in executions[0]["Query"]
     assert executions[2]["ExecutionParameters"][-1] == "5"
 
