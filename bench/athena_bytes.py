@@ -18,6 +18,7 @@ from urllib.parse import unquote
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.optimizer.scope import traverse_scope
 
 # Comparison operators sqlglot parses, and the same operator seen from the other side.
 _OPS: dict[type[exp.Expression], str] = {exp.EQ: "=", exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<="}
@@ -144,44 +145,51 @@ def _conjuncts(node: exp.Expression | None) -> list[exp.Expression]:
 def table_scans(sql: str) -> dict[str, TableScan]:
     """Per table (by name): every column the statement names and its `column op constant` terms.
 
-    Columns are every name referenced; names that turn out to be output aliases are dropped later
-    against the table's real columns. Predicates come from WHERE and JOIN ... ON conjunctions; an
-    OR, a function or a column-to-column comparison prunes nothing, which is what an engine's
-    statistics pruning does with them too.
+    Walks the statement's scopes (the outer query and every subquery), so a column counts for the
+    table its own SELECT reads. Names that turn out to be output aliases are dropped later against
+    the table's real columns. Predicates come from WHERE and JOIN ... ON conjunctions of the scope
+    that reads the table; an OR, a function or a column-to-column comparison prunes nothing, which
+    is what an engine's statistics pruning does with them too.
     """
     tree = sqlglot.parse_one(sql, read="duckdb")
-    aliases: dict[str, str] = {}
     scans: dict[str, TableScan] = {}
-    for table in tree.find_all(exp.Table):
-        aliases[table.alias_or_name] = table.name
-        scans.setdefault(table.name, TableScan(table.name))
-
-    def owner(column: exp.Column) -> str | None:
-        if column.table:
-            return aliases.get(column.table)
-        return next(iter(scans)) if len(scans) == 1 else None
-
-    for column in tree.find_all(exp.Column):
-        name = owner(column)
-        if name is not None:
-            scans[name].columns.add(column.name)
-    conditions = _conjuncts(tree.args.get("where") and tree.args["where"].this)
-    for join in tree.args.get("joins") or []:
-        conditions += _conjuncts(join.args.get("on"))
-    for condition in conditions:
-        op = _OPS.get(type(condition))
-        if op is None:
-            continue
-        left, right = condition.left, condition.right
-        if isinstance(right, exp.Column):
-            left, right, op = right, left, _FLIPPED[op]
-        if not isinstance(left, exp.Column):
-            continue
-        is_constant, value = _constant(right)
-        name = owner(left)
-        if is_constant and name is not None:
-            scans[name].predicates.append(Predicate(left.name, op, value))
+    for scope in traverse_scope(tree):
+        tables = {alias: src.name for alias, src in scope.sources.items() if isinstance(src, exp.Table)}
+        # An unqualified column belongs to the scope's table when the scope reads just one source.
+        only = next(iter(tables.values())) if len(scope.sources) == 1 and tables else None
+        for name in tables.values():
+            scans.setdefault(name, TableScan(name))
+        for column in scope.columns:
+            name = tables.get(column.table) if column.table else only
+            if name is not None:
+                scans[name].columns.add(column.name)
+        select = scope.expression
+        conditions = _conjuncts(select.args["where"].this if select.args.get("where") else None)
+        for join in select.args.get("joins") or []:
+            conditions += _conjuncts(join.args.get("on"))
+        for condition in conditions:
+            found = _predicate(condition)
+            if found is None:
+                continue
+            column, predicate = found
+            name = tables.get(column.table) if column.table else only
+            if name is not None:
+                scans[name].predicates.append(predicate)
     return scans
+
+
+def _predicate(condition: exp.Expression) -> tuple[exp.Column, Predicate] | None:
+    """`column op constant` (either way round) as a Predicate, else None."""
+    op = _OPS.get(type(condition))
+    if op is None:
+        return None
+    left, right = condition.left, condition.right  # type: ignore[attr-defined]
+    if isinstance(right, exp.Column):
+        left, right, op = right, left, _FLIPPED[op]
+    if not isinstance(left, exp.Column):
+        return None
+    is_constant, value = _constant(right)
+    return (left, Predicate(left.name, op, value)) if is_constant else None
 
 
 def typed(text: str | None, duckdb_type: str) -> Any:

@@ -9,7 +9,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from api_lambda import queries
 from bench.athena_bytes import (
     ChunkRow,
     Predicate,
@@ -19,6 +18,7 @@ from bench.athena_bytes import (
     table_scans,
     typed,
 )
+from bench.stages.athena import route_statements
 
 TYPES = {"event_date": "DATE", "client_id": "VARCHAR", "session_id": "VARCHAR", "sessions": "BIGINT"}
 
@@ -105,28 +105,29 @@ def test_without_a_prunable_predicate_every_row_group_and_partition_counts(mart)
     assert scan.predicates == []
 
 
-def test_the_session_requests_statement_of_the_api():
-    # Given the API's session-requests SQL for a client scope, parameters bound
-    sql = queries.SESSION_REQUESTS_SQL.replace("{marts}", "marts") % {"scope": "r.client_id = ?"}
-    scans = table_scans(render_sql(sql, ["s-1", "s-1", "acme"]))
-    # Then both tables, their columns and the pushed-down equalities are found
-    requests, products = scans["fct_requests"], scans["fct_request_products"]
-    assert {
-        "request_id",
-        "occurred_at",
-        "method",
-        "path",
-        "status",
-        "duration_ms",
-        "session_id",
-        "client_id",
-    } <= (requests.columns)
-    assert {"request_id", "line_number", "product_id", "unit_price", "session_id"} <= products.columns
-    assert Predicate("session_id", "=", "s-1") in products.predicates
-    assert set(requests.predicates) == {
-        Predicate("session_id", "=", "s-1"),
-        Predicate("client_id", "=", "acme"),
-    }
+def test_the_api_statements_of_every_route_for_one_client():
+    # Given the SQL each route sends for client acme over 90 days (captured from the query layer)
+    statements = route_statements("acme", "s-1", date(2026, 11, 21))
+    scans = {route: table_scans(render_sql(sql, params)) for route, (sql, params) in statements.items()}
+    # Then each route reads the mart(s) it should, with the client's equality to prune with
+    series = scans["GET /v1/metrics/sessions"]["agg_session_metrics"]
+    assert {"period_start", "sessions", "requests", "client_id", "level", "grain"} <= series.columns
+    assert Predicate("client_id", "=", "acme") in series.predicates
+    assert Predicate("grain", "=", "day") in series.predicates
+    assert Predicate("period_start", ">=", datetime(2026, 8, 24)) in series.predicates
+    products = scans["GET /v1/metrics/products"]["fct_product_session_days"]
+    assert Predicate("event_date", "<=", date(2026, 11, 21)) in products.predicates
+    # And the session's requests read both facts, each filtered by the session inside its subquery
+    requests = scans["GET /v1/sessions/{session_id}/requests"]
+    assert set(requests) == {"fct_requests", "fct_request_products"}
+    assert {"request_id", "occurred_at", "method", "path", "status", "duration_ms", "session_id"} <= (
+        requests["fct_requests"].columns
+    )
+    assert {"request_id", "line_number", "product_id", "unit_price", "session_id"} <= (
+        requests["fct_request_products"].columns
+    )
+    assert Predicate("session_id", "=", "s-1") in requests["fct_request_products"].predicates
+    assert Predicate("client_id", "=", "acme") in requests["fct_requests"].predicates
 
 
 def test_casts_and_flipped_comparisons_become_typed_predicates():
