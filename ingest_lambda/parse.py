@@ -5,8 +5,9 @@ A line is an analytics line when it contains the marker `analytics.request`; eve
 analytics line is either landed or quarantined with a reason, never dropped. The payload is the
 whole message, or the part after the Lambda text prefix `<timestamp>\\t<request id>\\t<LEVEL>\\t`.
 
-Decoding is orjson's (several times faster than the json module), but the json module stays the
-reference: a line orjson rejects, or whose event does not validate, is decoded again by `json` and
+A line in the exact shape `emit.py` writes is validated by one regex (canonical.py). Any other
+line is decoded by orjson (several times faster than the json module), but the json module stays
+the reference: a line orjson rejects, or whose event does not validate, is decoded again by `json` and
 judged on that. So the outcome of every line is exactly what `json.loads` gives, including what
 orjson refuses (lone surrogate escapes, NaN, integers beyond 64 bits, ...), and only the common
 case of a valid line pays for one decode.
@@ -20,6 +21,7 @@ from datetime import datetime
 import orjson
 
 from ingest_lambda import validate as v
+from ingest_lambda.canonical import canonical_record
 
 MARKER = "analytics.request"
 
@@ -49,6 +51,9 @@ def parse_message(message: str, oldest: datetime, newest: datetime, max_line_byt
         return SKIP, ""
     if len(message) * 4 > max_line_bytes and too_large(message, max_line_bytes):
         return QUARANTINE, v.LINE_TOO_LARGE
+    record = canonical_record(message, oldest, newest)
+    if record is not None:
+        return LAND, record
     if message[0] != "{":
         parts = message.split("\t", 3)
         if len(parts) == 4:
