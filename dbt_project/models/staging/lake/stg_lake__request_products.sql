@@ -1,8 +1,11 @@
 {#-
     One row per request and product line (request_id, line_number), from the staged
     (deduplicated) requests. A request without products has no row here.
-    A view: readers filter it by event_date, which reaches the staged table underneath.
+    Incremental: unnests only the requests of the changed event dates and rewrites those
+    dates whole.
 -#}
+{{ config(**incremental_settings('event_date')) }}
+
 with
 
 requests as (
@@ -11,9 +14,11 @@ requests as (
 
 ),
 
+{{ scope_to_changed_dates('requests') }}
+
 lines as (
 
-    {{ unnest_products('requests', [
+    {{ unnest_products('scoped', [
         'request_id', 'session_id', 'client_id', 'reseller_id', 'user_id',
         'occurred_at', 'landed_at', 'event_date',
     ]) }}
