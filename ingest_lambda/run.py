@@ -19,6 +19,7 @@ from ingest_lambda.validate import INVALID_UTF8, Bounds, reason_code, utc_text
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 _quote = json.encoder.encode_basestring
+_LAND_CHUNK = 1024
 
 
 @dataclass
@@ -87,7 +88,7 @@ def land_batch(batch: Batch, sink: Sink, settings: Settings) -> BatchResult:
     oldest, newest = default_oldest, default_newest
     read = skipped = 0
     reasons: Counter[str] = result.reasons
-    add_raw = raw.add
+    landed: list[bytes] = []  # handed to the writer in chunks: one call per chunk, not per line
     encode = _encode
 
     def to_quarantine(reason: str, text: str) -> None:
@@ -121,12 +122,16 @@ def land_batch(batch: Batch, sink: Sink, settings: Settings) -> BatchResult:
                 stream_json = quote(log_stream)
             if type(event_id) is int:
                 event_id = f"{log_stream}:{event_id}"
-            add_raw(f'{value}{tail_head}{stream_json},"event_id":{quote(event_id)}}}'.encode())
+            landed.append(f'{value}{tail_head}{stream_json},"event_id":{quote(event_id)}}}'.encode())
+            if len(landed) == _LAND_CHUNK:
+                raw.add_many(landed)
+                landed = []
         elif kind == SKIP:
             skipped += 1
         else:
             to_quarantine(value, message)
 
+    raw.add_many(landed)
     result.keys = raw.close() + quarantine.close()
     result.read = read
     result.skipped = skipped
