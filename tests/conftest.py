@@ -64,7 +64,16 @@ def simulated_lake(tmp_path_factory: pytest.TempPathFactory) -> BuiltLake:
 def built_warehouse(simulated_lake: BuiltLake, tmp_path_factory: pytest.TempPathFactory) -> BuiltWarehouse:
     warehouse = tmp_path_factory.mktemp("wh") / "warehouse.duckdb"
     run(
-        [str(VENV_BIN / "dbt"), "build", "--project-dir", "dbt_project", "--profiles-dir", ".", "--target", "local"],
+        [
+            str(VENV_BIN / "dbt"),
+            "build",
+            "--project-dir",
+            "dbt_project",
+            "--profiles-dir",
+            ".",
+            "--target",
+            "local",
+        ],
         env={"LAKE_ROOT": str(simulated_lake.lake_root), "WAREHOUSE_PATH": str(warehouse)},
     )
     return BuiltWarehouse(lake=simulated_lake, warehouse_path=warehouse)
