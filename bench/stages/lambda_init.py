@@ -15,7 +15,7 @@ from bench.measure import median, python_cmd, run_child
 
 HANDLERS = ("ingest_lambda.handler", "api_lambda.handler", "dbt_runner.handler")
 HEAVY = ("pandas", "pyarrow")
-SAMPLES = 7
+SAMPLES = 5
 LAMBDA_ENV = {
     "AWS_DEFAULT_REGION": "eu-west-1",
     "AWS_ACCESS_KEY_ID": "bench",
