@@ -137,7 +137,7 @@ def rows(stages: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]:
         out.append(
             (
                 f"Lambda init: import {module}",
-                f"{_num(fig.get('median_ms'), 0)} ms median"
+                f"{_num(fig.get('median_ms'), 0)} ms median ({_num(fig.get('median_cpu_ms'), 0)} ms CPU)"
                 if "median_ms" in fig
                 else f"error: {fig.get('error')}",
                 f"python start-up {_num(dig(stages, 'lambda_init', 'python_startup_ms'), 0)} ms (subtracted)",
