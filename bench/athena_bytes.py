@@ -154,9 +154,11 @@ def table_scans(sql: str) -> dict[str, TableScan]:
     tree = sqlglot.parse_one(sql, read="duckdb")
     scans: dict[str, TableScan] = {}
     for scope in traverse_scope(tree):
-        tables = {alias: src.name for alias, src in scope.sources.items() if isinstance(src, exp.Table)}
+        # The sources this SELECT reads in its FROM/JOINs (scope.sources also lists visible CTEs).
+        selected = scope.selected_sources
+        tables = {alias: src.name for alias, (_, src) in selected.items() if isinstance(src, exp.Table)}
         # An unqualified column belongs to the scope's table when the scope reads just one source.
-        only = next(iter(tables.values())) if len(scope.sources) == 1 and tables else None
+        only = next(iter(tables.values())) if len(selected) == 1 and tables else None
         for name in tables.values():
             scans.setdefault(name, TableScan(name))
         for column in scope.columns:
