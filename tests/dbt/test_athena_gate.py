@@ -11,6 +11,7 @@ only functions Athena engine v3 has. DuckDB-only SQL therefore cannot reach Athe
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -20,9 +21,11 @@ from pathlib import Path
 
 import boto3
 import pytest
+import sqlglot
 import yaml
 from athena_sql_check import ATHENA_V3_FUNCTIONS, athena_problems, called_functions
 from dbt_helpers import DBT, PROJECT_ARGS, REPO
+from sqlglot import exp
 
 REGION = "eu-west-1"
 RAW_DB, MARTS_DB = "lake_raw", "analytics"
@@ -241,6 +244,51 @@ def test_every_statement_sent_is_athena_v3_sql(athena_run: list[str]):
     used = set().union(*(called_functions(sql) for sql in athena_run))
     assert {"from_iso8601_timestamp", "cardinality", "date_format", "to_unixtime", "date_trunc"} <= used
     assert used <= ATHENA_V3_FUNCTIONS
+
+
+# The Athena layout of each table the API reads (README, dbt section): the aggregates by grain,
+# level and period date, so a client-level series reads only the client rows of its dates.
+ATHENA_PARTITIONS = {
+    "fct_requests": ["event_date"],
+    "fct_request_products": ["event_date"],
+    "fct_sessions": ["started_on"],
+    "fct_session_days": ["event_date"],
+    "fct_product_session_days": ["event_date"],
+    "agg_session_metrics": ["grain", "level", "period_date"],
+    "agg_product_metrics": ["grain", "level", "period_date"],
+}
+
+
+def partitioned_run(statements: list[str], table: str) -> tuple[list[str], list[str]]:
+    """The partition keys a mart's incremental run overwrote, and the columns its SQL selects.
+
+    dbt-athena writes the new rows to an unpartitioned `__dbt_tmp` table, lists the partitions
+    they fall in (`select distinct <partitioned_by> from` it) to replace them in the target, and
+    inserts them; a first build sends the same select in a CTAS `partitioned_by` those keys.
+    """
+    tmp = f'"awsdatacatalog"."{MARTS_DB}"."{table}__dbt_tmp"'
+    listing = next(
+        sql for sql in statements if re.search(rf"select distinct [a-z_, ]+ from {re.escape(tmp)}", sql)
+    )
+    keys = re.search(rf"select distinct ([a-z_, ]+) from {re.escape(tmp)}", listing)
+    assert keys is not None
+    ctas = next(sql for sql in statements if f"create table {tmp}" in sql)
+    ctes = sqlglot.parse_one(ctas, read="athena").find_all(exp.CTE)
+    final = next(cte for cte in ctes if cte.alias == "final")
+    return [key.strip() for key in keys.group(1).split(",")], final.this.named_selects
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("table", "partitions"), sorted(ATHENA_PARTITIONS.items()))
+def test_marts_are_partitioned_with_their_partition_columns_last(
+    athena_run: list[str], table: str, partitions: list[str]
+):
+    # Given/When: the statements each mart's run sent to Athena for its new rows
+    partitioned_by, columns = partitioned_run(athena_run, table)
+    # Then: it is partitioned as documented, and the partition columns close the select in
+    # that order (Athena rejects a partitioned CTAS otherwise; moto does not check)
+    assert partitioned_by == partitions
+    assert columns[-len(partitions) :] == partitions
 
 
 @pytest.mark.parametrize(

@@ -167,3 +167,21 @@ scoped as (
     insert into {{ target }} ({{ columns }})
     select {{ columns }} from {{ source }}
 {%- endmacro %}
+
+{#-
+    The physical row order of a mart, written after the model's final `select`. On DuckDB
+    the rows are stored in this order, so each row group's min/max (zonemap) covers a narrow
+    range of the API's filter columns (level, tenant keys, dates) and DuckDB skips the other
+    row groups. Athena gets nothing: its CTAS/INSERT writers do not keep an ORDER BY, and
+    its pruning comes from the `partitioned_by` directories instead.
+-#}
+{% macro storage_order(columns) -%}
+    {{ return(adapter.dispatch('storage_order', 'request_analytics')(columns)) }}
+{%- endmacro %}
+
+{% macro default__storage_order(columns) -%}
+    order by {{ columns | join(', ') }}
+{%- endmacro %}
+
+{% macro athena__storage_order(columns) -%}
+{%- endmacro %}

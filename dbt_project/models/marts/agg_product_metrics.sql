@@ -3,7 +3,7 @@
     Computed from product-session-hours: requests, quantity and revenue add up; sessions are
     distinct session_ids. Incremental: rewrites every WHOLE period containing a changed date.
 -#}
-{{ config(**incremental_settings(['grain', 'period_start'])) }}
+{{ config(**incremental_settings(['grain', 'level', 'period_date'])) }}
 
 with
 
@@ -50,7 +50,6 @@ final as (
             'grain', 'level', 'client_id', 'reseller_id', 'user_id',
             timestamp_key('period_start'), 'product_id', 'currency',
         ]) }} as metric_id,
-        level,
         client_id,
         reseller_id,
         user_id,
@@ -62,10 +61,13 @@ final as (
         sessions,
         quantity,
         revenue,
+        period_start,
         grain,
-        period_start
+        level,
+        cast(period_start as date) as period_date
     from rolled_up
 
 )
 
 select * from final
+{{ storage_order(['grain', 'level', 'client_id', 'reseller_id', 'user_id', 'period_start', 'product_id']) }}

@@ -4,7 +4,7 @@
     session_ids, so they are exact for every period; requests add up.
     Incremental: rewrites every WHOLE period (of every grain) containing a changed date.
 -#}
-{{ config(**incremental_settings(['grain', 'period_start'])) }}
+{{ config(**incremental_settings(['grain', 'level', 'period_date'])) }}
 
 with
 
@@ -42,17 +42,19 @@ final as (
     select
         {{ metric_key(['grain', 'level', 'client_id', 'reseller_id', 'user_id', timestamp_key('period_start')]) }}
             as metric_id,
-        level,
         client_id,
         reseller_id,
         user_id,
         sessions,
         requests,
         cast(requests as double) / sessions as requests_per_session,
+        period_start,
         grain,
-        period_start
+        level,
+        cast(period_start as date) as period_date
     from rolled_up
 
 )
 
 select * from final
+{{ storage_order(['grain', 'level', 'client_id', 'reseller_id', 'user_id', 'period_start']) }}

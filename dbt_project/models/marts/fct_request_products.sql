@@ -38,3 +38,4 @@ final as (
 )
 
 select * from final
+{{ storage_order(['session_id', 'request_id', 'line_number']) }}

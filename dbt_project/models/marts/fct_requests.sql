@@ -33,3 +33,4 @@ final as (
 )
 
 select * from final
+{{ storage_order(['client_id', 'session_id', 'occurred_at']) }}

@@ -43,3 +43,4 @@ final as (
 )
 
 select * from final
+{{ storage_order(['client_id', 'event_date', 'session_id']) }}

@@ -143,3 +143,4 @@ final as (
 )
 
 select * from final
+{{ storage_order(['client_id', 'started_at', 'session_id']) }}
