@@ -21,6 +21,7 @@ hold every level or every session (the old aggregate layout, the facts) grow wit
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -155,8 +156,8 @@ def grown_client_partition(con: duckdb.DuckDBPyConnection, out: Path, layout: La
                 reseller_id,
                 user_id,
                 period_start,
-                cast(sessions * (0.5 + random()) as bigint) as sessions,
-                cast(requests * (0.5 + random()) as bigint) as requests
+                cast(sessions * (0.5 + hash(client_id, copy_number, 1) % 1000 / 1000) as bigint) as sessions,
+                cast(requests * (0.5 + hash(client_id, copy_number, 2) % 1000 / 1000) as bigint) as requests
             from wh.marts.agg_session_metrics
             cross join range({copies}) as copies(copy_number)
             where grain = 'day' and level = 'client'
@@ -173,48 +174,77 @@ def grown_client_partition(con: duckdb.DuckDBPyConnection, out: Path, layout: La
     return float(row[0])
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("warehouse", type=Path, help="a DuckDB warehouse dbt built (read only)")
-    parser.add_argument("--events-per-day", type=float, default=10_000_000)
-    args = parser.parse_args(argv)
-    if not args.warehouse.exists():
-        parser.error(f"no warehouse at {args.warehouse}")
-
+def measure_all(warehouse: Path, events_per_day: float) -> list[dict[str, object]]:
+    """Each layout's files, rows and bytes on this warehouse, and its MB at `events_per_day`."""
     con = duckdb.connect()
-    con.execute(f"attach '{args.warehouse}' as wh (read_only)")
-    requests, days, clients, client = con.execute(
+    con.execute(f"attach '{warehouse}' as wh (read_only)")
+    totals = con.execute(
         """
         select count(*), count(distinct event_date), count(distinct client_id),
                (select client_id from wh.marts.fct_requests group by 1 order by count(*) desc limit 1)
         from wh.marts.fct_requests
         """
     ).fetchone()
+    assert totals is not None
+    requests, days, clients, client = totals
+    if not requests:
+        raise SystemExit(f"{warehouse} has no requests: build it first")
     per_day = requests / days
-    scale = args.events_per_day / per_day
+    scale = events_per_day / per_day
     print(
         f"warehouse: {requests} requests over {days} days ({per_day:,.0f}/day), {clients} clients; "
-        f"busiest client {client}; scale to {args.events_per_day:,.0f}/day = x{scale:,.0f}",
+        f"busiest client {client}; scale to {events_per_day:,.0f}/day = x{scale:,.0f}",
         file=sys.stderr,
     )
+    results: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory() as out:
-        print(f"| query (client level, {DAYS} days) | files | rows | bytes here | MB at 10M/day |")
-        print("|---|---|---|---|---|")
         for layout in layouts(client):
             root = export(con, layout, Path(out))
             found = measure(con, layout, root, client)
             # The data spans `days` days; a 90-day query touches 90 such partitions.
-            per_partition = found["bytes"] / max(found["files"], 1)
-            at_90 = per_partition * DAYS
-            if layout.grows_with_events:
-                projected = f"{at_90 * scale / MB:,.1f}"
-            else:
-                grown = grown_client_partition(con, Path(out), layout, round(scale)) * DAYS
-                projected = f"{at_90 / MB:,.3f} (clients fixed) to {grown / MB:,.1f} (clients x{scale:,.0f})"
-            print(
-                f"| {layout.label} | {found['files']:.0f} | {found['rows']:.0f} | "
-                f"{found['bytes']:,.0f} | {projected} |"
+            at_90 = found["bytes"] / max(found["files"], 1) * DAYS
+            grown = None
+            if not layout.grows_with_events:
+                grown = grown_client_partition(con, Path(out), layout, round(scale)) * DAYS / MB
+            results.append(
+                {
+                    "query": layout.label,
+                    "table": layout.table,
+                    "partitioned_by": list(layout.partition_by),
+                    **found,
+                    "projected_mb": at_90 * scale / MB if layout.grows_with_events else at_90 / MB,
+                    "projected_mb_clients_grown": grown,
+                    "scale": scale,
+                }
             )
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("warehouse", type=Path, help="a DuckDB warehouse dbt built (read only)")
+    parser.add_argument("--events-per-day", type=float, default=10_000_000)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args(argv)
+    if not args.warehouse.exists():
+        parser.error(f"no warehouse at {args.warehouse}")
+    results = measure_all(args.warehouse, args.events_per_day)
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return 0
+    print(
+        f"| query (client level, {DAYS} days) | files | rows | bytes here "
+        f"| MB at {args.events_per_day:,.0f} events/day |"
+    )
+    print("|---|---|---|---|---|")
+    for result in results:
+        projected = f"{result['projected_mb']:,.3f}"
+        if result["projected_mb_clients_grown"] is not None:
+            projected += f" (clients fixed) to {result['projected_mb_clients_grown']:,.1f} (clients grown)"
+        print(
+            f"| {result['query']} | {result['files']:.0f} | {result['rows']:.0f} | "
+            f"{result['bytes']:,.0f} | {projected} |"
+        )
     return 0
 
 
