@@ -86,6 +86,21 @@ def check_order(start: date | None, end: date | None) -> None:
         raise bad_request("from must not be after to", field="from")
 
 
+def whole_periods(start: date, end: date) -> tuple[Grain, int]:
+    """The coarsest of month, week and day whose whole periods make up [start, end] exactly,
+    and how many periods that is.
+
+    The aggregate marts hold exact distinct sessions per period of these grains, so a range
+    that is one such period is answered from one row per key, and a longer range from fewer
+    rows the coarser its periods.
+    """
+    if start.day == 1 and last_day_of_period(end, "month") == end:
+        return "month", (end.year - start.year) * 12 + end.month - start.month + 1
+    if start.weekday() == 0 and end.weekday() == 6:
+        return "week", ((end - start).days + 1) // 7
+    return "day", (end - start).days + 1
+
+
 def floor_date(day: date, grain: Grain) -> date:
     if grain == "week":
         return day - timedelta(days=day.weekday())

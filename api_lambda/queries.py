@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from api_lambda.backends import Backend, Param, Row
-from api_lambda.periods import DateRange, dense_series, format_instant, format_period
+from api_lambda.periods import DateRange, Grain, dense_series, format_instant, format_period, whole_periods
 from api_lambda.scope import ID_KEYS, LEVELS, Level, Scope
 
 
@@ -25,10 +25,13 @@ def _day(day: date) -> str:
     return day.isoformat()
 
 
-def _scope_filter(scope: Scope) -> tuple[str, list[Param]]:
-    """`client_id = ? AND ...` for the ids the scope sets (the full path, never a bare child id)."""
+def _scope_filter(scope: Scope, qualifier: str = "") -> tuple[str, list[Param]]:
+    """`client_id = ? AND ...` for the ids the scope sets (the full path, never a bare child id).
+
+    `qualifier` (a constant such as `"f."`) prefixes the columns where a query joins tables.
+    """
     ids = scope.ids()
-    clauses = [f"{key} = ?" for key in ids]
+    clauses = [f"{qualifier}{key} = ?" for key in ids]
     return (" AND ".join(clauses) if clauses else "TRUE"), list(ids.values())
 
 
@@ -84,6 +87,16 @@ def session_series(backend: Backend, scope: Scope, date_range: DateRange) -> dic
     }
 
 
+# A range that is exactly one period of some grain is read from the aggregate's rows of that
+# period: exact distinct sessions, precomputed. Any other range counts distinct sessions in the
+# session-days fact.
+BREAKDOWN_ONE_PERIOD_SQL = """
+SELECT %(columns)s, sessions, requests
+FROM {marts}.agg_session_metrics
+WHERE grain = ? AND level = ? AND %(scope)s
+  AND period_start >= CAST(? AS TIMESTAMP) AND period_start < CAST(? AS TIMESTAMP)
+ORDER BY sessions DESC, %(columns)s
+"""
 BREAKDOWN_SQL = """
 SELECT %(columns)s, COUNT(DISTINCT session_id) AS sessions, SUM(requests) AS requests
 FROM {marts}.fct_session_days
@@ -96,10 +109,14 @@ ORDER BY sessions DESC, %(columns)s
 def session_breakdown(backend: Backend, scope: Scope, date_range: DateRange, by: Level) -> dict[str, Any]:
     columns = list(ID_KEYS[: LEVELS.index(by)])
     scope_sql, scope_params = _scope_filter(scope)
-    rows = backend.query(
-        BREAKDOWN_SQL % {"columns": ", ".join(columns), "scope": scope_sql},
-        [*scope_params, _day(date_range.start), _day(date_range.end)],
-    )
+    grain, periods = whole_periods(date_range.start, date_range.end)
+    if periods == 1:
+        sql = BREAKDOWN_ONE_PERIOD_SQL
+        params = [grain, by, *scope_params, _ts(date_range.start_ts), _ts(date_range.end_exclusive_ts)]
+    else:
+        sql = BREAKDOWN_SQL
+        params = [*scope_params, _day(date_range.start), _day(date_range.end)]
+    rows = backend.query(sql % {"columns": ", ".join(columns), "scope": scope_sql}, params)
     return {
         "by": by,
         **_counted(date_range, scope),
@@ -115,24 +132,79 @@ def session_breakdown(backend: Backend, scope: Scope, date_range: DateRange, by:
     }
 
 
-PRODUCTS_SQL = """
-SELECT product_id, MAX(product_name) AS name, MAX(category) AS category, currency,
-       SUM(requests) AS requests, COUNT(DISTINCT session_id) AS sessions,
-       SUM(quantity) AS quantity, SUM(revenue) AS revenue
-FROM {marts}.fct_product_session_days
-WHERE %(scope)s AND event_date >= CAST(? AS DATE) AND event_date <= CAST(? AS DATE)
-GROUP BY product_id, currency
+# The period of an event date in each grain the product aggregate is summed over.
+_PERIOD_OF_DATE: dict[Grain, str] = {
+    "day": "event_date",
+    "week": "date_trunc('week', event_date)",
+    "month": "date_trunc('month', event_date)",
+}
+PRODUCTS_ONE_PERIOD_SQL = """
+SELECT product_id, product_name AS name, category, currency, requests, sessions, quantity, revenue
+FROM {marts}.agg_product_metrics
+WHERE grain = ? AND level = ? AND %(scope)s
+  AND period_start >= CAST(? AS TIMESTAMP) AND period_start < CAST(? AS TIMESTAMP)
 ORDER BY requests DESC, product_id, currency
+LIMIT ?
+"""
+# Requests, quantity and revenue of a range add up over its periods; distinct sessions do not:
+# a session with the product in k periods is counted k times by the sum of the periods'
+# sessions. So the sum is corrected by k - 1 for each such session, and only sessions with
+# requests in two or more periods of the range (e.g. across midnight for days) can have k > 1.
+# That reads the facts' rows of those few sessions instead of counting distinct sessions over
+# every row of the range, and is exact.
+PRODUCTS_SQL = """
+WITH per_period AS (
+  SELECT product_id, currency, MAX(product_name) AS name, MAX(category) AS category,
+         SUM(requests) AS requests, SUM(sessions) AS period_sessions,
+         SUM(quantity) AS quantity, SUM(revenue) AS revenue
+  FROM {marts}.agg_product_metrics
+  WHERE grain = ? AND level = ? AND %(scope)s
+    AND period_start >= CAST(? AS TIMESTAMP) AND period_start < CAST(? AS TIMESTAMP)
+  GROUP BY product_id, currency
+),
+repeats AS (
+  SELECT product_id, currency, SUM(periods - 1) AS repeats
+  FROM (
+    SELECT product_id, currency, session_id, COUNT(DISTINCT %(period)s) AS periods
+    FROM {marts}.fct_product_session_days
+    WHERE %(scope)s AND event_date >= CAST(? AS DATE) AND event_date <= CAST(? AS DATE)
+      AND session_id IN (
+        SELECT session_id
+        FROM {marts}.fct_session_days
+        WHERE %(scope)s AND event_date >= CAST(? AS DATE) AND event_date <= CAST(? AS DATE)
+        GROUP BY session_id
+        HAVING MIN(%(period)s) < MAX(%(period)s)
+      )
+    GROUP BY product_id, currency, session_id
+  ) AS session_periods
+  GROUP BY product_id, currency
+)
+SELECT t.product_id, t.name, t.category, t.currency, t.requests,
+       t.period_sessions - COALESCE(r.repeats, 0) AS sessions, t.quantity, t.revenue
+FROM per_period AS t
+LEFT JOIN repeats AS r ON r.product_id = t.product_id AND r.currency = t.currency
+ORDER BY t.requests DESC, t.product_id, t.currency
 LIMIT ?
 """
 
 
 def products(backend: Backend, scope: Scope, date_range: DateRange, limit: int) -> dict[str, Any]:
     scope_sql, scope_params = _scope_filter(scope)
-    rows = backend.query(
-        PRODUCTS_SQL % {"scope": scope_sql},
-        [*scope_params, _day(date_range.start), _day(date_range.end), limit],
-    )
+    grain, periods = whole_periods(date_range.start, date_range.end)
+    params: list[Param] = [
+        grain,
+        scope.level,
+        *scope_params,
+        _ts(date_range.start_ts),
+        _ts(date_range.end_exclusive_ts),
+    ]
+    if periods == 1:
+        sql = PRODUCTS_ONE_PERIOD_SQL % {"scope": scope_sql}
+    else:
+        sql = PRODUCTS_SQL % {"scope": scope_sql, "period": _PERIOD_OF_DATE[grain]}
+        days = [_day(date_range.start), _day(date_range.end)]
+        params += [*scope_params, *days, *scope_params, *days]
+    rows = backend.query(sql, [*params, limit])
     return {
         **_counted(date_range, scope),
         "products": [
@@ -206,18 +278,33 @@ def sessions_page(
     ], next_position
 
 
+# The session's row (in scope, or none: a 404) gives the dates its requests lie on. Each fact is
+# joined to it on session_id and that event_date range, and also filtered by session_id as a
+# constant: the constant lets DuckDB skip row groups by their session_id min/max, and the
+# join's date range lets Athena (Trino's dynamic filtering) skip the facts' event_date
+# partitions outside the session, in the same single query.
 SESSION_REQUESTS_SQL = """
+WITH target_session AS (
+  SELECT session_id, started_on AS first_day, CAST(ended_at AS DATE) AS last_day
+  FROM {marts}.fct_sessions
+  WHERE session_id = ? AND %(scope)s
+)
 SELECT r.request_id, r.occurred_at, r.method, r.path, r.status, r.duration_ms,
        p.line_number, p.product_id, p.product_name, p.category, p.unit_price, p.currency, p.quantity
 FROM (
-  SELECT request_id, occurred_at, method, path, status, duration_ms
-  FROM {marts}.fct_requests
-  WHERE session_id = ? AND %(scope)s
+  SELECT f.request_id, f.occurred_at, f.method, f.path, f.status, f.duration_ms
+  FROM {marts}.fct_requests AS f
+  INNER JOIN target_session AS s
+    ON f.session_id = s.session_id AND f.event_date >= s.first_day AND f.event_date <= s.last_day
+  WHERE f.session_id = ? AND %(fact_scope)s
 ) AS r
 LEFT JOIN (
-  SELECT request_id, line_number, product_id, product_name, category, unit_price, currency, quantity
-  FROM {marts}.fct_request_products
-  WHERE session_id = ?
+  SELECT g.request_id, g.line_number, g.product_id, g.product_name, g.category, g.unit_price,
+         g.currency, g.quantity
+  FROM {marts}.fct_request_products AS g
+  INNER JOIN target_session AS s
+    ON g.session_id = s.session_id AND g.event_date >= s.first_day AND g.event_date <= s.last_day
+  WHERE g.session_id = ?
 ) AS p ON p.request_id = r.request_id
 ORDER BY r.occurred_at, r.request_id, p.line_number
 """
@@ -226,10 +313,11 @@ ORDER BY r.occurred_at, r.request_id, p.line_number
 def session_requests(backend: Backend, scope: Scope, session_id: str) -> dict[str, Any] | None:
     """The session's requests in time order with their products; None when out of scope or absent."""
     scope_sql, scope_params = _scope_filter(scope)
-    # Each side is filtered by the session before the join, so each scan filters on its own;
-    # products come only with in-scope requests.
+    fact_scope_sql, _ = _scope_filter(scope, "f.")
+    # Products come only with in-scope requests of an in-scope session.
     rows: list[Row] = backend.query(
-        SESSION_REQUESTS_SQL % {"scope": scope_sql}, [session_id, *scope_params, session_id]
+        SESSION_REQUESTS_SQL % {"scope": scope_sql, "fact_scope": fact_scope_sql},
+        [session_id, *scope_params, session_id, *scope_params, session_id],
     )
     if not rows:
         return None

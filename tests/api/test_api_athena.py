@@ -352,9 +352,16 @@ def test_session_requests_products_breakdown_parse(athena, tokens):
     assert products["products"][0]["revenue"] == 150.0
     # And the session id and the limit were parameters
     executions = sent_queries(athena)
-    assert executions[0]["ExecutionParameters"] == ["'s-9'", "'acme'", "'north-shop'", "'s-9'"]
+    session_lookup = ["'s-9'", "'acme'", "'north-shop'"]
+    assert executions[0]["ExecutionParameters"] == [*session_lookup, *session_lookup, "'s-9'"]
     assert "s-9" not in executions[0]["Query"]
     assert executions[2]["ExecutionParameters"][-1] == "5"
+    # And November is one month: both totals come from the month's rows of the aggregates
+    assert "agg_session_metrics" in executions[1]["Query"]
+    assert executions[1]["ExecutionParameters"][:2] == ["'month'", "'user'"]
+    assert "agg_product_metrics" in executions[2]["Query"]
+    assert "fct_product_session_days" not in executions[2]["Query"]
+    assert executions[2]["ExecutionParameters"][:2] == ["'month'", "'reseller'"]
 
 
 def test_a_query_that_does_not_finish_in_time_is_503_and_is_stopped(athena, tokens):
@@ -450,7 +457,11 @@ def test_every_route_sends_trino_sql_with_one_parameter_per_placeholder(athena, 
     calls = [
         ("/v1/metrics/sessions", {**dates, "grain": "hour"}),
         ("/v1/metrics/sessions/breakdown", dates),
+        ("/v1/metrics/sessions/breakdown", {"from": "2026-11-03", "to": "2026-11-12"}),
         ("/v1/metrics/products", dates),
+        # Two whole weeks, then ten days: the multi-period product queries, per week and per day
+        ("/v1/metrics/products", {"from": "2026-11-02", "to": "2026-11-15", "grain": "week"}),
+        ("/v1/metrics/products", {"from": "2026-11-03", "to": "2026-11-12"}),
         ("/v1/sessions", {**dates, **first_page}),
         ("/v1/sessions", {}),
         ("/v1/sessions/s-1/requests", {}),
@@ -467,4 +478,7 @@ def test_every_route_sends_trino_sql_with_one_parameter_per_placeholder(athena, 
         placeholders = list(tree.find_all(exp.Placeholder))
         assert placeholders, execution["Query"]
         assert len(placeholders) == len(execution.get("ExecutionParameters", [])), execution["Query"]
-        assert all(t.db == DATABASE for t in tree.find_all(exp.Table)), execution["Query"]
+        named = {cte.alias for cte in tree.find_all(exp.CTE)}
+        tables = [t for t in tree.find_all(exp.Table) if t.name not in named]
+        assert tables, execution["Query"]
+        assert all(t.db == DATABASE for t in tables), execution["Query"]

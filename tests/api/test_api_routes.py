@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
+from api_oracle import widen
 from conftest import Tenants
 
 pytestmark = pytest.mark.slow
@@ -207,3 +208,93 @@ def test_health_and_openapi_need_no_token(get):
     assert doc["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     assert "404" in doc["paths"]["/v1/sessions/{session_id}/requests"]["get"]["responses"]
     assert all("422" not in op["responses"] for path in doc["paths"].values() for op in path.values())
+
+
+# Ranges over the simulated days (first_day is a Wednesday) by the way the API reads them: one
+# whole period of a grain comes straight from that period's aggregate rows; several periods are
+# the aggregate summed, corrected for sessions counted in more than one; as offsets in days
+# from first_day, with the grain that widens them.
+RANGE_KINDS = {
+    "one day": ("day", 4, 4),
+    "one week": ("week", 5, 5),
+    "one month": ("month", 0, 9),
+    "two weeks": ("week", 0, 9),
+    "eight days": ("day", 1, 8),
+}
+
+
+def _range_of(tenants: Tenants, kind: str) -> tuple[str, dict[str, str]]:
+    grain, first, last = RANGE_KINDS[kind]
+    start, end = tenants.first_day + timedelta(days=first), tenants.first_day + timedelta(days=last)
+    return grain, {"from": str(start), "to": str(end)}
+
+
+@pytest.mark.parametrize("kind", list(RANGE_KINDS))
+@pytest.mark.parametrize("who", SCOPES)
+def test_products_match_raw_events_for_one_and_several_periods(get, oracle, tenants: Tenants, who, kind):
+    # Given a range that is one period of a grain, or several
+    grain, dates = _range_of(tenants, kind)
+    # When the principal asks for its products
+    response = get(who, "/v1/metrics/products", limit=1000, grain=grain, **dates)
+    # Then the widened range is counted, with the raw distinct sessions of each product
+    assert response.status_code == 200, response.text
+    body = response.json()
+    start, end = widen(date.fromisoformat(dates["from"]), date.fromisoformat(dates["to"]), grain)
+    assert (body["from"], body["to"]) == (str(start), str(end))
+    expected = oracle.products(tenants.scope(who), start, end)
+    # (one user may have bought nothing on one day; every wider scope did)
+    assert expected or who == "user", "the range must hold product lines for the check to mean anything"
+    got = {
+        (r["product_id"], r["currency"]): (r["requests"], r["sessions"], r["quantity"], r["name"])
+        for r in body["products"]
+    }
+    assert got == {
+        key: (want["requests"], want["sessions"], want["quantity"], want["name"])
+        for key, want in expected.items()
+    }
+    for row in body["products"]:
+        want = expected[(row["product_id"], row["currency"])]
+        assert row["revenue"] == pytest.approx(float(want["revenue"]), abs=1e-6)
+
+
+def test_products_count_a_session_in_two_periods_once(get, oracle, tenants: Tenants):
+    # Given eight days in which some session bought the same product on two days
+    _, dates = _range_of(tenants, "eight days")
+    start, end = date.fromisoformat(dates["from"]), date.fromisoformat(dates["to"])
+    days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+    per_day = [oracle.products({}, day, day) for day in days]
+    whole = oracle.products({}, start, end)
+    summed = {key: sum(day[key]["sessions"] for day in per_day if key in day) for key in whole}
+    twice = [key for key in whole if summed[key] > whole[key]["sessions"]]
+    assert twice, "the simulated data must hold a session spanning midnight for this check"
+    # When the global principal asks for its products over the eight days
+    rows = get("global", "/v1/metrics/products", limit=1000, **dates).json()["products"]
+    # Then such a product's sessions are distinct sessions, not the sum of its days
+    sessions = {(r["product_id"], r["currency"]): r["sessions"] for r in rows}
+    for key in twice:
+        assert sessions[key] == whole[key]["sessions"] < summed[key]
+
+
+@pytest.mark.parametrize("kind", list(RANGE_KINDS))
+@pytest.mark.parametrize(("who", "by"), [("global", None), ("client", "user"), ("reseller", None)])
+def test_breakdown_matches_raw_events_for_one_and_several_periods(
+    get, oracle, tenants: Tenants, who, by, kind
+):
+    # Given a range that is one period of a grain, or several
+    grain, dates = _range_of(tenants, kind)
+    params = {**dates, "grain": grain, **({"by": by} if by else {})}
+    # When the principal asks for its breakdown
+    response = get(who, "/v1/metrics/sessions/breakdown", **params)
+    # Then each row has the raw distinct sessions and requests over the widened range
+    assert response.status_code == 200, response.text
+    body = response.json()
+    start, end = widen(date.fromisoformat(dates["from"]), date.fromisoformat(dates["to"]), grain)
+    assert (body["from"], body["to"]) == (str(start), str(end))
+    expected = oracle.breakdown(tenants.scope(who), body["by"], start, end)
+    assert expected
+    width = ("client", "reseller", "user").index(body["by"]) + 1
+    keys = ("client_id", "reseller_id", "user_id")[:width]
+    got = {tuple(row[k] for k in keys): (row["sessions"], row["requests"]) for row in body["rows"]}
+    assert got == expected
+    sessions = [row["sessions"] for row in body["rows"]]
+    assert sessions == sorted((s for s, _ in expected.values()), reverse=True)

@@ -8,7 +8,7 @@ import pytest
 
 from api_lambda.cursor import CursorCodec
 from api_lambda.errors import ApiError
-from api_lambda.periods import resolve_range
+from api_lambda.periods import resolve_range, whole_periods
 from api_lambda.scope import InvalidPrincipal, Scope, breakdown_level, principal_from_mapping, resolve_scope
 
 
@@ -45,6 +45,27 @@ def test_span_limits_per_grain(grain, days, ok):
         with pytest.raises(ApiError) as raised:
             resolve_range(str(start), str(end), grain)
         assert (raised.value.status, raised.value.field) == (400, "to")
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "cover"),
+    [
+        ("2026-11-18", "2026-11-18", ("day", 1)),
+        ("2026-11-16", "2026-11-22", ("week", 1)),
+        ("2026-11-01", "2026-11-30", ("month", 1)),
+        ("2024-02-01", "2024-02-29", ("month", 1)),
+        ("2026-12-01", "2027-02-28", ("month", 3)),
+        ("2026-11-09", "2026-11-22", ("week", 2)),
+        ("2026-11-17", "2026-11-23", ("day", 7)),
+        ("2026-11-02", "2026-11-30", ("day", 29)),
+        # February 2027 starts on a Monday and ends on a Sunday: one month beats four weeks
+        ("2027-02-01", "2027-02-28", ("month", 1)),
+    ],
+)
+def test_a_range_is_read_as_the_fewest_whole_periods(start, end, cover):
+    # When a widened range is split into whole periods of month, week or day
+    # Then the coarsest grain that fits is chosen, with its number of periods
+    assert whole_periods(date.fromisoformat(start), date.fromisoformat(end)) == cover
 
 
 ACME_NORTH = Scope(client_id="acme", reseller_id="north-shop")
