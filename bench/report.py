@@ -125,7 +125,8 @@ def rows(stages: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]:
         out.append(
             (
                 f"Athena bytes {route} (one client, 90 days)",
-                f"{human_bytes(fig.get('bytes'))} here ({fig.get('days_covered')} days of data{every}); "
+                f"{human_bytes(fig.get('bytes'))} here ({fig.get('days_covered')} days of data{every}, "
+                f"{_num(fig.get('rows_read_per_day'))} rows read per day); "
                 f"{human_bytes(at_scale)} at 10M events/day",
                 f"billing minimum {human_bytes(ATHENA_MIN_BILLED_BYTES)}",
                 _x(at_scale / ATHENA_MIN_BILLED_BYTES if at_scale is not None else None),

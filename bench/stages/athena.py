@@ -205,7 +205,11 @@ def run_stage(warehouse: Path, work: Path, lake_events: int | None = None) -> di
         day_scale = RANGE_DAYS / covered
         event_scale = ATHENA_EVENTS_PER_DAY / events_per_day
         at_scale = round((chunk_bytes * event_scale + footer_bytes) * day_scale)
+        rows = sum(s.rows_selected for s in scans)
         routes[route] = {
+            # What the linear scaling assumes grows with events: the rows read per day of data.
+            "rows_read_per_day": round(rows / covered, 1),
+            "column_chunk_bytes_per_row_read": round(chunk_bytes / rows, 1) if rows else None,
             "tables": {
                 s.table: {
                     "columns_read": s.columns,
