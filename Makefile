@@ -207,7 +207,9 @@ $(DEMO_STATE)/ingested: $(DEMO_LOGS)/manifest.json $(INGEST_CODE)
 
 $(DEMO_STATE)/built: $(DEMO_STATE)/ingested $(DBT_CODE)
 	@echo "==> [4/5] dbt build (models + tests) into $(DEMO_WAREHOUSE)"
-	@$(MAKE) --no-print-directory build LAKE_ROOT=$(DEMO_LAKE) WAREHOUSE_PATH=$(DEMO_WAREHOUSE)
+	@# A full refresh: this step runs only when the lake or the dbt project changed, and a changed
+	@# model may have changed its columns, which an incremental run refuses by design.
+	@$(MAKE) --no-print-directory build LAKE_ROOT=$(DEMO_LAKE) WAREHOUSE_PATH=$(DEMO_WAREHOUSE) DBT_ARGS=--full-refresh
 	@touch $@
 
 $(DEMO_TOKENS): $(DEMO_STATE)/built
