@@ -1,6 +1,6 @@
 """Lambda entry point: the same FastAPI app behind API Gateway's HTTP API (payload v2) via Mangum.
 
-Everything is built once per container, at import: settings, the backend (for Athena its boto3
+Everything is built once per container, at import: settings, the backend (its botocore Athena
 client) and the app. The principal comes from the JWT authorizer's claims.
 """
 

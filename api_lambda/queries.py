@@ -188,6 +188,18 @@ LIMIT ?
 """
 
 
+PRODUCTS_DIRECT_SQL = """
+SELECT product_id, MAX(product_name) AS name, MAX(category) AS category, currency,
+       SUM(requests) AS requests, COUNT(DISTINCT session_id) AS sessions,
+       SUM(quantity) AS quantity, SUM(revenue) AS revenue
+FROM {marts}.fct_product_session_days
+WHERE %(scope)s AND event_date >= CAST(? AS DATE) AND event_date <= CAST(? AS DATE)
+GROUP BY product_id, currency
+ORDER BY requests DESC, product_id, currency
+LIMIT ?
+"""
+
+
 def products(backend: Backend, scope: Scope, date_range: DateRange, limit: int) -> dict[str, Any]:
     scope_sql, scope_params = _scope_filter(scope)
     grain, periods = whole_periods(date_range.start, date_range.end)
@@ -200,6 +212,11 @@ def products(backend: Backend, scope: Scope, date_range: DateRange, limit: int) 
     ]
     if periods == 1:
         sql = PRODUCTS_ONE_PERIOD_SQL % {"scope": scope_sql}
+    elif scope.depth >= 2:
+        # A reseller's or user's rows are few: counting their distinct sessions directly is
+        # cheaper than the three reads of the corrected sum (measured, README).
+        sql = PRODUCTS_DIRECT_SQL % {"scope": scope_sql}
+        params = [*scope_params, _day(date_range.start), _day(date_range.end)]
     else:
         sql = PRODUCTS_SQL % {"scope": scope_sql, "period": _PERIOD_OF_DATE[grain]}
         days = [_day(date_range.start), _day(date_range.end)]

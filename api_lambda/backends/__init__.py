@@ -26,14 +26,10 @@ class Backend(Protocol):
 
 def make_backend(settings: Settings) -> Backend:
     if settings.backend == "athena":
-        # botocore's session directly, not boto3: boto3 also imports s3transfer (and with it
-        # multiprocessing), ~0.2 s of cold start the API never uses.
-        import botocore.session
-
-        from api_lambda.backends.athena import AthenaBackend
+        from api_lambda.backends.athena import AthenaBackend, LazyClient
 
         return AthenaBackend(
-            client=botocore.session.get_session().create_client("athena"),
+            client=LazyClient(_athena_client),
             workgroup=settings.athena_workgroup,
             database=settings.athena_database,
             result_reuse_minutes=settings.athena_result_reuse_minutes,
@@ -42,3 +38,13 @@ def make_backend(settings: Settings) -> Backend:
     from api_lambda.backends.duckdb import DuckDBBackend
 
     return DuckDBBackend(settings.warehouse_path, schema=settings.marts_schema)
+
+
+def _athena_client() -> Any:
+    # botocore's session directly, not boto3: boto3 also imports s3transfer (and with it
+    # multiprocessing), ~0.2 s of cold start the API never uses. Imported here, on the first
+    # query, so that the handler module's import (the Lambda's init) does not pay for
+    # botocore's client machinery and the Athena service model (~0.4 s CPU, README).
+    import botocore.session
+
+    return botocore.session.get_session().create_client("athena")

@@ -1,6 +1,6 @@
 """Athena backend: user input travels only as ExecutionParameters, never inside the SQL text.
 
-The boto3 client is created once (at import of the Lambda handler) and passed in. Each query
+The botocore client is created once per container (on its first query) and passed in. Each query
 runs in the API's own workgroup with result reuse (an identical query within the max age is
 answered from the previous result, at no scan cost), and is polled with exponential backoff
 until it finishes or the timeout passes. Timeouts, throttling and Athena-side failures that
@@ -9,6 +9,7 @@ are worth retrying become `BackendUnavailable` (503 + Retry-After).
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -63,6 +64,28 @@ def _convert(value: str | None, athena_type: str) -> Any:
     if kind.startswith("timestamp"):
         return datetime.fromisoformat(value.replace(" UTC", ""))
     return value
+
+
+class LazyClient:
+    """A botocore client built by `factory` on first use, once per process (thread-safe).
+
+    The container still creates exactly one client; it just does so on its first query
+    instead of during the module import that the Lambda's init phase times.
+    """
+
+    def __init__(self, factory: Callable[[], Any]) -> None:
+        self._factory = factory
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        client = self._client
+        if client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = self._factory()
+                client = self._client
+        return getattr(client, name)
 
 
 class AthenaBackend:

@@ -138,11 +138,47 @@ def test_the_athena_handler_imports_no_duckdb_pandas_or_pyarrow():
     code = (
         "import json, sys, api_lambda.handler as h; "
         "print(json.dumps([h.app.state.backend.name, "
-        "sorted({m.split('.')[0] for m in sys.modules} & {'duckdb', 'pandas', 'pyarrow', 'numpy'})]))"
+        "sorted({m.split('.')[0] for m in sys.modules} & {'duckdb', 'pandas', 'pyarrow', 'numpy'}), "
+        "'botocore.client' in sys.modules]))"
     )
     # When the handler module is imported
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, check=True
     )
-    # Then it serves from Athena and none of the heavy data libraries were loaded
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == ["athena", []]
+    # Then it serves from Athena, none of the heavy data libraries were loaded, and botocore's
+    # client machinery waits for the first query
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == ["athena", [], False]
+
+
+def test_the_athena_client_is_built_on_the_first_query_and_only_once():
+    import threading
+
+    from api_lambda.backends.athena import LazyClient
+
+    # Given a lazy client over a factory that counts the clients it builds
+    built: list[object] = []
+
+    class Client:
+        def get_query_execution(self, **_: object) -> str:
+            return "ok"
+
+    def factory() -> Client:
+        built.append(Client())
+        return built[-1]
+
+    client = LazyClient(factory)
+    # When nothing has asked for it yet, then nothing was built
+    assert built == []
+    # When eight threads call it at once
+    answers: list[str] = []
+    threads = [
+        threading.Thread(target=lambda: answers.append(client.get_query_execution(QueryExecutionId="q")))
+        for _ in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Then exactly one client was built and every call reached it
+    assert len(built) == 1
+    assert answers == ["ok"] * 8
