@@ -48,11 +48,29 @@ def _counted(date_range: DateRange, scope: Scope) -> dict[str, Any]:
     return {"from": _day(date_range.start), "to": _day(date_range.end), "scope": scope.as_dict()}
 
 
+# The aggregates' periods in a range. `period_date` repeats the bound on the aggregates' Athena
+# partition column (grain, level, period_date), so Athena reads only the range's partitions.
+_PERIODS_IN_RANGE = (
+    "period_start >= CAST(? AS TIMESTAMP) AND period_start < CAST(? AS TIMESTAMP)"
+    " AND period_date >= CAST(? AS DATE) AND period_date <= CAST(? AS DATE)"
+)
+
+
+def _period_params(date_range: DateRange) -> list[Param]:
+    """The parameters of `_PERIODS_IN_RANGE`, in its order."""
+    return [
+        _ts(date_range.start_ts),
+        _ts(date_range.end_exclusive_ts),
+        _day(date_range.start),
+        _day(date_range.end),
+    ]
+
+
 SERIES_SQL = """
 SELECT period_start, sessions, requests
 FROM {marts}.agg_session_metrics
 WHERE grain = ? AND level = ? AND %(scope)s
-  AND period_start >= CAST(? AS TIMESTAMP) AND period_start < CAST(? AS TIMESTAMP)
+  AND %(periods)s
 ORDER BY period_start
 """
 
@@ -60,13 +78,12 @@ ORDER BY period_start
 def session_series(backend: Backend, scope: Scope, date_range: DateRange) -> dict[str, Any]:
     scope_sql, scope_params = _scope_filter(scope)
     rows = backend.query(
-        SERIES_SQL % {"scope": scope_sql},
+        SERIES_SQL % {"scope": scope_sql, "periods": _PERIODS_IN_RANGE},
         [
             date_range.grain,
             scope.level,
             *scope_params,
-            _ts(date_range.start_ts),
-            _ts(date_range.end_exclusive_ts),
+            *_period_params(date_range),
         ],
     )
     points = dense_series(
@@ -94,7 +111,7 @@ BREAKDOWN_ONE_PERIOD_SQL = """
 SELECT %(columns)s, sessions, requests
 FROM {marts}.agg_session_metrics
 WHERE grain = ? AND level = ? AND %(scope)s
-  AND period_start >= CAST(? AS TIMESTAMP) AND period_start < CAST(? AS TIMESTAMP)
+  AND %(periods)s
 ORDER BY sessions DESC, %(columns)s
 """
 BREAKDOWN_SQL = """
@@ -112,11 +129,13 @@ def session_breakdown(backend: Backend, scope: Scope, date_range: DateRange, by:
     grain, periods = whole_periods(date_range.start, date_range.end)
     if periods == 1:
         sql = BREAKDOWN_ONE_PERIOD_SQL
-        params = [grain, by, *scope_params, _ts(date_range.start_ts), _ts(date_range.end_exclusive_ts)]
+        params = [grain, by, *scope_params, *_period_params(date_range)]
     else:
         sql = BREAKDOWN_SQL
         params = [*scope_params, _day(date_range.start), _day(date_range.end)]
-    rows = backend.query(sql % {"columns": ", ".join(columns), "scope": scope_sql}, params)
+    rows = backend.query(
+        sql % {"columns": ", ".join(columns), "scope": scope_sql, "periods": _PERIODS_IN_RANGE}, params
+    )
     return {
         "by": by,
         **_counted(date_range, scope),
@@ -142,7 +161,7 @@ PRODUCTS_ONE_PERIOD_SQL = """
 SELECT product_id, product_name AS name, category, currency, requests, sessions, quantity, revenue
 FROM {marts}.agg_product_metrics
 WHERE grain = ? AND level = ? AND %(scope)s
-  AND period_start >= CAST(? AS TIMESTAMP) AND period_start < CAST(? AS TIMESTAMP)
+  AND %(periods)s
 ORDER BY requests DESC, product_id, currency
 LIMIT ?
 """
@@ -159,7 +178,7 @@ WITH per_period AS (
          SUM(quantity) AS quantity, SUM(revenue) AS revenue
   FROM {marts}.agg_product_metrics
   WHERE grain = ? AND level = ? AND %(scope)s
-    AND period_start >= CAST(? AS TIMESTAMP) AND period_start < CAST(? AS TIMESTAMP)
+    AND %(periods)s
   GROUP BY product_id, currency
 ),
 repeats AS (
@@ -207,18 +226,21 @@ def products(backend: Backend, scope: Scope, date_range: DateRange, limit: int) 
         grain,
         scope.level,
         *scope_params,
-        _ts(date_range.start_ts),
-        _ts(date_range.end_exclusive_ts),
+        *_period_params(date_range),
     ]
     if periods == 1:
-        sql = PRODUCTS_ONE_PERIOD_SQL % {"scope": scope_sql}
+        sql = PRODUCTS_ONE_PERIOD_SQL % {"scope": scope_sql, "periods": _PERIODS_IN_RANGE}
     elif scope.depth >= 2:
         # A reseller's or user's rows are few: counting their distinct sessions directly is
         # cheaper than the three reads of the corrected sum (measured, README).
         sql = PRODUCTS_DIRECT_SQL % {"scope": scope_sql}
         params = [*scope_params, _day(date_range.start), _day(date_range.end)]
     else:
-        sql = PRODUCTS_SQL % {"scope": scope_sql, "period": _PERIOD_OF_DATE[grain]}
+        sql = PRODUCTS_SQL % {
+            "scope": scope_sql,
+            "period": _PERIOD_OF_DATE[grain],
+            "periods": _PERIODS_IN_RANGE,
+        }
         days = [_day(date_range.start), _day(date_range.end)]
         params += [*scope_params, *days, *scope_params, *days]
     rows = backend.query(sql, [*params, limit])

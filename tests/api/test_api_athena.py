@@ -139,9 +139,13 @@ def test_series_parameters_travel_as_execution_parameters_and_results_parse(athe
         "'u-42'",
         "'2026-11-16 00:00:00.000000'",
         "'2026-12-07 00:00:00.000000'",
+        "'2026-11-16'",
+        "'2026-12-06'",
     ]
     for value in ("acme", "north-shop", "u-42", "2026", "week", "'user'"):
         assert value not in execution["Query"]
+    # And it bounds the aggregate's partition column, so Athena reads only the range's partitions
+    assert "period_date >= CAST(? AS DATE) AND period_date <= CAST(? AS DATE)" in execution["Query"]
     assert f'"{DATABASE}".agg_session_metrics' in execution["Query"]
     assert execution["WorkGroup"] == WORKGROUP
     assert execution["QueryExecutionContext"]["Database"] == DATABASE
