@@ -52,6 +52,10 @@ def dbt_build(lake: Path, warehouse: Path, work: Path) -> tuple[ChildRun, dict[s
     return child, run_summary(json.loads((target_path / "run_results.json").read_text()))
 
 
+# Exposures end as "no-op": nothing ran, nothing failed.
+_OK_STATUSES = ("success", "pass", "no-op")
+
+
 def run_summary(run_results: dict[str, Any]) -> dict[str, Any]:
     """dbt's own view of a run: elapsed seconds, node counts and the slowest nodes."""
     results = run_results.get("results", [])
@@ -62,7 +66,7 @@ def run_summary(run_results: dict[str, Any]) -> dict[str, Any]:
         "nodes": len(results),
         "models": len(models),
         "models_execution_seconds": round(sum(r.get("execution_time") or 0 for r in models), 3),
-        "failed": sorted(r["unique_id"] for r in results if r.get("status") not in ("success", "pass")),
+        "failed": sorted(r["unique_id"] for r in results if r.get("status") not in _OK_STATUSES),
         "slowest": [{r["unique_id"].split(".")[-1]: round(r.get("execution_time") or 0, 3)} for r in slowest],
     }
 
