@@ -7,6 +7,7 @@ Both yield `Batch`es: one unit of landing with deterministic object names and it
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 import re
 import time
@@ -26,15 +27,15 @@ from ingest_lambda.checkpoint import (
     save_checkpoint,
     save_file_state,
 )
+from ingest_lambda.parse import as_bytes
 from ingest_lambda.settings import Settings
 from ingest_lambda.sinks import Sink
 
 # (message, time the log platform received it as naive UTC or None for the batch's, stream, event id).
-# A local file's event id is its line number, made `<file>:<line>` only for lines that land.
-# Bytes that are not UTF-8 reach the parser as surrogate escapes (see parse.is_utf8_text).
-Event = tuple[str, datetime | None, str, str | int]
+Event = tuple[str | bytes, datetime | None, str, str]
 
 _EPOCH = datetime(1970, 1, 1)
+_quote = json.encoder.encode_basestring
 _DATE_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 RETRYABLE_CODES = frozenset(
@@ -52,15 +53,62 @@ RETRYABLE_CODES = frozenset(
 
 
 @dataclass
+class Block:
+    """Messages as a source read them, and what names each one in the lake.
+
+    A file's block is its lines in order, the empty ones kept so that a line's number is its index
+    plus `first_line`; its messages are the file's raw bytes (checked for UTF-8 by the parser). A
+    CloudWatch block is a page of events, each with its own stream, id and the time CloudWatch
+    received it.
+    """
+
+    messages: list[bytes]
+    log_stream: str = ""  # the stream of every message (a file), unless `log_streams` is given
+    first_line: int = 1
+    log_streams: list[str] | None = None
+    event_ids: list[str] | None = None  # None: `<log stream>:<line number>`
+    received: list[datetime | None] | None = None  # naive UTC; None: the batch's `received`
+
+    @classmethod
+    def of_events(cls, events: Iterable[Event]) -> Block:
+        messages, received, streams, ids = [], [], [], []
+        for message, when, stream, event_id in events:
+            messages.append(as_bytes(message))
+            received.append(when)
+            streams.append(stream)
+            ids.append(event_id)
+        return cls(messages, log_streams=streams, event_ids=ids, received=received)
+
+    def read(self) -> int:
+        """Messages read: every non-empty one."""
+        return len(self.messages) - self.messages.count(b"")
+
+    def record_tails(self, indexes: Iterable[int], head: str) -> Iterator[bytes]:
+        """The end of each indexed message's raw record: `head` (the batch's `ingested_at` and
+        `log_group`), its `log_stream` and `event_id`, the closing brace and the newline."""
+        if self.event_ids is None:
+            stream = _quote(self.log_stream)
+            # `%` only around the line number: a literal `%` in a name is doubled first.
+            start = f'{head},"log_stream":{stream},"event_id":{stream[:-1]}:'.encode().replace(b"%", b"%%")
+            return map((start + b'%d"}\n').__mod__, map(self.first_line.__add__, indexes))
+        streams = self.log_streams or [self.log_stream] * len(self.messages)
+        ids = self.event_ids
+        return (
+            f'{head},"log_stream":{_quote(streams[i])},"event_id":{_quote(ids[i])}}}\n'.encode()
+            for i in indexes
+        )
+
+
+@dataclass
 class Batch:
-    """One unit of landing: its lines, its object-name stem and the clock its records carry."""
+    """One unit of landing: its messages, its object-name stem and the clock its records carry."""
 
     source: str
     stem: str
     log_group: str
     ingested_at: datetime
     received: datetime | None
-    events: Iterable[Event]
+    blocks: Iterable[Block]
     window_start: datetime | None = None
     window_end: datetime | None = None
     caught_up: bool = True
@@ -179,7 +227,7 @@ class CloudWatchSource:
                 log_group=group,
                 ingested_at=end,
                 received=None,
-                events=self.events(group, start, end),
+                blocks=self.blocks(group, start, end),
                 window_start=start,
                 window_end=end,
                 caught_up=caught_up,
@@ -191,8 +239,8 @@ class CloudWatchSource:
         self.lag_seconds[batch.log_group] = (self.now - batch.window_end).total_seconds()
         save_checkpoint(self.sink, Checkpoint(batch.log_group, batch.window_end, None), batch.window_end)
 
-    def events(self, group: str, start: datetime, end: datetime) -> Iterator[Event]:
-        """Every event of the window, following nextToken through empty pages."""
+    def blocks(self, group: str, start: datetime, end: datetime) -> Iterator[Block]:
+        """Every event of the window, a block per page, following nextToken through empty pages."""
         kwargs: dict[str, Any] = {
             "logGroupName": group,
             "startTime": int(start.timestamp() * 1000),
@@ -203,9 +251,17 @@ class CloudWatchSource:
         ms = timedelta(milliseconds=1)
         while True:
             page = self.call(kwargs)
-            for e in page.get("events", ()):
-                received = epoch + e.get("ingestionTime", e["timestamp"]) * ms
-                yield e["message"], received, e.get("logStreamName", ""), e.get("eventId", "")
+            events = page.get("events", ())
+            if events:
+                yield Block.of_events(
+                    (
+                        e["message"],
+                        epoch + e.get("ingestionTime", e["timestamp"]) * ms,
+                        e.get("logStreamName", ""),
+                        e.get("eventId", ""),
+                    )
+                    for e in events
+                )
             token = page.get("nextToken")
             if not token:
                 return
@@ -249,11 +305,9 @@ def delivery_time(name: str, now: datetime) -> datetime:
     return naive_utc(now)
 
 
-def file_events(name: str, content: bytes) -> Iterator[Event]:
-    """One event per non-empty line of a file."""
-    for number, line in enumerate(content.decode("utf-8", "surrogateescape").split("\n"), 1):
-        if line:
-            yield line, None, name, number
+def file_blocks(name: str, content: bytes) -> Iterator[Block]:
+    """A file's lines as one block of raw bytes (each non-empty line is one message)."""
+    yield Block(content.split(b"\n"), log_stream=name)
 
 
 class LocalFileSource:
@@ -286,7 +340,7 @@ class LocalFileSource:
                 log_group=f"file:{name}",
                 ingested_at=now,
                 received=delivery_time(name, now),
-                events=file_events(name, content),
+                blocks=file_blocks(name, content),
                 info={"file": name, "sha256": digest},
             )
 
