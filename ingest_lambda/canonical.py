@@ -1,4 +1,4 @@
-"""The fast path for the common line: the exact shape `emit.py` writes, checked by one regex on bytes.
+"""The fast path for the common line: the exact shape `emit.py` writes, found by one regex in the text.
 
 Nearly every analytics line is written by `emit.analytics_line`: fixed key order, no whitespace,
 no escapes. For such a line a single compiled regular expression proves everything the full
@@ -8,7 +8,9 @@ pieces of the line's own bytes (the analytics object from `schema_version` to `p
 in Contract 1's order and format) with `occurred_at` widened to 6 fraction digits, so neither a
 decode nor a field-by-field check nor any datetime object is needed.
 
-The pattern accepts only what the full path lands with byte-identical output:
+The regex runs over a whole block of lines at once (`finditer`), so lines that are not canonical,
+most of them other logs, are never split out or looked at from Python. It accepts only what the
+full path lands with byte-identical output:
 - it works on the raw bytes and accepts ASCII only, so a line it takes is valid UTF-8;
 - text fields are printable ASCII without `"` or `\\`, so they need no escaping and pass
   `isprintable()`; anything else (non-ASCII, escapes) takes the full path;
@@ -31,30 +33,35 @@ from datetime import date as dt_date
 from datetime import datetime, timedelta
 from functools import cache
 
-# Every repeat is possessive (`+`): what it takes is never given back, so sre keeps no state to
-# backtrack into (about 10% fewer instructions); each is followed by a character it cannot take.
+# No construct here ever needs to backtrack: every repeat is possessive (`+`) and every alternation
+# atomic (`(?>...)`), its alternatives exclusive, so sre keeps no state to go back to. Nothing but
+# the separators matches a newline, so a match never runs past its own line.
 _TEXT = rb"[ !#-\[\]-~]"  # printable ASCII except '"' and '\'
 _ID = rb"[A-Za-z0-9._:@-]{1,128}+"
-_INT = rb"(?:0|[1-9][0-9]{0,18}+)"
+_INT = rb"(?>0|[1-9][0-9]{0,18}+)"
 # An integer, or a decimal with at most 10 integer digits and either `.0` or 1-4 fraction digits
 # the last of which is not 0 (the lookbehind).
-_PRICE = rb"(?:0|[1-9][0-9]{0,9}+)(?:\.0|\.[0-9]{1,4}+(?<!0))?"
+_PRICE = rb"(?>0|[1-9][0-9]{0,9}+)(?>\.0(?![0-9])|\.[0-9]{1,4}+(?<!0)|)"
 _ANY_STRING = rb'"[ !#-\[\]-\x7f]*+"'  # an ASCII JSON string without escapes (fields the ingest ignores)
-_NOT_TAB = rb"[\x00-\x08\x0a-\x7f]*+"  # ASCII but a tab
+_NOT_TAB = rb"[\x00-\x08\x0b-\x7f]*+"  # ASCII but a tab or a newline
 _DATE = (
-    rb"[0-9]{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
-    rb"|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+    rb"[0-9]{4}+-(?>(?>0[13578]|1[02])-(?>0[1-9]|[12][0-9]|3[01])"
+    rb"|(?>0[469]|11)-(?>0[1-9]|[12][0-9]|30)|02-(?>0[1-9]|1[0-9]|2[0-8]))"
 )
 _PRODUCT = (
     rb'\{"product_id":"' + _ID + rb'","name":"' + _TEXT + rb'{1,512}+","category":"' + _TEXT + rb'{1,512}+",'
-    rb'"unit_price":' + _PRICE + rb',"currency":"[A-Z]{3}","quantity":' + _INT + rb"\}"
+    rb'"unit_price":' + _PRICE + rb',"currency":"[A-Z]{3}+","quantity":' + _INT + rb"\}"
 )
-# Groups, in line order: `,"service":"..."`; the record from its `{` to occurred_at's opening quote;
-# occurred_at up to its milliseconds; its zone (`Z` or an offset); the record from after
-# occurred_at to the end of `products`.
-CANONICAL = re.compile(
-    # The Lambda text prefix `<timestamp>\t<request id>\t<LEVEL>\t`, as parse.py splits it.
-    rb"(?:(?:[\x00-\x08\x0a-\x7a\x7c-\x7f]" + _NOT_TAB + rb")?\t" + _NOT_TAB + rb"\t" + _NOT_TAB + rb"\t)?"
+# One canonical line, then (not taken) the newline after it or the end of the text. Groups, in line
+# order: `,"service":"..."`; the record from its `{` to occurred_at's opening quote; occurred_at up
+# to its milliseconds; its zone (`Z` or an offset); the record from after occurred_at to the end of
+# `products`.
+_LINE = (
+    # The Lambda text prefix `<timestamp>\t<request id>\t<LEVEL>\t`, as parse.py splits it. Only a
+    # first field that starts with a digit (a timestamp) is taken here, so that Lambda's own
+    # START/END/REPORT lines are dismissed at their first character; any other prefix goes to the
+    # full path, which gives the same outcome.
+    rb"(?>[0-9]" + _NOT_TAB + rb"\t" + _NOT_TAB + rb"\t" + _NOT_TAB + rb"\t|)"
     rb'\{"level":'
     + _ANY_STRING
     + rb',"message":"analytics\.request","timestamp":'
@@ -73,45 +80,52 @@ CANONICAL = re.compile(
     + rb'","user_id":"'
     + _ID
     + rb'","occurred_at":")'
-    rb"(" + _DATE + rb"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{3})"
-    rb"(Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
-    rb'(","method":"[A-Z]{1,16}+","path":"' + _TEXT + rb'{1,2048}+","status":[1-5][0-9]{2},'
-    rb'"duration_ms":' + _INT + rb',"products":\[(?:' + _PRODUCT + rb"(?:," + _PRODUCT + rb")*+)?\])\}\}"
-).fullmatch
+    rb"(" + _DATE + rb"T(?>[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{3}+)"
+    rb"((?>Z|[+-](?>[01][0-9]|2[0-3]):[0-5][0-9]))"
+    rb'(","method":"[A-Z]{1,16}+","path":"' + _TEXT + rb'{1,2048}+","status":[1-5][0-9]{2}+,'
+    rb'"duration_ms":' + _INT + rb',"products":\[(?>' + _PRODUCT + rb"(?:," + _PRODUCT + rb")*+|)\])\}\}"
+    rb"(?=\n|\Z)"
+)
+# The canonical lines of a text: the first line (`match` at 0), then each line after a newline
+# (`finditer`: sre looks for the leading newline, then tries the rest only there; the match starts
+# at that newline).
+CANONICAL_FIRST_LINE = re.compile(_LINE).match
+CANONICAL_LINES = re.compile(rb"\n" + _LINE).finditer
 Z = b"Z"
 MICROS_Z = b"000Z"  # milliseconds -> Contract 1's 6 fraction digits, and the zone
 
 
-def utc_millis(local: bytes, zone: bytes) -> bytes | None:
+def utc_millis(local: bytes, zone: bytes) -> bytes:
     """`YYYY-MM-DDTHH:MM:SS.mmm` at an offset (both as the regex proved them) -> the same instant in
-    UTC in the same format, or None when the date would leave years 1-9999 (the full path refuses
-    those). Integer minutes, not datetimes: this runs for every line with an offset."""
+    UTC in the same format, or b"" (which sorts before any window) when the date would leave years
+    1-9999 (the full path refuses those). Integer minutes, not datetimes: this runs for every line
+    with an offset."""
     offset = int(zone[1:3]) * 60 + int(zone[4:6])
     minutes = int(local[11:13]) * 60 + int(local[14:16]) + (offset if zone[0] == 45 else -offset)  # 45: '-'
     days, minutes = divmod(minutes, 1440)
     date = local[:10]
     if days:
         date = _next_day(date) if days > 0 else _previous_day(date)
-        if date is None:
-            return None
+    if not date:
+        return b""
     return b"%bT%02d:%02d%b" % (date, minutes // 60, minutes % 60, local[16:])
 
 
 @cache
-def _previous_day(date: bytes) -> bytes | None:
+def _previous_day(date: bytes) -> bytes:
     return _add_days(date, -1)
 
 
 @cache
-def _next_day(date: bytes) -> bytes | None:
+def _next_day(date: bytes) -> bytes:
     return _add_days(date, 1)
 
 
-def _add_days(date: bytes, days: int) -> bytes | None:
+def _add_days(date: bytes, days: int) -> bytes:
     try:
         return (dt_date.fromisoformat(date.decode()) + timedelta(days=days)).isoformat().encode()
     except (ValueError, OverflowError):  # year 0000, or past 0001-01-01 / 9999-12-31
-        return None
+        return b""
 
 
 def window_text(oldest: datetime, newest: datetime) -> tuple[bytes, bytes]:

@@ -54,49 +54,58 @@ RETRYABLE_CODES = frozenset(
 
 @dataclass
 class Block:
-    """Messages as a source read them, and what names each one in the lake.
+    """Messages as a source read them: one per line of `text`, with what names each in the lake.
 
-    A file's block is its lines in order, the empty ones kept so that a line's number is its index
-    plus `first_line`; its messages are the file's raw bytes (checked for UTF-8 by the parser). A
-    CloudWatch block is a page of events, each with its own stream, id and the time CloudWatch
-    received it.
+    A file's block is its content as it is, undecoded (the parser checks UTF-8), so a line's number
+    is its line number in the file; every line is a message read, but an empty one after the
+    file's last newline. A CloudWatch block is a page of events joined by newlines; each
+    event has its own stream, id and the time CloudWatch received it, and a message that itself
+    holds a newline is kept whole in `originals` (its line in `text` has the newlines replaced by a
+    byte the fast path never takes, so the reference path gets it, from `originals`).
     """
 
-    messages: list[bytes]
-    log_stream: str = ""  # the stream of every message (a file), unless `log_streams` is given
-    first_line: int = 1
-    log_streams: list[str] | None = None
-    event_ids: list[str] | None = None  # None: `<log stream>:<line number>`
-    received: list[datetime | None] | None = None  # naive UTC; None: the batch's `received`
+    text: bytes
+    log_stream: str = ""  # the stream of every line (a file's name), unless `log_streams` is given
+    log_streams: list[str] | None = None  # by line number - 1
+    event_ids: list[str] | None = None  # by line number - 1; None: `<log stream>:<line number>`
+    received: list[datetime | None] | None = None  # by line number - 1, naive UTC; None: the batch's
+    originals: dict[int, bytes] = field(default_factory=dict)  # by line number
+
+    @classmethod
+    def of_file(cls, name: str, content: bytes) -> Block:
+        return cls(content, log_stream=name)
 
     @classmethod
     def of_events(cls, events: Iterable[Event]) -> Block:
         messages, received, streams, ids = [], [], [], []
-        for message, when, stream, event_id in events:
-            messages.append(as_bytes(message))
+        originals: dict[int, bytes] = {}
+        for number, (message, when, stream, event_id) in enumerate(events, 1):
+            data = as_bytes(message)
+            if b"\n" in data:
+                originals[number] = data
+                data = data.replace(b"\n", b"\xff")
+            messages.append(data)
             received.append(when)
             streams.append(stream)
             ids.append(event_id)
-        return cls(messages, log_streams=streams, event_ids=ids, received=received)
+        return cls(b"\n".join(messages), "", streams, ids, received, originals)
 
-    def read(self) -> int:
-        """Messages read: every non-empty one."""
-        return len(self.messages) - self.messages.count(b"")
-
-    def record_tails(self, indexes: Iterable[int], head: str) -> Iterator[bytes]:
-        """The end of each indexed message's raw record: `head` (the batch's `ingested_at` and
-        `log_group`), its `log_stream` and `event_id`, the closing brace and the newline."""
+    def record_tails(self, head: str) -> tuple[bytes, list[bytes] | None]:
+        """How each line's raw record ends: `head` (the batch's `ingested_at` and `log_group`), its
+        `log_stream` and `event_id`, the closing brace and the newline. Either a format taking the
+        line number (a file's lines) or a list by line number (CloudWatch events)."""
         if self.event_ids is None:
             stream = _quote(self.log_stream)
-            # `%` only around the line number: a literal `%` in a name is doubled first.
+            # The line number is filled in with `%d`, so a `%` in a name is doubled first.
             start = f'{head},"log_stream":{stream},"event_id":{stream[:-1]}:'.encode().replace(b"%", b"%%")
-            return map((start + b'%d"}\n').__mod__, map(self.first_line.__add__, indexes))
-        streams = self.log_streams or [self.log_stream] * len(self.messages)
-        ids = self.event_ids
-        return (
-            f'{head},"log_stream":{_quote(streams[i])},"event_id":{_quote(ids[i])}}}\n'.encode()
-            for i in indexes
+            return start + b'%d"}\n', None
+        streams = self.log_streams or [self.log_stream] * len(self.event_ids)
+        tails = [b""]  # line numbers count from 1
+        tails += (
+            f'{head},"log_stream":{_quote(stream)},"event_id":{_quote(event_id)}}}\n'.encode()
+            for stream, event_id in zip(streams, self.event_ids, strict=True)
         )
+        return b"", tails
 
 
 @dataclass
@@ -305,11 +314,6 @@ def delivery_time(name: str, now: datetime) -> datetime:
     return naive_utc(now)
 
 
-def file_blocks(name: str, content: bytes) -> Iterator[Block]:
-    """A file's lines as one block of raw bytes (each non-empty line is one message)."""
-    yield Block(content.split(b"\n"), log_stream=name)
-
-
 class LocalFileSource:
     """Every `*.log` file of a directory (sorted); a file already landed with the same content is skipped."""
 
@@ -340,7 +344,7 @@ class LocalFileSource:
                 log_group=f"file:{name}",
                 ingested_at=now,
                 received=delivery_time(name, now),
-                blocks=file_blocks(name, content),
+                blocks=[Block.of_file(name, content)],
                 info={"file": name, "sha256": digest},
             )
 

@@ -18,7 +18,7 @@ from ingest_lambda.parse import LAND, QUARANTINE, parse_message
 from ingest_lambda.run import BatchResult, bounds_from, land_batch
 from ingest_lambda.settings import Settings
 from ingest_lambda.simulate import Simulator
-from ingest_lambda.sources import Batch, Block, file_blocks, naive_utc
+from ingest_lambda.sources import Batch, Block, naive_utc
 from ingest_lambda.validate import parse_occurred_at
 from tests.ingest.conftest import MemorySink, load_event
 
@@ -229,7 +229,7 @@ def test_simulated_logs_mostly_take_the_fast_path_and_agree(tmp_path: Path) -> N
 
     # When the file is landed as the local source lands it
     sink = MemorySink()
-    batch = Batch("file", "t", "/aws/lambda/app", INGESTED, None, file_blocks("f", content))
+    batch = Batch("file", "t", "/aws/lambda/app", INGESTED, None, [Block.of_file("f", content)])
     result = land_batch(batch, sink, wide)
 
     # Then every analytics line has the reference's outcome, and most took the fast path
@@ -269,7 +269,7 @@ def test_offsets_convert_to_the_reference_instant(seed: int) -> None:
 
         # Then they give the same instant, or both refuse it
         if isinstance(slow, str):
-            assert fast is None, text + zone
+            assert fast == b"", text + zone
         else:
             assert fast == slow.isoformat(timespec="milliseconds").encode(), text + zone
 
@@ -281,3 +281,70 @@ def test_window_text_keeps_exactly_the_milliseconds_inside_the_window() -> None:
     # When it is turned into text bounds, Then the first millisecond inside and the last are the ends
     assert window_text(oldest, newest) == (b"2026-11-06T12:00:00.002", b"2026-11-20T13:00:00.000")
     assert window_text(oldest.replace(microsecond=2000), newest)[0] == b"2026-11-06T12:00:00.002"
+
+
+def land_file(content: bytes, settings: Settings | None = None) -> tuple[MemorySink, BatchResult]:
+    sink = MemorySink()
+    batch = Batch("file", "t", "file:f.log", INGESTED, None, [Block.of_file("f.log", content)])
+    return sink, land_batch(batch, sink, settings or Settings())
+
+
+@pytest.mark.parametrize(
+    ("layout", "numbers", "read"),
+    [
+        (["B", "B"], [1, 2], 2),
+        (["B", "B", ""], [1, 2], 2),  # a file that ends with a newline
+        (["", "B", "", "", "S", "B", "Q", "B"], [2, 6, 8], 8),
+        (["S", "P", "B", "N", "N", "B", "X", ""], [2, 3, 6, 7], 7),
+        (["Q", "S", ""], [], 2),
+        ([""], [], 0),
+    ],
+    ids=["two", "newline at the end", "blank lines", "mixed", "nothing canonical", "empty"],
+)
+def test_a_files_lines_keep_their_numbers_and_every_line_is_counted(
+    layout: list[str], numbers: list[int], read: int
+) -> None:
+    # Given a file of canonical lines (B), prefixed ones (P), one with a non-ASCII path (X, for the
+    # reference path), other logs (S), an analytics line to quarantine (Q), a line mentioning the
+    # marker that is not one (N) and blank lines, joined by newlines
+    lines = {
+        "B": BASE, "P": PREFIX + BASE, "X": BASE.replace("/checkout", "/café"), "S": "START RequestId: x",
+        "Q": BASE.replace('"status":201', '"status":"201"'), "N": '{"message":"analytics.flush"}', "": "",
+    }  # fmt: skip
+    content = "\n".join(lines[k] for k in layout).encode()
+
+    # When it is landed
+    sink, result = land_file(content)
+
+    # Then each landed record names its own line, and lines are counted as read but a last empty one
+    assert [r["event_id"] for r in sink.records("raw/")] == [f"f.log:{n}" for n in numbers]
+    assert result.read == read
+    assert result.quarantined == layout.count("Q")
+    assert result.fast == sum(1 for k in layout if k in "BP" and k)
+    assert result.landed + result.quarantined + result.skipped == result.read
+
+
+def test_a_too_large_first_line_is_quarantined() -> None:
+    # Given a file whose first (canonical) line is one byte over the size bound, then a good line
+    settings = Settings(max_line_bytes=len(BASE) - 1)
+    content = f"{BASE}\n{BASE.replace('/checkout', '/c')}\n".encode()
+
+    # When it is landed, Then the first is quarantined as too large and the second lands
+    sink, result = land_file(content, settings)
+    assert [r["reason"] for r in sink.records("quarantine/")] == ["line_too_large"]
+    assert [r["event_id"] for r in sink.records("raw/")] == ["f.log:2"]
+    assert (result.read, result.fast) == (2, 1)
+
+
+def test_a_cloudwatch_message_holding_a_newline_is_judged_whole() -> None:
+    # Given a page whose second message is a canonical line behind a first line of other text, and
+    # whose third is canonical but ends with the newline CloudWatch keeps
+    messages = [BASE, "note\n" + BASE, BASE + "\n", BASE]
+
+    # When landed, Then the one with text before its JSON is invalid JSON, as a whole message is,
+    # and every other lands under its own event id
+    outcomes, result = through_batch(messages)
+    assert [o[0] for o in outcomes] == ["land", "quarantine", "land", "land"]
+    assert outcomes[1][1] == "invalid_json"
+    assert_agrees(messages)
+    assert result.read == 4
