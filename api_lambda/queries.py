@@ -274,10 +274,11 @@ WHERE %(filters)s%(window)s
 ORDER BY started_at DESC, session_id DESC
 LIMIT ?
 """
-NEWEST_SESSION_SQL = """
-SELECT MAX(started_at) AS newest
-FROM {marts}.fct_sessions
-WHERE %(filters)s
+# The scope's last day with requests: no session of the scope started after it.
+LAST_ACTIVE_DAY_SQL = """
+SELECT MAX(period_start) AS last_day
+FROM {marts}.agg_session_metrics
+WHERE grain = 'day' AND level = ? AND %(scope)s
 """
 _OVERLAPS_FROM = " AND ended_at >= CAST(? AS TIMESTAMP)"
 _OVERLAPS_TO = " AND started_at < CAST(? AS TIMESTAMP)"
@@ -286,7 +287,7 @@ _AFTER_CURSOR = (
 )
 _STARTED_SINCE = " AND started_at >= CAST(? AS TIMESTAMP)"
 # Look-back windows (days before the newest possible start) tried in turn on DuckDB, then none.
-SESSION_WINDOWS_DAYS = (1, 8, 64)
+SESSION_WINDOWS_DAYS = (1, 8)
 
 
 def sessions_page(
@@ -299,14 +300,17 @@ def sessions_page(
 ) -> tuple[list[dict[str, Any]], tuple[datetime, str] | None]:
     """Sessions overlapping [start, end] newest first, and the keyset position of the next page.
 
-    Ordering every session of the scope to keep the newest few costs a sort of all of them. On
-    DuckDB, whose table is stored by (client_id, started_at), a lower bound on started_at skips
-    all but the last days' row groups: the page is read from a window before the newest possible
-    start, widened while it holds fewer than `limit + 1` rows, and finally unbounded. A window
-    holding `limit + 1` rows holds the top `limit + 1` overall (everything outside it started
-    earlier), so every try is exact. Athena, which pays about a second per query, asks once.
+    Ordering every session of a large scope to keep the newest few costs a sort of all of them.
+    On DuckDB, whose table is stored by (client_id, started_at), a lower bound on started_at
+    skips all but the last days' row groups: the page is read from a window before the newest
+    possible start (`to`, the cursor, or the scope's last active day), widened while it holds
+    fewer than `limit + 1` rows, and finally unbounded. A window holding `limit + 1` rows holds
+    the top `limit + 1` overall (everything outside it started earlier), so every try is exact.
+    A user's sessions are few, so they are ordered at once; Athena, which pays about a second
+    per query, also asks once.
     """
-    filters, params = _scope_filter(scope)
+    scope_sql, scope_params = _scope_filter(scope)
+    filters, params = scope_sql, list(scope_params)
     newest: datetime | None = None
     if start is not None:
         filters += _OVERLAPS_FROM
@@ -320,13 +324,13 @@ def sessions_page(
         params += [_ts(after[0]), _ts(after[0]), after[1]]
         newest = after[0] if newest is None else min(newest, after[0])
     windows: list[datetime | None] = [None]
-    if backend.name != "athena":
+    if backend.name != "athena" and scope.level != "user":
         if newest is None:
-            found = backend.query(NEWEST_SESSION_SQL % {"filters": filters}, params)
-            newest = found[0]["newest"] if found else None
-            if newest is None:
-                return [], None
-        windows = [newest - timedelta(days=days) for days in SESSION_WINDOWS_DAYS] + [None]
+            found = backend.query(LAST_ACTIVE_DAY_SQL % {"scope": scope_sql}, [scope.level, *scope_params])
+            last_day = found[0]["last_day"] if found else None
+            newest = None if last_day is None else last_day + timedelta(days=1)
+        if newest is not None:
+            windows = [newest - timedelta(days=days) for days in SESSION_WINDOWS_DAYS] + [None]
     rows: list[Row] = []
     for since in windows:
         # One row more than asked tells whether another page exists without a count query.
