@@ -21,6 +21,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from itertools import accumulate
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,9 @@ NOUNS = ["Mug", "Notebook", "Planter", "Robot", "Headphones", "Scarf", "Lamp", "
 # Relative traffic per UTC hour (quiet nights, busy days) and per weekday (Monday first).
 HOURLY = [2, 1, 1, 1, 1, 2, 4, 7, 10, 12, 13, 13, 14, 13, 12, 12, 11, 11, 10, 9, 8, 6, 4, 3]
 WEEKLY = [1.0, 1.0, 1.0, 1.0, 0.95, 0.6, 0.5]
+_HOURS = range(24)
+_DELIVERED = itemgetter(0)
+_HOURLY_CUMULATIVE = list(accumulate(HOURLY))
 PATHS_WITH_PRODUCTS = ["/products/{p}", "/cart/items", "/checkout", "/wishlist/{p}"]
 PATHS_WITHOUT = ["/", "/search", "/account", "/orders", "/help"]
 OFFSETS = [(60, "+01:00"), (120, "+02:00"), (-300, "-05:00"), (330, "+05:30")]
@@ -57,6 +62,7 @@ INVALID_KINDS = [
     ("too_far_in_future", 2),
 ]
 
+_CART_PATHS = (1, 2)  # indexes of "/cart/items" and "/checkout" in PATHS_WITH_PRODUCTS
 P_PRODUCTS = 0.8
 P_PREFIXED = 0.6
 P_OFFSET = 0.15
@@ -69,6 +75,11 @@ P_MIDNIGHT = 0.02
 MAX_LINE_BYTES = 262_144
 
 
+# One request's random parts: occurred_at text, method, path, status, duration_ms and the products as
+# (catalog index, quantity).
+Draw = tuple[str, str, str, int, int, list[tuple[int, int]]]
+
+
 @dataclass(frozen=True)
 class Reseller:
     client_id: str
@@ -79,18 +90,18 @@ class Reseller:
 
 
 _DAY_PREFIX: dict[int, str] = {}
+_CLOCK = [f"{h:02d}:{m:02d}:{s:02d}." for h in range(24) for m in range(60) for s in range(60)]
+_MILLIS = [f"{ms:03d}Z" for ms in range(1000)]
 
 
 def ms_text(ms: int) -> str:
-    """Epoch milliseconds as `YYYY-MM-DDTHH:MM:SS.mmmZ` (integer arithmetic: this runs millions of times)."""
+    """Epoch milliseconds as `YYYY-MM-DDTHH:MM:SS.mmmZ` (table lookups: this runs millions of times)."""
     day, rest = divmod(ms, DAY_MS)
     prefix = _DAY_PREFIX.get(day)
     if prefix is None:
         prefix = _DAY_PREFIX[day] = (_EPOCH + timedelta(days=day)).strftime("%Y-%m-%dT")
     seconds, milli = divmod(rest, 1000)
-    minutes, second = divmod(seconds, 60)
-    hour, minute = divmod(minutes, 60)
-    return f"{prefix}{hour:02d}:{minute:02d}:{second:02d}.{milli:03d}Z"
+    return f"{prefix}{_CLOCK[seconds]}{_MILLIS[milli]}"
 
 
 class Simulator:
@@ -119,16 +130,28 @@ class Simulator:
         # One more than the delivery days: a session may run past midnight into the next day.
         self.day_names = [(self.start_date + timedelta(days=d)).isoformat() for d in range(days + 1)]
         self.resellers = self._tenants(clients)
-        self.client_weights = [1.0 / (i + 1) for i in range(len(self.resellers))]
+        # Cumulative weights, as random.choices would build them on every call (same draws).
+        self.client_weights = list(accumulate(1.0 / (i + 1) for i in range(len(self.resellers))))
         self.catalog = self._catalog()
-        self.buckets: list[list[tuple[int, int, bytes]]] = [[] for _ in range(days)]
-        self.seq = 0
+        # Text fragments of the valid event's JSON, rendered once (see `_event_text`): each catalog
+        # item as a product in each currency, up to its quantity, and each product path per item.
+        self.product_json = {
+            (i, currency): _encode(self._product(item, currency, 0))[: -len("0}")]
+            for i, item in enumerate(self.catalog)
+            for currency in CURRENCIES
+        }
+        self.product_paths = [
+            [template.format(p=item[0][2:]) for item in self.catalog] for template in PATHS_WITH_PRODUCTS
+        ]
+        # Per delivery day, (milliseconds into the day, line) in the order the lines were made; a
+        # stable sort on the time keeps that order between lines delivered in the same millisecond.
+        self.buckets: list[list[tuple[int, bytes]]] = [[] for _ in range(days)]
         self.request_seq = 0
         self.bad_seq = 0
         self.counts: Counter[str] = Counter()
         self.invalid: Counter[str] = Counter()
         self.by_client: Counter[str] = Counter()
-        self.by_day: Counter[str] = Counter()
+        self.requests_by_day = [0] * (days + 1)  # by event day (a session may pass midnight)
         self.sessions_by_day: Counter[str] = Counter()
 
     # ------------------------------------------------------------------ world
@@ -157,82 +180,100 @@ class Simulator:
 
     # ------------------------------------------------------------------ output helpers
     def _put(self, deliver_ms: int, line: bytes) -> None:
-        day = (deliver_ms - self.start_ms) // DAY_MS
-        self.seq += 1
-        self.buckets[day].append((deliver_ms, self.seq, line))
+        day, offset = divmod(deliver_ms - self.start_ms, DAY_MS)
+        self.buckets[day].append((offset, line))
 
     def _uuid(self) -> str:
-        h = f"{self.rng.getrandbits(128):032x}"
+        h = hex(self.rng.getrandbits(128))[2:].zfill(32)
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
     def _line(self, ts_ms: int, obj: dict[str, Any], prefixed: bool, lambda_id: str) -> str:
+        """The line the app prints for `obj`, behind the Lambda text prefix or bare."""
         body = _encode(obj)
         if prefixed:
             return f"{ms_text(ts_ms)}\t{lambda_id}\tINFO\t{body}"
         return body
 
-    def _occurred_text(self, ms: int) -> str:
-        if self.rng.random() < P_OFFSET:
+    def _occurred_text(self, ms: int, utc_text: str) -> str:
+        """`occurred_at` for the instant `ms` (`utc_text` in UTC): mostly UTC, sometimes at an offset."""
+        if self._random() < P_OFFSET:
             minutes, suffix = OFFSETS[self._below(len(OFFSETS))]
             local = _EPOCH + timedelta(milliseconds=ms + minutes * 60_000)
             return local.isoformat(timespec="milliseconds") + suffix
-        return ms_text(ms)
+        return utc_text
+
+    @staticmethod
+    def _product(item: tuple[str, str, str, float], currency: str, quantity: int) -> dict[str, Any]:
+        return {
+            "product_id": item[0],
+            "name": item[1],
+            "category": item[2],
+            "unit_price": item[3],
+            "currency": currency,
+            "quantity": quantity,
+        }
+
+    def _draw(self, ms: int, utc_text: str) -> Draw:
+        """The random parts of one request, drawn in a fixed order (a seed's output depends on it)."""
+        random = self._random
+        occurred = self._occurred_text(ms, utc_text)
+        n = len(self.catalog)
+        if random() < P_PRODUCTS:
+            item = int(random() * n)
+            template = int(random() * len(PATHS_WITH_PRODUCTS))
+            path = self.product_paths[template][item]
+            products = [(item, 1 + int(random() * 3))]
+            if template in _CART_PATHS:
+                for _ in range(int(random() * 3)):
+                    products.append((int(random() * n), 1 + int(random() * 4)))
+            method = "POST" if template in _CART_PATHS else "GET"
+        else:
+            path = PATHS_WITHOUT[int(random() * len(PATHS_WITHOUT))]
+            products = []
+            method = "GET"
+        roll = random()
+        status = 200 if roll < 0.93 else (404 if roll < 0.97 else (500 if roll < 0.99 else 302))
+        return occurred, method, path, status, int(self.rng.expovariate(1 / 60)), products
 
     def _event(self, r: Reseller, session_id: str, user_id: str, ms: int, request_id: str) -> dict[str, Any]:
-        rng = self.rng
-        analytics: dict[str, Any] = {
+        """One request's log object (for the lines that are made invalid from it)."""
+        at = ms_text(ms)
+        occurred, method, path, status, duration, products = self._draw(ms, at)
+        analytics = {
             "schema_version": 1,
             "request_id": request_id,
             "session_id": session_id,
             "client_id": r.client_id,
             "reseller_id": r.reseller_id,
             "user_id": user_id,
-            "occurred_at": self._occurred_text(ms),
+            "occurred_at": occurred,
+            "method": method,
+            "path": path,
+            "status": status,
+            "duration_ms": duration,
+            "products": [self._product(self.catalog[i], r.currency, q) for i, q in products],
         }
-        if rng.random() < P_PRODUCTS:
-            item = self.catalog[self._below(len(self.catalog))]
-            path = PATHS_WITH_PRODUCTS[self._below(len(PATHS_WITH_PRODUCTS))].format(p=item[0][2:])
-            products = [
-                {
-                    "product_id": item[0],
-                    "name": item[1],
-                    "category": item[2],
-                    "unit_price": item[3],
-                    "currency": r.currency,
-                    "quantity": self._between(1, 3),
-                }
-            ]
-            for _ in range(self._below(3) if path in ("/cart/items", "/checkout") else 0):
-                extra = self.catalog[self._below(len(self.catalog))]
-                products.append(
-                    {
-                        "product_id": extra[0],
-                        "name": extra[1],
-                        "category": extra[2],
-                        "unit_price": extra[3],
-                        "currency": r.currency,
-                        "quantity": self._between(1, 4),
-                    }
-                )
-            method = "POST" if path in ("/cart/items", "/checkout") else "GET"
-        else:
-            path = PATHS_WITHOUT[self._below(len(PATHS_WITHOUT))]
-            products = []
-            method = "GET"
-        roll = rng.random()
-        status = 200 if roll < 0.93 else (404 if roll < 0.97 else (500 if roll < 0.99 else 302))
-        analytics["method"] = method
-        analytics["path"] = path
-        analytics["status"] = status
-        analytics["duration_ms"] = int(rng.expovariate(1 / 60))
-        analytics["products"] = products
         return {
             "level": "INFO",
             "message": "analytics.request",
-            "timestamp": ms_text(ms),
+            "timestamp": at,
             "service": r.service,
             "analytics": analytics,
         }
+
+    def _event_text(self, r: Reseller, ids: str, ms_at: str, request_id: str, draw: Draw) -> str:
+        """`_encode(self._event(...))` for the same draw, rendered from fragments: every value here
+        is ASCII that JSON does not escape (tests/ingest checks the two agree)."""
+        occurred, method, path, status, duration, products = draw
+        product_json = self.product_json
+        currency = r.currency
+        items = ",".join([f"{product_json[i, currency]}{q}}}" for i, q in products])
+        return (
+            f'{{"level":"INFO","message":"analytics.request","timestamp":"{ms_at}","service":"{r.service}",'
+            f'"analytics":{{"schema_version":1,"request_id":"{request_id}",{ids},"occurred_at":"{occurred}",'
+            f'"method":"{method}","path":"{path}","status":{status},"duration_ms":{duration},'
+            f'"products":[{items}]}}}}'
+        )
 
     # ------------------------------------------------------------------ traffic
     def _session_start(self, day: int) -> tuple[int, bool]:
@@ -241,14 +282,14 @@ class Simulator:
         base = self.start_ms + day * DAY_MS
         if rng.random() < P_MIDNIGHT:
             return base + DAY_MS - self._between(20_000, 4 * 60_000), True
-        hour = rng.choices(range(24), HOURLY)[0]
+        hour = rng.choices(_HOURS, cum_weights=_HOURLY_CUMULATIVE)[0]
         return base + hour * HOUR_MS + self._below(HOUR_MS), False
 
     def _lambda_lines(self, ts_ms: int, deliver_ms: int, lambda_id: str, duration: int) -> None:
         self._put(deliver_ms - 1, f"START RequestId: {lambda_id} Version: $LATEST".encode())
         self._put(deliver_ms + duration, f"END RequestId: {lambda_id}".encode())
-        report = (
-            f"REPORT RequestId: {lambda_id}\tDuration: {duration + 0.37:.2f} ms\tBilled Duration: "
+        report = (  # the duration is whole milliseconds: "{duration}.37" is "{duration + 0.37:.2f}"
+            f"REPORT RequestId: {lambda_id}\tDuration: {duration}.37 ms\tBilled Duration: "
             f"{duration + 1} ms\tMemory Size: 256 MB\tMax Memory Used: {70 + duration % 30} MB"
         )
         self._put(deliver_ms + duration + 1, report.encode())
@@ -282,57 +323,71 @@ class Simulator:
 
     def _session(self, n: int, day: int) -> None:
         rng = self.rng
-        client = rng.choices(self.resellers, self.client_weights)[0]
+        random = self._random
+        client = rng.choices(self.resellers, cum_weights=self.client_weights)[0]
         r = client[self._below(len(client))]
         user_id = f"u-{min(self._between(1, r.users), self._between(1, r.users))}"
         session_id = f"s{self.seed}-{n:07d}-{rng.getrandbits(24):06x}"
+        ids = (
+            f'"session_id":"{session_id}","client_id":"{r.client_id}","reseller_id":"{r.reseller_id}",'
+            f'"user_id":"{user_id}"'
+        )
         t, at_midnight = self._session_start(day)
         requests = 1 + min(29, int(rng.expovariate(1 / 4)))
         if at_midnight:
             requests = max(requests, 6)
+        end_ms, start_ms, seed = self.end_ms, self.start_ms, self.seed
+        buckets, counts, requests_by_day = self.buckets, self.counts, self.requests_by_day
+        getrandbits = rng.getrandbits
+        request_seq = self.request_seq
         days_seen: set[int] = set()
+        sent = 0
         for _ in range(requests):
-            deliver = t + self._between(40, 2000)
-            if deliver >= self.end_ms:
+            deliver = t + 40 + int(random() * 1961)
+            if deliver >= end_ms:
                 break
-            self.request_seq += 1
-            request_id = f"r{self.seed}-{self.request_seq:09d}-{rng.getrandbits(32):08x}"
-            event = self._event(r, session_id, user_id, t, request_id)
+            request_seq += 1
+            # zfill rather than format specs ({:09d}, {:032x}): same text, a fraction of the cost.
+            request_id = f"r{seed}-{str(request_seq).zfill(9)}-{hex(getrandbits(32))[2:].zfill(8)}"
+            at = ms_text(t)
+            draw = self._draw(t, at)
             lambda_id = self._uuid()
-            line = self._line(t, event, rng.random() < P_PREFIXED, lambda_id).encode()
-            roll = rng.random()
-            if roll < P_LATE:
-                latest = min(self.end_ms - 1, t + 72 * HOUR_MS)
+            body = self._event_text(r, ids, at, request_id, draw)
+            line = (f"{at}\t{lambda_id}\tINFO\t{body}" if random() < P_PREFIXED else body).encode()
+            if random() < P_LATE:
+                latest = min(end_ms - 1, t + 72 * HOUR_MS)
                 if latest > t + 2 * HOUR_MS:
                     deliver = self._between(t + 2 * HOUR_MS, latest)
-                    self.counts["late_events"] += 1
-            self._put(deliver, line)
-            if rng.random() < P_DUPLICATE:
-                again = deliver + (DAY_MS if rng.random() < 0.5 else self._between(1000, 600_000))
-                if again >= self.end_ms:
+                    counts["late_events"] += 1
+            day, offset = divmod(deliver - start_ms, DAY_MS)
+            buckets[day].append((offset, line))
+            if random() < P_DUPLICATE:
+                again = deliver + (DAY_MS if random() < 0.5 else self._between(1000, 600_000))
+                if again >= end_ms:
                     again = deliver + 1
-                self._put(again, line)
-                self.counts["duplicate_deliveries"] += 1
-                self.counts["valid_lines"] += 1
-            if rng.random() < P_LAMBDA_LINES:
-                self._lambda_lines(t, deliver, lambda_id, event["analytics"]["duration_ms"])
-            if rng.random() < P_OTHER_LOG:
+                day, offset = divmod(again - start_ms, DAY_MS)
+                buckets[day].append((offset, line))
+                counts["duplicate_deliveries"] += 1
+                counts["valid_lines"] += 1
+            if random() < P_LAMBDA_LINES:
+                self._lambda_lines(t, deliver, lambda_id, draw[4])
+            if random() < P_OTHER_LOG:
                 self._other_log(t, deliver, r, lambda_id)
-            if rng.random() < P_INVALID:
+            if random() < P_INVALID:
                 self._invalid(deliver, r, session_id, user_id, t)
-            self.counts["valid_lines"] += 1
-            self.counts["valid_request_ids"] += 1
-            self.by_client[r.client_id] += 1
-            event_day = (t - self.start_ms) // DAY_MS
-            self.by_day[self.day_names[event_day]] += 1
+            sent += 1
+            event_day = (t - start_ms) // DAY_MS
+            requests_by_day[event_day] += 1
             days_seen.add(event_day)
-            t += self._between(3_000, 150_000)
+            t += 3_000 + int(random() * 147_001)
+        self.request_seq = request_seq
+        counts["valid_lines"] += sent
+        counts["valid_request_ids"] += sent
+        self.by_client[r.client_id] += sent
         if days_seen:
-            self.counts["sessions"] += 1
+            counts["sessions"] += 1
             for d in days_seen:
-                self.sessions_by_day[
-                    self.start_date.fromordinal(self.start_date.toordinal() + d).isoformat()
-                ] += 1
+                self.sessions_by_day[self.day_names[d]] += 1
 
     # ------------------------------------------------------------------ lines to quarantine
     def _invalid(self, deliver: int, r: Reseller, session_id: str, user_id: str, t: int) -> None:
@@ -404,10 +459,10 @@ class Simulator:
             if day == self.days // 2:
                 self._huge_line(day)
             bucket = self.buckets[day]
-            bucket.sort()
+            bucket.sort(key=_DELIVERED)
             name = out / f"app-{self.start_date + timedelta(days=day)}.log"
             with name.open("wb") as f:
-                f.write(b"".join(line + b"\n" for _, _, line in bucket))
+                f.write(b"\n".join([line for _, line in bucket]) + b"\n" if bucket else b"")
             self.buckets[day] = []
             if progress and (day % 10 == 9 or day == self.days - 1):
                 print(
@@ -432,7 +487,7 @@ class Simulator:
             "invalid_lines_by_kind": dict(sorted(self.invalid.items())),
             "total_lines": self.counts["valid_lines"] + self.counts["noise_lines"] + invalid_total,
             "requests_by_client": dict(sorted(self.by_client.items())),
-            "requests_by_day": dict(sorted(self.by_day.items())),
+            "requests_by_day": {self.day_names[d]: n for d, n in enumerate(self.requests_by_day) if n},
             "sessions_by_day": dict(sorted(self.sessions_by_day.items())),
             "tenants": {
                 client[0].client_id: {
