@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from api_lambda.backends import Backend, Param, Row
+from api_lambda.backends import Backend, Param, Row, continuation_sql
 from api_lambda.periods import DateRange, Grain, dense_series, format_instant, format_period, whole_periods
 from api_lambda.scope import ID_KEYS, LEVELS, Level, Scope
 
@@ -111,8 +111,8 @@ def session_series(backend: Backend, scope: Scope, date_range: DateRange) -> dic
 # one row per key. Over several periods the periods' sessions add up to the range's distinct
 # sessions plus one for every further period a session was active in. The session-day facts give
 # each row the session's previous active day, so those extra periods are exactly the range's
-# rows whose previous active day is also in the range but in another period: few rows (sessions
-# active across a period boundary), found by a filter on the facts, and subtracted.
+# rows whose previous active day is also in the range but in another period: a few rows among
+# the facts' continuation rows (`backends.CONTINUATIONS`), counted and subtracted.
 _PERIOD_OF: dict[Grain, str] = {
     "day": "%(column)s",
     "week": "date_trunc('week', %(column)s)",
@@ -131,6 +131,12 @@ def _repeats(grain: Grain) -> str:
         "period": _PERIOD_OF[grain] % {"column": "event_date"},
         "previous_period": _PERIOD_OF[grain] % {"column": "previous_event_date"},
     }
+
+
+def _continuations(backend: Backend, name: str) -> str:
+    """The relation of one of `backends.CONTINUATIONS`: the backend's copy, or the filtered fact."""
+    kept = getattr(backend, "continuation_tables", {}).get(name)
+    return kept or f"({continuation_sql(name)}) AS {name}"
 
 
 def _repeat_params(date_range: DateRange) -> list[Param]:
@@ -155,7 +161,7 @@ WITH per_period AS (
 ),
 repeats AS (
   SELECT %(columns)s, COUNT(*) AS repeats
-  FROM {marts}.fct_session_days
+  FROM %(continuations)s
   WHERE %(scope)s AND %(repeats)s
   GROUP BY %(columns)s
 )
@@ -184,6 +190,7 @@ def session_breakdown(backend: Backend, scope: Scope, date_range: DateRange, by:
             "scope": scope_sql,
             "periods": _PERIODS_IN_RANGE,
             "repeats": _repeats(grain),
+            "continuations": _continuations(backend, "session_continuations"),
         },
         params,
     )
@@ -224,7 +231,7 @@ WITH per_period AS (
 ),
 repeats AS (
   SELECT product_id, currency, COUNT(*) AS repeats
-  FROM {marts}.fct_product_session_days
+  FROM %(continuations)s
   WHERE %(scope)s AND %(repeats)s
   GROUP BY product_id, currency
 )
@@ -246,7 +253,13 @@ def products(backend: Backend, scope: Scope, date_range: DateRange, limit: int) 
         sql = PRODUCTS_SQL
         params += [*scope_params, *_repeat_params(date_range)]
     rows = backend.query(
-        sql % {"scope": scope_sql, "periods": _PERIODS_IN_RANGE, "repeats": _repeats(grain)},
+        sql
+        % {
+            "scope": scope_sql,
+            "periods": _PERIODS_IN_RANGE,
+            "repeats": _repeats(grain),
+            "continuations": _continuations(backend, "product_continuations"),
+        },
         [*params, limit],
     )
     return {
@@ -324,7 +337,7 @@ def sessions_page(
         params += [_ts(after[0]), _ts(after[0]), after[1]]
         newest = after[0] if newest is None else min(newest, after[0])
     windows: list[datetime | None] = [None]
-    if backend.name != "athena" and scope.level != "user":
+    if backend.name == "duckdb" and scope.level != "user":
         if newest is None:
             found = backend.query(LAST_ACTIVE_DAY_SQL % {"scope": scope_sql}, [scope.level, *scope_params])
             last_day = found[0]["last_day"] if found else None
@@ -401,7 +414,7 @@ def session_requests(backend: Backend, scope: Scope, session_id: str) -> dict[st
     fact_scope_sql, _ = _scope_filter(scope, "f.")
     parts = {"target": "", "requests_join": "", "products_join": "", "fact_scope": fact_scope_sql}
     params: list[Param] = [session_id, *scope_params, session_id]
-    if backend.name == "athena":
+    if backend.name != "duckdb":
         parts |= {
             "target": _TARGET_SESSION % {"scope": scope_sql},
             "requests_join": _JOIN_TARGET_SESSION % {"t": "f"},

@@ -7,7 +7,7 @@ the Lambda (Athena) never imports duckdb and the local server never needs boto3.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from api_lambda.settings import Settings
@@ -20,8 +20,26 @@ class Backend(Protocol):
     name: str
     # Identifier put in front of table names (`{marts}.fct_sessions`); from settings, never input.
     marts: str
+    # Relations a backend keeps of the CONTINUATIONS below, by name; absent: the filtered facts.
+    continuation_tables: Mapping[str, str]
 
     def query(self, sql: str, params: Sequence[Param]) -> list[Row]: ...
+
+
+# The rows of the session-day facts that continue a session (or a session's product) from an
+# earlier day: previous_event_date is set. The multi-period corrections read only these rows:
+# a few per cent of fct_session_days and a fraction of a per cent of fct_product_session_days.
+_CONTINUATION_COLUMNS = "client_id, reseller_id, user_id, event_date, previous_event_date"
+CONTINUATIONS: dict[str, tuple[str, str]] = {
+    "session_continuations": ("fct_session_days", _CONTINUATION_COLUMNS),
+    "product_continuations": ("fct_product_session_days", f"{_CONTINUATION_COLUMNS}, product_id, currency"),
+}
+
+
+def continuation_sql(name: str) -> str:
+    """The SELECT of one of the CONTINUATIONS over its fact (`{marts}` left for the backend)."""
+    table, columns = CONTINUATIONS[name]
+    return f"SELECT {columns} FROM {{marts}}.{table} WHERE previous_event_date IS NOT NULL"
 
 
 def make_backend(settings: Settings) -> Backend:

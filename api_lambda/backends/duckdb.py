@@ -6,6 +6,10 @@ snapshot while no writer holds it, serves every request from a read-only connect
 snapshot, and, when the warehouse's (inode, size, mtime) changes, takes a fresh snapshot on
 the next request once the writer (e.g. `make build`) has let go. During a build the previous
 snapshot keeps answering; a finished rebuild is visible on the next request.
+
+Each snapshot is attached read-only to an in-memory database, which also keeps the facts'
+continuation rows (`backends.CONTINUATIONS`, taken once per snapshot) for the multi-period
+corrections: they then read a few thousand rows instead of scanning the facts.
 """
 
 from __future__ import annotations
@@ -24,10 +28,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from api_lambda.backends import Param, Row
+from api_lambda.backends import CONTINUATIONS, Param, Row, continuation_sql
 from api_lambda.errors import BackendUnavailable, logger
 
 _SNAPSHOT_PREFIX = "api-warehouse-"
+# The snapshot's name inside each connection's in-memory database.
+_ATTACHED = "warehouse"
+_INCOMPLETE = "the warehouse has no complete marts yet (or predates this API's marts): run `make build`"
 _FLOCK = "hhqqi4x"  # struct flock on 64-bit Linux: type, whence, start, len, pid (+ padding)
 
 
@@ -99,12 +106,20 @@ class _Snapshot:
     retired: bool = False
 
 
+class IncompleteWarehouse(Exception):
+    """The file opened but lacks a mart or a column the API reads: an older or failed build."""
+
+
 class DuckDBBackend:
     name = "duckdb"
 
     def __init__(self, warehouse_path: Path, schema: str = "marts", snapshot_dir: Path | None = None) -> None:
         self.warehouse_path = Path(warehouse_path)
-        self.marts = schema
+        self.schema = schema
+        self.marts = f"{_ATTACHED}.{schema}"
+        self.continuation_tables = {name: f"memory.main.{name}" for name in CONTINUATIONS}
+        # The signature of a copy found incomplete: not copied again until the file changes.
+        self._incomplete: tuple[int, int, int] | None = None
         self._own_dir = snapshot_dir is None
         if snapshot_dir is None:
             remove_stale_snapshots(Path(tempfile.gettempdir()))
@@ -128,12 +143,10 @@ class DuckDBBackend:
                 return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
             finally:
                 cursor.close()
-        except duckdb.CatalogException as exc:
+        except (duckdb.CatalogException, duckdb.BinderException) as exc:
             # A warehouse built by an older or failed build lacks a mart: not the client's fault.
             logger.warning("warehouse lacks a mart", extra={"error": str(exc)})
-            raise BackendUnavailable(
-                "the warehouse has no complete marts yet: run `make build`", retry_after=30
-            ) from None
+            raise BackendUnavailable(_INCOMPLETE, retry_after=30) from None
         finally:
             self._release(snapshot)
 
@@ -176,11 +189,23 @@ class DuckDBBackend:
             raise BackendUnavailable(
                 f"the warehouse {self.warehouse_path} does not exist yet: run `make build`", retry_after=30
             )
+        if signature == self._incomplete:
+            if current is not None:
+                return current
+            raise BackendUnavailable(_INCOMPLETE, retry_after=30)
         if writer_holds_lock(self.warehouse_path):
             if current is not None:
                 return current
             raise BackendUnavailable("the warehouse is being rebuilt; try again shortly", retry_after=5)
-        fresh = self._copy(signature)
+        try:
+            fresh = self._copy(signature)
+        except IncompleteWarehouse as exc:
+            # Keep answering from the last complete snapshot, if there is one.
+            logger.warning("warehouse snapshot is incomplete", extra={"error": str(exc)})
+            self._incomplete = signature
+            if current is not None:
+                return current
+            raise BackendUnavailable(_INCOMPLETE, retry_after=30) from None
         if fresh is None:
             if current is not None:
                 return current
@@ -203,12 +228,23 @@ class DuckDBBackend:
         if _signature(self.warehouse_path) != signature or writer_holds_lock(self.warehouse_path):
             target.unlink(missing_ok=True)
             return None
+        conn = duckdb.connect(":memory:")
         try:
-            conn = duckdb.connect(str(target), read_only=True)
+            path = str(target).replace("'", "''")
+            conn.execute(f"ATTACH '{path}' AS {_ATTACHED} (READ_ONLY)")
         except duckdb.Error as exc:
+            conn.close()
             target.unlink(missing_ok=True)
             logger.warning("warehouse snapshot did not open", extra={"error": str(exc)})
             return None
+        try:
+            for name, table in self.continuation_tables.items():
+                select = continuation_sql(name).replace("{marts}", self.marts)
+                conn.execute(f"CREATE TABLE {table} AS {select} ORDER BY client_id, event_date")
+        except (duckdb.CatalogException, duckdb.BinderException) as exc:
+            conn.close()
+            target.unlink(missing_ok=True)
+            raise IncompleteWarehouse(str(exc)) from None
         return _Snapshot(path=target, signature=signature, conn=conn)
 
     def _retire(self, snapshot: _Snapshot) -> None:

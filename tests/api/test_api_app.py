@@ -67,3 +67,33 @@ def test_unknown_routes_and_methods_get_json_errors(tmp_path: Path):
     assert (missing.status_code, missing.json()["error"]["code"]) == (404, "not_found")
     assert (wrong_method.status_code, wrong_method.json()["error"]["code"]) == (405, "method_not_allowed")
     assert wrong_method.headers["allow"] == "GET"
+
+
+def test_a_warehouse_without_the_api_marts_is_503_not_500(tmp_path: Path):
+    import duckdb
+
+    # Given a warehouse file built by an older project: its session-day fact lacks a column
+    warehouse = tmp_path / "old.duckdb"
+    with duckdb.connect(str(warehouse)) as conn:
+        conn.execute("create schema marts")
+        conn.execute("create table marts.fct_session_days (session_id varchar, event_date date)")
+    tokens_file = tmp_path / "tokens.json"
+    tokens_file.write_text(json.dumps({"good": {"level": "global"}}))
+    settings = Settings.from_env({"WAREHOUSE_PATH": str(warehouse), "CURSOR_SECRET": "s"})
+    backend = DuckDBBackend(settings.warehouse_path)
+    client = TestClient(create_app(settings, backend, TokensFileAuthenticator(tokens_file)))
+    # When a route is asked twice
+    answers = [
+        client.get(
+            "/v1/metrics/sessions",
+            params={"from": "2026-11-01", "to": "2026-11-02"},
+            headers={"Authorization": "Bearer good"},
+        )
+        for _ in range(2)
+    ]
+    backend.close()
+    # Then both are 503s that say what to do, never a 500
+    for response in answers:
+        assert response.status_code == 503
+        assert response.headers["Retry-After"] == "30"
+        assert "make build" in response.json()["error"]["message"]

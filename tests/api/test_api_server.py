@@ -242,3 +242,28 @@ def test_a_missing_warehouse_is_503_with_retry_after(tmp_path: Path, tokens_file
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "30"
     assert "make build" in response.json()["error"]["message"]
+
+
+def test_an_incomplete_rebuild_keeps_the_last_complete_snapshot_serving(
+    built_warehouse, tokens_file, tmp_path: Path
+):
+    import duckdb
+
+    # Given an API serving a copy of the dbt-built warehouse
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(built_warehouse.warehouse_path, warehouse)
+    settings = Settings.from_env({"WAREHOUSE_PATH": str(warehouse), "CURSOR_SECRET": "s"})
+    backend = DuckDBBackend(settings.warehouse_path)
+    client = TestClient(create_app(settings, backend, TokensFileAuthenticator(tokens_file)))
+    headers = {"Authorization": "Bearer t-global"}
+    params = {"grain": "week", **_whole_range()}
+    before = client.get("/v1/metrics/products", params=params, headers=headers)
+    # When the file is replaced by a build that lacks a column the API reads
+    with duckdb.connect(str(warehouse)) as conn:
+        conn.execute("alter table marts.fct_product_session_days drop column previous_event_date")
+    after = [client.get("/v1/metrics/products", params=params, headers=headers) for _ in range(2)]
+    backend.close()
+    # Then the last complete snapshot keeps answering, with the same figures
+    assert before.status_code == 200
+    assert before.json()["products"]
+    assert [response.json() for response in after] == [before.json()] * 2
