@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from api_lambda.backends import Backend, Param, Row, continuation_sql
+from api_lambda.backends import CONTINUATIONS, Backend, Param, Row
 from api_lambda.periods import DateRange, Grain, dense_series, format_instant, format_period, whole_periods
 from api_lambda.scope import ID_KEYS, LEVELS, Level, Scope
 
@@ -134,9 +134,10 @@ def _repeats(grain: Grain) -> str:
 
 
 def _continuations(backend: Backend, name: str) -> str:
-    """The relation of one of `backends.CONTINUATIONS`: the backend's copy, or the filtered fact."""
+    """Where to count one of `backends.CONTINUATIONS`: the backend's copy of those rows, or the
+    fact itself (the repeats' `previous_event_date >= ?` keeps only those rows anyway)."""
     kept = getattr(backend, "continuation_tables", {}).get(name)
-    return kept or f"({continuation_sql(name)}) AS {name}"
+    return kept or "{marts}." + CONTINUATIONS[name][0]
 
 
 def _repeat_params(date_range: DateRange) -> list[Param]:

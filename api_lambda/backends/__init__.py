@@ -20,7 +20,7 @@ class Backend(Protocol):
     name: str
     # Identifier put in front of table names (`{marts}.fct_sessions`); from settings, never input.
     marts: str
-    # Relations a backend keeps of the CONTINUATIONS below, by name; absent: the filtered facts.
+    # Tables a backend keeps of the CONTINUATIONS below, by name; absent: the facts are read.
     continuation_tables: Mapping[str, str]
 
     def query(self, sql: str, params: Sequence[Param]) -> list[Row]: ...
