@@ -43,7 +43,7 @@ _INT = rb"(?>0|[1-9][0-9]{0,18}+)"
 # the last of which is not 0 (the lookbehind).
 _PRICE = rb"(?>0|[1-9][0-9]{0,9}+)(?>\.0(?![0-9])|\.[0-9]{1,4}+(?<!0)|)"
 _ANY_STRING = rb'"[ !#-\[\]-\x7f]*+"'  # an ASCII JSON string without escapes (fields the ingest ignores)
-_NOT_TAB = rb"[\x00-\x08\x0b-\x7f]*+"  # ASCII but a tab or a newline
+_PREFIX_FIELD = rb"[ -~]*+"  # printable ASCII: one range, the cheapest class for sre
 _DATE = (
     rb"[0-9]{4}+-(?>(?>0[13578]|1[02])-(?>0[1-9]|[12][0-9]|3[01])"
     rb"|(?>0[469]|11)-(?>0[1-9]|[12][0-9]|30)|02-(?>0[1-9]|1[0-9]|2[0-8]))"
@@ -57,11 +57,11 @@ _PRODUCT = (
 # to its milliseconds; its zone (`Z` or an offset); the record from after occurred_at to the end of
 # `products`.
 _LINE = (
-    # The Lambda text prefix `<timestamp>\t<request id>\t<LEVEL>\t`, as parse.py splits it. Only a
-    # first field that starts with a digit (a timestamp) is taken here, so that Lambda's own
-    # START/END/REPORT lines are dismissed at their first character; any other prefix goes to the
-    # full path, which gives the same outcome.
-    rb"(?>[0-9]" + _NOT_TAB + rb"\t" + _NOT_TAB + rb"\t" + _NOT_TAB + rb"\t|)"
+    # The Lambda text prefix `<timestamp>\t<request id>\t<LEVEL>\t`, as parse.py splits it. Only
+    # printable ASCII fields, the first starting with a digit (a timestamp), are taken here, so that
+    # Lambda's own START/END/REPORT lines are dismissed at their first character; any other prefix
+    # goes to the full path, which gives the same outcome.
+    rb"(?>[0-9]" + _PREFIX_FIELD + rb"\t" + _PREFIX_FIELD + rb"\t" + _PREFIX_FIELD + rb"\t|)"
     rb'\{"level":'
     + _ANY_STRING
     + rb',"message":"analytics\.request","timestamp":'
