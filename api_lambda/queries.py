@@ -173,28 +173,49 @@ ORDER BY sessions DESC, %(t_columns)s
 """
 
 
-def session_breakdown(backend: Backend, scope: Scope, date_range: DateRange, by: Level) -> dict[str, Any]:
-    columns = list(ID_KEYS[: LEVELS.index(by)])
+def _over_periods(
+    backend: Backend,
+    scope: Scope,
+    date_range: DateRange,
+    level: Level,
+    statements: tuple[str, str],
+    continuations: str,
+    extra: dict[str, str] | None = None,
+) -> tuple[str, list[Param]]:
+    """The statement for a range (`statements`: one period, several) and its parameters; the
+    several-period one subtracts the repeats counted in `continuations`."""
     scope_sql, scope_params = _scope_filter(scope)
     grain, periods = whole_periods(date_range.start, date_range.end)
-    params: list[Param] = [grain, by, *scope_params, *_period_params(date_range)]
-    sql = BREAKDOWN_ONE_PERIOD_SQL
+    params: list[Param] = [grain, level, *scope_params, *_period_params(date_range)]
     if periods > 1:
-        sql = BREAKDOWN_SQL
         params += [*scope_params, *_repeat_params(date_range)]
-    rows = backend.query(
-        sql
-        % {
+    parts = {
+        "scope": scope_sql,
+        "periods": _PERIODS_IN_RANGE,
+        "repeats": _repeats(grain),
+        "continuations": _continuations(backend, continuations),
+        **(extra or {}),
+    }
+    one_period, several = statements
+    return (several if periods > 1 else one_period) % parts, params
+
+
+def session_breakdown(backend: Backend, scope: Scope, date_range: DateRange, by: Level) -> dict[str, Any]:
+    columns = list(ID_KEYS[: LEVELS.index(by)])
+    sql, params = _over_periods(
+        backend,
+        scope,
+        date_range,
+        by,
+        (BREAKDOWN_ONE_PERIOD_SQL, BREAKDOWN_SQL),
+        "session_continuations",
+        {
             "columns": ", ".join(columns),
             "t_columns": ", ".join(f"t.{column}" for column in columns),
             "join": " AND ".join(f"r.{column} = t.{column}" for column in columns),
-            "scope": scope_sql,
-            "periods": _PERIODS_IN_RANGE,
-            "repeats": _repeats(grain),
-            "continuations": _continuations(backend, "session_continuations"),
         },
-        params,
     )
+    rows = backend.query(sql, params)
     return {
         "by": by,
         **_counted(date_range, scope),
@@ -246,23 +267,15 @@ LIMIT ?
 
 
 def products(backend: Backend, scope: Scope, date_range: DateRange, limit: int) -> dict[str, Any]:
-    scope_sql, scope_params = _scope_filter(scope)
-    grain, periods = whole_periods(date_range.start, date_range.end)
-    params: list[Param] = [grain, scope.level, *scope_params, *_period_params(date_range)]
-    sql = PRODUCTS_ONE_PERIOD_SQL
-    if periods > 1:
-        sql = PRODUCTS_SQL
-        params += [*scope_params, *_repeat_params(date_range)]
-    rows = backend.query(
-        sql
-        % {
-            "scope": scope_sql,
-            "periods": _PERIODS_IN_RANGE,
-            "repeats": _repeats(grain),
-            "continuations": _continuations(backend, "product_continuations"),
-        },
-        [*params, limit],
+    sql, params = _over_periods(
+        backend,
+        scope,
+        date_range,
+        scope.level,
+        (PRODUCTS_ONE_PERIOD_SQL, PRODUCTS_SQL),
+        "product_continuations",
     )
+    rows = backend.query(sql, [*params, limit])
     return {
         **_counted(date_range, scope),
         "products": [
