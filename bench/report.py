@@ -72,7 +72,9 @@ def rows(stages: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]:
                 f"{_num(ingest.get('events_per_second'))} events/s ({_num(ingest.get('events'))} events "
                 f"in {_num(ingest.get('cpu_seconds'), 1)} CPU s, {_num(ingest.get('seconds'), 1)} s wall)",
                 f"gzip -{ingest.get('gzip_level')} on the same bytes: "
-                f"{_num(ingest.get('gzip_events_per_second'))} events/s",
+                f"{_num(ingest.get('gzip_events_per_second'))} events/s (the landing's own compressor, "
+                f"{ingest.get('landing_compression')}: "
+                f"{_num(ingest.get('landing_compressor_events_per_second'))} events/s)",
                 _x(ingest.get("share_of_gzip")),
                 f">= {_num(ingest.get('target_events_per_second'))} events/s and >= "
                 f"{ingest.get('target_share_of_gzip')}x gzip",
