@@ -3,7 +3,8 @@
 Each sample is `python -c "import <module>"` in a new process, minus the median of a bare
 `python -c pass`: what an import adds to a Lambda cold start. One untimed import first writes the
 .pyc files, as a deployed package ships them. The API handler is imported as it runs in AWS
-(API_BACKEND=athena, so boto3 and not DuckDB), with placeholder settings; nothing connects.
+(API_BACKEND=athena: the Athena backend, not DuckDB; its botocore client is built on the first
+query, so not here), with placeholder settings; nothing connects.
 """
 
 from __future__ import annotations
