@@ -115,7 +115,6 @@ class DuckDBBackend:
 
     def __init__(self, warehouse_path: Path, schema: str = "marts", snapshot_dir: Path | None = None) -> None:
         self.warehouse_path = Path(warehouse_path)
-        self.schema = schema
         self.marts = f"{_ATTACHED}.{schema}"
         self.continuation_tables = {name: f"memory.main.{name}" for name in CONTINUATIONS}
         # The signature of a copy found incomplete: not copied again until the file changes.
