@@ -10,19 +10,27 @@
 {%- endmacro %}
 
 {% macro default__unnest_products(relation, carry) -%}
+    {#- DuckDB: unnest in the select list (a lateral join per row is ~25x slower here). -#}
     select
         {%- for column in carry %}
-        src.{{ column }},
+        lines.{{ column }},
         {%- endfor %}
-        line.line_number,
-        line.product.product_id,
-        line.product.name as product_name,
-        line.product.category,
-        line.product.unit_price,
-        line.product.currency,
-        line.product.quantity
-    from {{ relation }} as src
-    cross join unnest(src.products) with ordinality as line (product, line_number)
+        lines.line_number,
+        lines.product.product_id,
+        lines.product.name as product_name,
+        lines.product.category,
+        lines.product.unit_price,
+        lines.product.currency,
+        lines.product.quantity
+    from (
+        select
+            {%- for column in carry %}
+            src.{{ column }},
+            {%- endfor %}
+            generate_subscripts(src.products, 1) as line_number,
+            unnest(src.products) as product
+        from {{ relation }} as src
+    ) as lines
 {%- endmacro %}
 
 {% macro athena__unnest_products(relation, carry) -%}

@@ -1,18 +1,19 @@
 {#-
-    One row per UTC day, session, product and currency (product_session_day_id).
-    Rewrites whole event dates that changed.
+    One row per UTC day, session, product and currency (product_session_day_id), from the
+    product lines. The exact building block of the product metrics: requests, quantity and
+    revenue add up; sessions are distinct session_ids. Rewrites whole event dates that changed.
 -#}
 {{ config(**incremental_settings('event_date')) }}
 
 with
 
-product_hours as (
+product_lines as (
 
-    select * from {{ ref('int_product_session_hours') }}
+    select * from {{ ref('stg_lake__request_products') }}
 
 ),
 
-{{ scope_to_changed_dates('product_hours') }}
+{{ scope_to_changed_dates('product_lines') }}
 
 daily as (
 
@@ -26,7 +27,8 @@ daily as (
         currency,
         max(product_name) as product_name,
         max(category) as category,
-        cast(sum(requests) as bigint) as requests,
+        -- A request naming the product on two lines is still one request.
+        count(distinct request_id) as requests,
         cast(sum(quantity) as bigint) as quantity,
         cast(sum(revenue) as decimal(18, 4)) as revenue
     from scoped

@@ -16,9 +16,9 @@ session_hours as (
 
 ),
 
-product_hours as (
+product_days as (
 
-    select * from {{ ref('int_product_session_hours') }}
+    select * from {{ ref('fct_product_session_days') }}
 
 ),
 
@@ -77,12 +77,12 @@ scoped_hours as (
 
 ),
 
-scoped_product_hours as (
+scoped_product_days as (
 
-    select product_hours.*
-    from product_hours
-    inner join rebuilt_sessions on product_hours.session_id = rebuilt_sessions.session_id
-    where product_hours.event_date >= (select min(rebuilt_partitions.started_on) from rebuilt_partitions)
+    select product_days.*
+    from product_days
+    inner join rebuilt_sessions on product_days.session_id = rebuilt_sessions.session_id
+    where product_days.event_date >= (select min(rebuilt_partitions.started_on) from rebuilt_partitions)
 
 ),
 {% else %}
@@ -92,9 +92,9 @@ scoped_hours as (
 
 ),
 
-scoped_product_hours as (
+scoped_product_days as (
 
-    select * from product_hours
+    select * from product_days
 
 ),
 {% endif %}
@@ -119,7 +119,7 @@ session_products as (
     select
         session_id,
         count(distinct product_id) as distinct_products
-    from scoped_product_hours
+    from scoped_product_days
     group by 1
 
 ),

@@ -104,15 +104,9 @@ candidates as (
 ),
 {% endif %}
 
-ranked as (
+first_copies as (
 
-    select
-        *,
-        row_number() over (
-            partition by request_id
-            order by landed_at asc, ingest_date asc, event_id asc, log_group asc, log_stream asc
-        ) as landed_rank
-    from candidates
+    {{ first_landed_copies('candidates') }}
 
 ),
 
@@ -139,8 +133,7 @@ final as (
         log_stream,
         event_id,
         event_date
-    from ranked
-    where landed_rank = 1
+    from first_copies
 
 )
 
