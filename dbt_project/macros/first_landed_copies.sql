@@ -1,14 +1,16 @@
 {#-
     The first landed copy of each request_id among the rows of `relation`: the earliest
     landed_at, then ingest_date, event_id, log_group and log_stream, so ties resolve the same
-    way on every run. The result keeps every column of `relation`.
+    way on every run, and a copy already staged (`is_staged`) before the same copy read again.
+    The result keeps every column of `relation`.
 -#}
 {% macro first_landed_copies(relation) -%}
     {{ return(adapter.dispatch('first_landed_copies', 'request_analytics')(relation)) }}
 {%- endmacro %}
 
+{#- On a tie (the same copy read again) the staged one wins, so it is not written again. -#}
 {% macro landed_order() -%}
-    landed_at asc, ingest_date asc, event_id asc, log_group asc, log_stream asc
+    landed_at asc, ingest_date asc, event_id asc, log_group asc, log_stream asc, is_staged desc
 {%- endmacro %}
 
 {#-

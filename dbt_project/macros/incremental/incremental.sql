@@ -114,11 +114,46 @@
 {%- endmacro %}
 
 {#-
-    The CTEs every event-date-partitioned model starts from: `scoped` is `upstream` (a CTE
-    with an event_date) restricted, on incremental runs, to the changed event dates, whole.
+    Whether incremental runs rewrite WHOLE partitions (Athena's insert_overwrite) rather than
+    only the rows of the requests or sessions that changed (DuckDB's delete + insert on the
+    model's unique_key). Unit tests run on DuckDB and pin `whole_partitions: true` to check
+    the Athena logic too.
 -#}
-{% macro scope_to_changed_dates(upstream) -%}
-    {%- if is_incremental() %}
+{% macro rewrites_whole_partitions() -%}
+    {{ return(target.type == 'athena' or var('whole_partitions', false)) }}
+{%- endmacro %}
+
+{#-
+    The sessions with requests landed since this model's last run (its watermark): every
+    one of them is recomputed whole on DuckDB.
+-#}
+{% macro changed_sessions() -%}
+    {%- set pinned = var('landed_watermark', none) -%}
+    select distinct changed.session_id
+    from {{ ref('stg_lake__request_events') }} as changed
+    where changed.landed_at > {% if pinned is not none -%}
+        cast('{{ pinned }}' as timestamp)
+    {%- else -%}
+        coalesce(
+            (
+                select max(watermarks.landed_watermark)
+                from {{ watermarks_relation() }} as watermarks
+                where watermarks.model_name = '{{ this.identifier }}'
+            ),
+            cast('1970-01-01 00:00:00' as timestamp)
+        )
+    {%- endif %}
+{%- endmacro %}
+
+{#-
+    The CTEs every session-grain model starts from: `scoped` is `upstream` (a CTE with
+    session_id and event_date) restricted, on incremental runs, to what the run rewrites:
+    - DuckDB: every row of each session with newly landed requests, whatever its dates
+      (the model's unique_key is session_id), so a run reads and writes what changed;
+    - Athena: every row of each changed event date (insert_overwrite of those partitions).
+-#}
+{% macro scope_to_changed(upstream) -%}
+    {%- if is_incremental() and rewrites_whole_partitions() %}
 changed_dates as (
 
     {{ changed_event_dates() }}
@@ -130,6 +165,20 @@ scoped as (
     select {{ upstream }}.*
     from {{ upstream }}
     inner join changed_dates on {{ upstream }}.event_date = changed_dates.event_date
+
+),
+    {%- elif is_incremental() %}
+changed_sessions as (
+
+    {{ changed_sessions() }}
+
+),
+
+scoped as (
+
+    select {{ upstream }}.*
+    from {{ upstream }}
+    where {{ upstream }}.session_id in (select changed_sessions.session_id from changed_sessions)
 
 ),
     {%- else %}

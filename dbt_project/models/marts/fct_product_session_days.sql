@@ -1,9 +1,10 @@
 {#-
     One row per UTC day, session, product and currency (product_session_day_id), from the
     product lines. The exact building block of the product metrics: requests, quantity and
-    revenue add up; sessions are distinct session_ids. Rewrites whole event dates that changed.
+    revenue add up; sessions are distinct session_ids. Incremental: rewrites every session
+    with newly landed requests whole (DuckDB), or whole changed event dates (Athena).
 -#}
-{{ config(**incremental_settings('event_date')) }}
+{{ config(**incremental_settings('event_date', unique_key='session_id')) }}
 
 with
 
@@ -13,7 +14,7 @@ product_lines as (
 
 ),
 
-{{ scope_to_changed_dates('product_lines') }}
+{{ scope_to_changed('product_lines') }}
 
 daily as (
 
@@ -28,7 +29,7 @@ daily as (
         max(product_name) as product_name,
         max(category) as category,
         -- A request naming the product on two lines is still one request.
-        count(distinct request_id) as requests,
+        count(case when is_first_line_of_product then 1 end) as requests,
         cast(sum(quantity) as bigint) as quantity,
         cast(sum(revenue) as decimal(18, 4)) as revenue
     from scoped

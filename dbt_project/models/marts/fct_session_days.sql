@@ -1,8 +1,9 @@
 {#-
     One row per session and UTC day it had requests on (session_day_id = session_id|date).
-    A session spanning midnight has a row on each day. Rewrites whole event dates that changed.
+    A session spanning midnight has a row on each day. Incremental: rewrites every session
+    with newly landed requests whole (DuckDB), or whole changed event dates (Athena).
 -#}
-{{ config(**incremental_settings('event_date')) }}
+{{ config(**incremental_settings('event_date', unique_key='session_id')) }}
 
 with
 
@@ -12,7 +13,7 @@ session_hours as (
 
 ),
 
-{{ scope_to_changed_dates('session_hours') }}
+{{ scope_to_changed('session_hours') }}
 
 daily as (
 

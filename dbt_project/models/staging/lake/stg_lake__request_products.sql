@@ -41,6 +41,7 @@ final as (
         currency,
         cast(quantity as bigint) as quantity,
         cast(cast(unit_price as decimal(18, 4)) * quantity as decimal(18, 4)) as revenue,
+        is_first_line_of_product,
         landed_at,
         event_date
     from lines
