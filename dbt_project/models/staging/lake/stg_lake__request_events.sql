@@ -1,7 +1,9 @@
 {#-
     One row per request (request_id), the earliest landed copy of it.
-    Incremental: a run reads only the raw partitions landed since the last run, from the
-    latest one already read (it may have grown since). The new copies compete with the
+    Incremental: a run reads only what landed since the last run. On DuckDB that is the raw
+    files not read yet (`lake.request_events_unread`, see `create_lake_source_view`); on
+    Athena the partitions landed since, from the latest one already read (it may have grown
+    since). The new copies compete with the
     staged copy of the same request_id, and the earliest landed one wins, so re-delivered
     copies never double-count and a late event joins its (already built) day.
     - DuckDB writes only the requests whose winner is a new copy (delete + insert on
@@ -10,11 +12,26 @@
       of each event date the new copies touch, with the new copies, deduplicated again.
 -#}
 {%- set whole_dates = rewrites_whole_partitions() -%}
-{{ config(**incremental_settings('event_date', unique_key='request_id', watermark=false)) }}
+{{ config(
+    post_hook=["{{ mark_lake_files_read() }}"],
+    **incremental_settings('event_date', unique_key='request_id', watermark=false)
+) }}
 
 with
 
-{% if is_incremental() %}
+{% if is_incremental() and not whole_dates %}
+staged as (
+
+    select * from {{ this }}
+
+),
+
+raw_landed as (
+
+    select * from {{ source('lake', 'request_events_unread') }}
+
+),
+{% elif is_incremental() %}
 {%- set since_literal = none -%}
 {%- if execute and model.resource_type != 'unit_test' -%}
     {%- set since_literal = query_scalar('select max(ingest_date) from ' ~ this) -%}
