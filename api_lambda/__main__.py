@@ -7,7 +7,7 @@ import signal
 import sys
 from pathlib import Path
 
-from api_lambda.app import create_app
+from api_lambda.asgi import create_app
 from api_lambda.auth import TokensFileAuthenticator
 from api_lambda.backends import make_backend
 from api_lambda.settings import Settings, SettingsError

@@ -1,37 +1,44 @@
-"""The FastAPI application: routes, validation, auth and scope, over a backend and the query layer."""
+"""The API without a web framework: the route table, parameter validation, auth and scope, errors.
+
+`Api.handle(Request) -> Response` is the whole API. Two thin adapters feed it: `handler.py` turns
+API Gateway HTTP API (payload v2) events into Requests in the Lambda, and `asgi.py` serves it
+through uvicorn locally and in the tests. Nothing here imports a framework, so the Lambda's cold
+start pays only for this package, the standard library and Powertools' Logger.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from fastapi import Depends, FastAPI, Query, Request
-from fastapi import Path as PathParam
-from fastapi.middleware.cors import CORSMiddleware
-from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-
-from api_lambda import queries
+from api_lambda import openapi, queries
 from api_lambda.auth import Authenticator
 from api_lambda.backends import Backend
 from api_lambda.cursor import CURSOR_PATTERN, CursorCodec
-from api_lambda.errors import ApiError, CatchAllMiddleware, ErrorResponse, install_error_handlers
-from api_lambda.models import Breakdown, Health, Products, SessionMetrics, SessionRequests, SessionsPage
+from api_lambda.errors import (
+    ApiError,
+    BackendUnavailable,
+    logger,
+    method_not_allowed,
+    not_found,
+)
+from api_lambda.params import Param, parse_all
 from api_lambda.periods import (
     DATE_PATTERN,
+    GRAINS,
     MAX_SPAN_DAYS,
     DateRange,
-    Grain,
     check_order,
     parse_optional_date,
     resolve_range,
 )
-from api_lambda.scope import ID_PATTERN, Scope, breakdown_level, resolve_scope
+from api_lambda.scope import ID_PATTERN, LEVELS, Scope, breakdown_level, resolve_scope
 from api_lambda.settings import Settings
+from api_lambda.web import Request, Response, json_response
 
-API_VERSION = "1.0.0"
 DESCRIPTION = f"""Tenant-scoped request analytics over the marts.
 
 Every route but `/v1/health` and `/v1/openapi.json` needs `Authorization: Bearer <token>`.
@@ -44,235 +51,336 @@ Dates are UTC `YYYY-MM-DD`, `to` inclusive; a range is widened to whole periods 
 (weeks start on Monday). Longest span per grain, in days: {MAX_SPAN_DAYS}.
 Errors are `{{"error": {{"code", "message", "field"?}}}}`; 503 carries `Retry-After`."""
 
-_bearer = HTTPBearer(auto_error=False, description="A token from the tokens file (local) or a JWT (AWS).")
+OPENAPI_PATH = "/v1/openapi.json"
+DEMO_TOKENS_PATH = "/v1/demo/tokens"
+
+# --- parameters ---------------------------------------------------------------------------------
 
 
-def _error(description: str) -> dict[str, Any]:
-    return {"model": ErrorResponse, "description": description}
+def _id(name: str, description: str) -> Param:
+    return Param(name, description, pattern=ID_PATTERN, max_length=128)
 
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: _error("Invalid parameter: the body names the problem and the field."),
-    401: _error("Missing or unknown token."),
-    403: _error("The requested scope is outside the token's scope."),
-    503: _error("The warehouse cannot answer now; retry after `Retry-After` seconds."),
-}
-_SESSION_ERRORS: dict[int | str, dict[str, Any]] = {
-    **_ERRORS,
-    404: _error("No such session in the token's scope (its existence is not revealed)."),
-}
+SCOPE_PARAMS = (
+    _id("client_id", "Client id; default the token's."),
+    _id("reseller_id", "Reseller id, unique within client_id; default the token's."),
+    _id("user_id", "User id, unique within reseller_id."),
+)
+RANGE_PARAMS = (
+    Param("from", "First day, YYYY-MM-DD.", required=True, pattern=DATE_PATTERN, example="2026-11-11"),
+    Param(
+        "to", "Last day, YYYY-MM-DD, inclusive.", required=True, pattern=DATE_PATTERN, example="2026-11-20"
+    ),
+    Param(
+        "grain",
+        "hour, day, week (ISO, Monday) or month; the range widens to whole periods.",
+        choices=GRAINS,
+        default="day",
+    ),
+)
+BY_PARAM = Param("by", "Level to group by; default one below the scope; never above it.", choices=LEVELS[1:])
+PRODUCTS_LIMIT = Param("limit", "Number of products.", kind="integer", minimum=1, maximum=1000, default=20)
+SESSIONS_PARAMS = (
+    Param("from", "Sessions ending on or after this day.", pattern=DATE_PATTERN),
+    Param("to", "Sessions starting by this day.", pattern=DATE_PATTERN),
+    Param("limit", "Page size.", kind="integer", minimum=1, maximum=1000, default=50),
+    Param("cursor", "A `next_cursor`.", pattern=CURSOR_PATTERN, max_length=450),
+)
+SESSION_ID = Param("session_id", "A session id.", where="path", pattern=ID_PATTERN, max_length=128)
 
-FromParam = Annotated[
-    str,
-    Query(alias="from", pattern=DATE_PATTERN, description="First day, YYYY-MM-DD.", examples=["2026-11-11"]),
-]
-ToParam = Annotated[
-    str, Query(pattern=DATE_PATTERN, description="Last day, YYYY-MM-DD, inclusive.", examples=["2026-11-20"])
-]
-
-
-def principal(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-) -> Scope:
-    authenticate: Authenticator = request.app.state.authenticate
-    return authenticate(request, credentials.credentials if credentials else None)
-
-
-def requested_scope(
-    who: Annotated[Scope, Depends(principal)],
-    client_id: Annotated[
-        str | None, Query(pattern=ID_PATTERN, max_length=128, description="Client id; default the token's.")
-    ] = None,
-    reseller_id: Annotated[
-        str | None,
-        Query(
-            pattern=ID_PATTERN,
-            max_length=128,
-            description="Reseller id, unique within client_id; default the token's.",
-        ),
-    ] = None,
-    user_id: Annotated[
-        str | None,
-        Query(pattern=ID_PATTERN, max_length=128, description="User id, unique within reseller_id."),
-    ] = None,
-) -> Scope:
-    return resolve_scope(who, client_id, reseller_id, user_id)
+# --- the routes ---------------------------------------------------------------------------------
 
 
-ScopeDep = Annotated[Scope, Depends(requested_scope)]
+@dataclass(frozen=True)
+class Call:
+    """What a route handler gets: the API, the principal (None on open routes), parsed values."""
+
+    api: Api
+    principal: Scope | None
+    values: dict[str, Any]
+
+    def scope(self) -> Scope:
+        assert self.principal is not None
+        v = self.values
+        return resolve_scope(self.principal, v["client_id"], v["reseller_id"], v["user_id"])
+
+    def date_range(self) -> DateRange:
+        v = self.values
+        return resolve_range(v["from"], v["to"], v["grain"])
 
 
-def widened_range(
-    from_: FromParam,
-    to: ToParam,
-    grain: Annotated[
-        Grain, Query(description="hour, day, week (ISO, Monday) or month; the range widens to whole periods.")
-    ] = "day",
-) -> DateRange:
-    return resolve_range(from_, to, grain)
+Handler = Callable[[Call], Any]
 
 
-RangeDep = Annotated[DateRange, Depends(widened_range)]
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    operation_id: str
+    summary: str
+    tag: str
+    response: str
+    handler: Handler
+    params: tuple[Param, ...] = ()
+    errors: tuple[int, ...] = (400, 401, 403, 503)
+    auth: bool = True
+    documented: bool = True
+    segments: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "segments", tuple(self.path.strip("/").split("/")))
+
+    def match(self, parts: list[str]) -> dict[str, str] | None:
+        """Path parameters when `parts` (the path's segments) fit this route's template."""
+        if len(parts) != len(self.segments):
+            return None
+        found: dict[str, str] = {}
+        for template, part in zip(self.segments, parts, strict=True):
+            if template.startswith("{"):
+                if not part:
+                    return None
+                found[template[1:-1]] = part
+            elif template != part:
+                return None
+        return found
 
 
-def _backend(request: Request) -> Backend:
-    return request.app.state.backend
+def _health(call: Call) -> dict[str, Any]:
+    return {"status": "ok", "backend": call.api.backend.name}
 
 
-def _json(content: dict[str, Any]) -> JSONResponse:
-    return JSONResponse(content)
+def _series(call: Call) -> dict[str, Any]:
+    scope = call.scope()
+    return queries.session_series(call.api.backend, scope, call.date_range())
 
 
-def create_app(
-    settings: Settings,
-    backend: Backend,
-    authenticate: Authenticator,
-    *,
-    demo_tokens: Path | None = None,
-    viewer_dir: Path | None = None,
-) -> FastAPI:
-    """Build the app. `demo_tokens` and `viewer_dir` are for the local server only."""
-    app = FastAPI(
-        title="Request analytics API",
-        version=API_VERSION,
-        description=DESCRIPTION,
-        openapi_url="/v1/openapi.json",
-        docs_url=None,  # Swagger UI would load its assets from a CDN; the document is the contract
-        redoc_url=None,
-    )
-    app.state.backend = backend
-    app.state.authenticate = authenticate
-    app.state.cursors = CursorCodec(settings.cursor_secret)
-    install_error_handlers(app)
-    if settings.cors_allow_origin:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=[settings.cors_allow_origin],
-            allow_methods=["GET"],
-            allow_headers=["Authorization"],
-        )
-    app.add_middleware(CatchAllMiddleware)
+def _breakdown(call: Call) -> dict[str, Any]:
+    scope = call.scope()
+    date_range = call.date_range()
+    level = breakdown_level(scope, call.values["by"])
+    return queries.session_breakdown(call.api.backend, scope, date_range, level)
 
-    @app.get("/v1/health", response_model=Health, tags=["meta"], summary="Liveness; needs no token")
-    def health() -> JSONResponse:
-        return _json({"status": "ok", "backend": backend.name})
 
-    @app.get(
+def _products(call: Call) -> dict[str, Any]:
+    scope = call.scope()
+    return queries.products(call.api.backend, scope, call.date_range(), call.values["limit"])
+
+
+def _sessions(call: Call) -> dict[str, Any]:
+    scope = call.scope()
+    v = call.values
+    start, end = parse_optional_date(v["from"], "from"), parse_optional_date(v["to"], "to")
+    check_order(start, end)
+    codec = call.api.cursors
+    # The cursor is signed over the tenant and the filters: replayed elsewhere it fails like a forgery.
+    binding = json.dumps([scope.binding(), v["from"], v["to"]])
+    after = codec.decode(v["cursor"], binding) if v["cursor"] else None
+    rows, next_position = queries.sessions_page(call.api.backend, scope, start, end, v["limit"], after)
+    next_cursor = codec.encode(*next_position, binding) if next_position else None
+    return {"sessions": rows, "next_cursor": next_cursor}
+
+
+def _session_requests(call: Call) -> dict[str, Any]:
+    assert call.principal is not None
+    body = queries.session_requests(call.api.backend, call.principal, call.values["session_id"])
+    if body is None:
+        raise not_found("no such session", field="session_id")
+    return body
+
+
+def _openapi(call: Call) -> dict[str, Any]:
+    return call.api.openapi()
+
+
+def _demo_tokens(call: Call) -> dict[str, Any]:
+    path = call.api.demo_tokens
+    data = json.loads(path.read_text()) if path is not None and path.exists() else {}
+    return {"tokens": [{"token": token, "principal": who} for token, who in data.items()]}
+
+
+ROUTES: tuple[Route, ...] = (
+    Route(
+        "GET",
+        "/v1/health",
+        "health",
+        "Liveness; needs no token",
+        "meta",
+        "Health",
+        _health,
+        errors=(),
+        auth=False,
+    ),
+    Route(
+        "GET",
         "/v1/metrics/sessions",
-        response_model=SessionMetrics,
-        responses=_ERRORS,
-        tags=["metrics"],
-        summary="Dense series of sessions and requests per period",
-    )
-    def metrics_sessions(request: Request, scope: ScopeDep, date_range: RangeDep) -> JSONResponse:
-        return _json(queries.session_series(_backend(request), scope, date_range))
-
-    @app.get(
+        "metrics_sessions",
+        "Dense series of sessions and requests per period",
+        "metrics",
+        "SessionMetrics",
+        _series,
+        (*SCOPE_PARAMS, *RANGE_PARAMS),
+    ),
+    Route(
+        "GET",
         "/v1/metrics/sessions/breakdown",
-        response_model=Breakdown,
-        responses=_ERRORS,
-        tags=["metrics"],
-        summary="Sessions and requests over the whole range, split by client, reseller or user",
-    )
-    def metrics_breakdown(
-        request: Request,
-        scope: ScopeDep,
-        date_range: RangeDep,
-        by: Annotated[
-            Literal["client", "reseller", "user"] | None,
-            Query(description="Level to group by; default one below the scope; never above it."),
-        ] = None,
-    ) -> JSONResponse:
-        level = breakdown_level(scope, by)
-        return _json(queries.session_breakdown(_backend(request), scope, date_range, level))
-
-    @app.get(
+        "metrics_breakdown",
+        "Sessions and requests over the whole range, split by client, reseller or user",
+        "metrics",
+        "Breakdown",
+        _breakdown,
+        (*SCOPE_PARAMS, *RANGE_PARAMS, BY_PARAM),
+    ),
+    Route(
+        "GET",
         "/v1/metrics/products",
-        response_model=Products,
-        responses=_ERRORS,
-        tags=["metrics"],
-        summary="Products by requests, with sessions, quantity and revenue per currency",
-    )
-    def metrics_products(
-        request: Request,
-        scope: ScopeDep,
-        date_range: RangeDep,
-        limit: Annotated[int, Query(ge=1, le=1000, description="Number of products.")] = 20,
-    ) -> JSONResponse:
-        return _json(queries.products(_backend(request), scope, date_range, limit))
-
-    @app.get(
+        "metrics_products",
+        "Products by requests, with sessions, quantity and revenue per currency",
+        "metrics",
+        "Products",
+        _products,
+        (*SCOPE_PARAMS, *RANGE_PARAMS, PRODUCTS_LIMIT),
+    ),
+    Route(
+        "GET",
         "/v1/sessions",
-        response_model=SessionsPage,
-        responses=_ERRORS,
-        tags=["sessions"],
-        summary="Sessions overlapping the range, newest first, paged by an opaque cursor",
-    )
-    def list_sessions(
-        request: Request,
-        scope: ScopeDep,
-        from_: Annotated[
-            str | None, Query(alias="from", pattern=DATE_PATTERN, description="Sessions ending on or after.")
-        ] = None,
-        to: Annotated[str | None, Query(pattern=DATE_PATTERN, description="Sessions starting by.")] = None,
-        limit: Annotated[int, Query(ge=1, le=1000, description="Page size.")] = 50,
-        cursor: Annotated[
-            str | None,
-            Query(pattern=CURSOR_PATTERN, max_length=450, description="A `next_cursor`."),
-        ] = None,
-    ) -> JSONResponse:
-        start, end = parse_optional_date(from_, "from"), parse_optional_date(to, "to")
-        check_order(start, end)
-        codec: CursorCodec = request.app.state.cursors
-        binding = json.dumps([scope.binding(), from_, to])
-        after = codec.decode(cursor, binding) if cursor else None
-        rows, next_position = queries.sessions_page(_backend(request), scope, start, end, limit, after)
-        next_cursor = codec.encode(*next_position, binding) if next_position else None
-        return _json({"sessions": rows, "next_cursor": next_cursor})
-
-    @app.get(
+        "list_sessions",
+        "Sessions overlapping the range, newest first, paged by an opaque cursor",
+        "sessions",
+        "SessionsPage",
+        _sessions,
+        (*SCOPE_PARAMS, *SESSIONS_PARAMS),
+    ),
+    Route(
+        "GET",
         "/v1/sessions/{session_id}/requests",
-        response_model=SessionRequests,
-        responses=_SESSION_ERRORS,
-        tags=["sessions"],
-        summary="The requests of one session, in time order, with their products",
-    )
-    def session_requests(
-        request: Request,
-        who: Annotated[Scope, Depends(principal)],
-        session_id: Annotated[str, PathParam(pattern=ID_PATTERN, max_length=128)],
-    ) -> JSONResponse:
-        body = queries.session_requests(_backend(request), who, session_id)
-        if body is None:
-            raise ApiError(404, "not_found", "no such session", field="session_id")
-        return _json(body)
+        "session_requests",
+        "The requests of one session, in time order, with their products",
+        "sessions",
+        "SessionRequests",
+        _session_requests,
+        (SESSION_ID,),
+        errors=(400, 401, 403, 404, 503),
+    ),
+    Route(
+        "GET", OPENAPI_PATH, "openapi", "This document", "meta", "", _openapi, auth=False, documented=False
+    ),
+)
+DEMO_TOKENS_ROUTE = Route(
+    "GET", DEMO_TOKENS_PATH, "demo_tokens", "", "meta", "", _demo_tokens, auth=False, documented=False
+)
 
-    if demo_tokens is not None:
-        demo_path = Path(demo_tokens)
+# --- CORS ---------------------------------------------------------------------------------------
 
-        @app.get("/v1/demo/tokens", include_in_schema=False)
-        def list_demo_tokens() -> JSONResponse:
-            data = json.loads(demo_path.read_text()) if demo_path.exists() else {}
-            return _json({"tokens": [{"token": token, "principal": who} for token, who in data.items()]})
-
-    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
-    if viewer_dir is not None and Path(viewer_dir).is_dir():
-        from fastapi.staticfiles import StaticFiles
-
-        app.mount("/", StaticFiles(directory=viewer_dir, html=True), name="viewer")
-    return app
+# What browsers may always send without asking, plus the one header this API needs.
+_CORS_ALLOWED_HEADERS = ("accept", "accept-language", "content-language", "content-type", "authorization")
 
 
-def _openapi(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's document, minus its 422 (this API answers bad input with 400 and the error body)."""
-    if app.openapi_schema:
-        return app.openapi_schema
-    schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-    for path in schema.get("paths", {}).values():
-        for operation in path.values():
-            operation.get("responses", {}).pop("422", None)
-    components = schema.get("components", {}).get("schemas", {})
-    components.pop("HTTPValidationError", None)
-    components.pop("ValidationError", None)
-    app.openapi_schema = schema
-    return schema
+@dataclass(frozen=True)
+class Cors:
+    """One allowed origin, GET only, the Authorization header (as Starlette's CORSMiddleware did)."""
+
+    origin: str
+
+    def preflight(self, request: Request) -> Response:
+        headers = {
+            "access-control-allow-methods": "GET",
+            "access-control-allow-headers": ", ".join(h.title() for h in _CORS_ALLOWED_HEADERS),
+            "access-control-max-age": "600",
+            "vary": "Origin",
+        }
+        problems = []
+        if request.headers.get("origin") != self.origin:
+            problems.append("origin")
+        if request.headers["access-control-request-method"] != "GET":
+            problems.append("method")
+        asked = request.headers.get("access-control-request-headers", "")
+        if any(h.strip().lower() not in _CORS_ALLOWED_HEADERS for h in asked.split(",") if h.strip()):
+            problems.append("headers")
+        if problems:
+            error = ApiError(400, "cors_not_allowed", f"CORS: disallowed {', '.join(problems)}")
+            return json_response(error.body(), 400, headers)
+        headers["access-control-allow-origin"] = self.origin
+        return Response(204, b"", headers)
+
+    def decorate(self, request: Request, response: Response) -> None:
+        origin = request.headers.get("origin")
+        if origin is None:
+            return
+        response.headers["vary"] = "Origin"
+        if origin == self.origin:
+            response.headers["access-control-allow-origin"] = origin
+
+
+# --- the API ------------------------------------------------------------------------------------
+
+
+class Api:
+    """Routes a Request to its handler; every failure becomes the JSON error body, never a trace."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        backend: Backend,
+        authenticate: Authenticator,
+        *,
+        demo_tokens: Path | None = None,
+    ) -> None:
+        self.settings = settings
+        self.backend = backend
+        self.authenticate = authenticate
+        self.cursors = CursorCodec(settings.cursor_secret)
+        self.demo_tokens = Path(demo_tokens) if demo_tokens is not None else None
+        self.routes = ROUTES + ((DEMO_TOKENS_ROUTE,) if demo_tokens is not None else ())
+        self.cors = Cors(settings.cors_allow_origin) if settings.cors_allow_origin else None
+        self._openapi: dict[str, Any] | None = None
+
+    def openapi(self) -> dict[str, Any]:
+        """The OpenAPI document, built on first use (the Lambda's init never pays for it)."""
+        if self._openapi is None:
+            self._openapi = openapi.document(self.routes, DESCRIPTION)
+        return self._openapi
+
+    def handle(self, request: Request) -> Response:
+        try:
+            response = self._dispatch(request)
+        except ApiError as exc:
+            response = json_response(exc.body(), exc.status, exc.headers)
+        except BackendUnavailable as exc:
+            logger.warning("backend unavailable", extra={"reason": exc.message})
+            error = exc.as_api_error()
+            response = json_response(error.body(), error.status, error.headers)
+        except Exception:
+            logger.exception("unhandled error", extra={"path": request.path[:300]})
+            error = ApiError(500, "internal_error", "internal error; the request was logged")
+            response = json_response(error.body(), 500)
+        if self.cors is not None:
+            self.cors.decorate(request, response)
+        return response
+
+    def _dispatch(self, request: Request) -> Response:
+        if (
+            self.cors is not None
+            and request.method == "OPTIONS"
+            and "origin" in request.headers
+            and "access-control-request-method" in request.headers
+        ):
+            return self.cors.preflight(request)
+        route, path_values = self._route(request)
+        principal = self.authenticate(request) if route.auth else None
+        values = parse_all(route.params, dict(request.query), path_values)
+        return json_response(route.handler(Call(self, principal, values)))
+
+    def _route(self, request: Request) -> tuple[Route, dict[str, str]]:
+        parts = request.path.strip("/").split("/") if request.path.startswith("/") else [""]
+        method = "GET" if request.method == "HEAD" else request.method
+        allowed: set[str] = set()
+        for route in self.routes:
+            found = route.match(parts)
+            if found is None:
+                continue
+            if route.method == method:
+                return route, found
+            allowed.add(route.method)
+        if allowed:
+            raise method_not_allowed(", ".join(sorted(allowed)))
+        raise not_found("no such route; the API is under /v1 (document: /v1/openapi.json)")

@@ -10,17 +10,16 @@ import threading
 from pathlib import Path
 from typing import Any, Protocol
 
-from fastapi import Request
-
 from api_lambda.errors import ApiError, logger, unauthorized
 from api_lambda.scope import InvalidPrincipal, Scope, principal_from_mapping
+from api_lambda.web import Request
 
 CLAIM_PREFIX = "analytics:"
 CLAIM_NAMES = {key: f"{CLAIM_PREFIX}{key}" for key in ("level", "client_id", "reseller_id", "user_id")}
 
 
 class Authenticator(Protocol):
-    def __call__(self, request: Request, token: str | None) -> Scope: ...
+    def __call__(self, request: Request) -> Scope: ...
 
 
 def load_tokens(path: Path) -> dict[str, Scope]:
@@ -64,7 +63,8 @@ class TokensFileAuthenticator:
                 self._stamp = stamp
             return self._tokens
 
-    def __call__(self, request: Request, token: str | None) -> Scope:
+    def __call__(self, request: Request) -> Scope:
+        token = request.bearer_token()
         if not token:
             raise unauthorized("send Authorization: Bearer <token>")
         principal = self.tokens().get(token)
@@ -85,11 +85,11 @@ class JwtClaimsAuthenticator:
     """AWS auth: API Gateway's JWT authorizer has verified the token; read its claims.
 
     Claims: `analytics:level`, `analytics:client_id`, `analytics:reseller_id`,
-    `analytics:user_id` (docs/contracts.md §4). Mangum puts the raw event in the ASGI scope.
+    `analytics:user_id` (docs/contracts.md §4). The Lambda adapter passes the raw event along.
     """
 
-    def __call__(self, request: Request, token: str | None) -> Scope:
-        claims = claims_from_event(request.scope.get("aws.event"))
+    def __call__(self, request: Request) -> Scope:
+        claims = claims_from_event(request.event)
         if claims is None:
             raise unauthorized("no verified token: the request did not pass the JWT authorizer")
         principal = {key: claims.get(name) for key, name in CLAIM_NAMES.items()}

@@ -104,9 +104,40 @@ def session_series(backend: Backend, scope: Scope, date_range: DateRange) -> dic
     }
 
 
-# A range that is exactly one period of some grain is read from the aggregate's rows of that
-# period: exact distinct sessions, precomputed. Any other range counts distinct sessions in the
-# session-days fact.
+# How a range's distinct sessions are counted without a distinct count over its rows.
+#
+# A range is read as the fewest whole periods of one grain (`periods.whole_periods`: days, ISO
+# weeks or months). The aggregates hold each period's exact distinct sessions, so one period is
+# one row per key. Over several periods the periods' sessions add up to the range's distinct
+# sessions plus one for every further period a session was active in. The session-day facts give
+# each row the session's previous active day, so those extra periods are exactly the range's
+# rows whose previous active day is also in the range but in another period: few rows (sessions
+# active across a period boundary), found by a filter on the facts, and subtracted.
+_PERIOD_OF: dict[Grain, str] = {
+    "day": "%(column)s",
+    "week": "date_trunc('week', %(column)s)",
+    "month": "date_trunc('month', %(column)s)",
+}
+# The facts' rows in a range that start a further period of a session (or a session-product)
+# already counted in an earlier period of the range.
+_REPEATS_IN_RANGE = (
+    "event_date >= CAST(? AS DATE) AND event_date <= CAST(? AS DATE)"
+    " AND previous_event_date >= CAST(? AS DATE) AND %(period)s <> %(previous_period)s"
+)
+
+
+def _repeats(grain: Grain) -> str:
+    return _REPEATS_IN_RANGE % {
+        "period": _PERIOD_OF[grain] % {"column": "event_date"},
+        "previous_period": _PERIOD_OF[grain] % {"column": "previous_event_date"},
+    }
+
+
+def _repeat_params(date_range: DateRange) -> list[Param]:
+    """The parameters of `_REPEATS_IN_RANGE`, in its order."""
+    return [_day(date_range.start), _day(date_range.end), _day(date_range.start)]
+
+
 BREAKDOWN_ONE_PERIOD_SQL = """
 SELECT %(columns)s, sessions, requests
 FROM {marts}.agg_session_metrics
@@ -115,11 +146,23 @@ WHERE grain = ? AND level = ? AND %(scope)s
 ORDER BY sessions DESC, %(columns)s
 """
 BREAKDOWN_SQL = """
-SELECT %(columns)s, COUNT(DISTINCT session_id) AS sessions, SUM(requests) AS requests
-FROM {marts}.fct_session_days
-WHERE %(scope)s AND event_date >= CAST(? AS DATE) AND event_date <= CAST(? AS DATE)
-GROUP BY %(columns)s
-ORDER BY sessions DESC, %(columns)s
+WITH per_period AS (
+  SELECT %(columns)s, SUM(sessions) AS period_sessions, SUM(requests) AS requests
+  FROM {marts}.agg_session_metrics
+  WHERE grain = ? AND level = ? AND %(scope)s
+    AND %(periods)s
+  GROUP BY %(columns)s
+),
+repeats AS (
+  SELECT %(columns)s, COUNT(*) AS repeats
+  FROM {marts}.fct_session_days
+  WHERE %(scope)s AND %(repeats)s
+  GROUP BY %(columns)s
+)
+SELECT %(t_columns)s, t.period_sessions - COALESCE(r.repeats, 0) AS sessions, t.requests
+FROM per_period AS t
+LEFT JOIN repeats AS r ON %(join)s
+ORDER BY sessions DESC, %(t_columns)s
 """
 
 
@@ -127,14 +170,22 @@ def session_breakdown(backend: Backend, scope: Scope, date_range: DateRange, by:
     columns = list(ID_KEYS[: LEVELS.index(by)])
     scope_sql, scope_params = _scope_filter(scope)
     grain, periods = whole_periods(date_range.start, date_range.end)
-    if periods == 1:
-        sql = BREAKDOWN_ONE_PERIOD_SQL
-        params = [grain, by, *scope_params, *_period_params(date_range)]
-    else:
+    params: list[Param] = [grain, by, *scope_params, *_period_params(date_range)]
+    sql = BREAKDOWN_ONE_PERIOD_SQL
+    if periods > 1:
         sql = BREAKDOWN_SQL
-        params = [*scope_params, _day(date_range.start), _day(date_range.end)]
+        params += [*scope_params, *_repeat_params(date_range)]
     rows = backend.query(
-        sql % {"columns": ", ".join(columns), "scope": scope_sql, "periods": _PERIODS_IN_RANGE}, params
+        sql
+        % {
+            "columns": ", ".join(columns),
+            "t_columns": ", ".join(f"t.{column}" for column in columns),
+            "join": " AND ".join(f"r.{column} = t.{column}" for column in columns),
+            "scope": scope_sql,
+            "periods": _PERIODS_IN_RANGE,
+            "repeats": _repeats(grain),
+        },
+        params,
     )
     return {
         "by": by,
@@ -151,12 +202,6 @@ def session_breakdown(backend: Backend, scope: Scope, date_range: DateRange, by:
     }
 
 
-# The period of an event date in each grain the product aggregate is summed over.
-_PERIOD_OF_DATE: dict[Grain, str] = {
-    "day": "event_date",
-    "week": "date_trunc('week', event_date)",
-    "month": "date_trunc('month', event_date)",
-}
 PRODUCTS_ONE_PERIOD_SQL = """
 SELECT product_id, product_name AS name, category, currency, requests, sessions, quantity, revenue
 FROM {marts}.agg_product_metrics
@@ -165,12 +210,8 @@ WHERE grain = ? AND level = ? AND %(scope)s
 ORDER BY requests DESC, product_id, currency
 LIMIT ?
 """
-# Requests, quantity and revenue of a range add up over its periods; distinct sessions do not:
-# a session with the product in k periods is counted k times by the sum of the periods'
-# sessions. So the sum is corrected by k - 1 for each such session, and only sessions with
-# requests in two or more periods of the range (e.g. across midnight for days) can have k > 1.
-# That reads the facts' rows of those few sessions instead of counting distinct sessions over
-# every row of the range, and is exact.
+# Requests, quantity and revenue add up over the periods; sessions are corrected as above, per
+# product and currency (a session counts for a product on its first day with it in the range).
 PRODUCTS_SQL = """
 WITH per_period AS (
   SELECT product_id, currency, MAX(product_name) AS name, MAX(category) AS category,
@@ -182,20 +223,9 @@ WITH per_period AS (
   GROUP BY product_id, currency
 ),
 repeats AS (
-  SELECT product_id, currency, SUM(periods - 1) AS repeats
-  FROM (
-    SELECT product_id, currency, session_id, COUNT(DISTINCT %(period)s) AS periods
-    FROM {marts}.fct_product_session_days
-    WHERE %(scope)s AND event_date >= CAST(? AS DATE) AND event_date <= CAST(? AS DATE)
-      AND session_id IN (
-        SELECT session_id
-        FROM {marts}.fct_session_days
-        WHERE %(scope)s AND event_date >= CAST(? AS DATE) AND event_date <= CAST(? AS DATE)
-        GROUP BY session_id
-        HAVING MIN(%(period)s) < MAX(%(period)s)
-      )
-    GROUP BY product_id, currency, session_id
-  ) AS session_periods
+  SELECT product_id, currency, COUNT(*) AS repeats
+  FROM {marts}.fct_product_session_days
+  WHERE %(scope)s AND %(repeats)s
   GROUP BY product_id, currency
 )
 SELECT t.product_id, t.name, t.category, t.currency, t.requests,
@@ -207,43 +237,18 @@ LIMIT ?
 """
 
 
-PRODUCTS_DIRECT_SQL = """
-SELECT product_id, MAX(product_name) AS name, MAX(category) AS category, currency,
-       SUM(requests) AS requests, COUNT(DISTINCT session_id) AS sessions,
-       SUM(quantity) AS quantity, SUM(revenue) AS revenue
-FROM {marts}.fct_product_session_days
-WHERE %(scope)s AND event_date >= CAST(? AS DATE) AND event_date <= CAST(? AS DATE)
-GROUP BY product_id, currency
-ORDER BY requests DESC, product_id, currency
-LIMIT ?
-"""
-
-
 def products(backend: Backend, scope: Scope, date_range: DateRange, limit: int) -> dict[str, Any]:
     scope_sql, scope_params = _scope_filter(scope)
     grain, periods = whole_periods(date_range.start, date_range.end)
-    params: list[Param] = [
-        grain,
-        scope.level,
-        *scope_params,
-        *_period_params(date_range),
-    ]
-    if periods == 1:
-        sql = PRODUCTS_ONE_PERIOD_SQL % {"scope": scope_sql, "periods": _PERIODS_IN_RANGE}
-    elif scope.depth >= 2:
-        # A reseller's or user's rows are few: counting their distinct sessions directly is
-        # cheaper than the three reads of the corrected sum (measured, README).
-        sql = PRODUCTS_DIRECT_SQL % {"scope": scope_sql}
-        params = [*scope_params, _day(date_range.start), _day(date_range.end)]
-    else:
-        sql = PRODUCTS_SQL % {
-            "scope": scope_sql,
-            "period": _PERIOD_OF_DATE[grain],
-            "periods": _PERIODS_IN_RANGE,
-        }
-        days = [_day(date_range.start), _day(date_range.end)]
-        params += [*scope_params, *days, *scope_params, *days]
-    rows = backend.query(sql, [*params, limit])
+    params: list[Param] = [grain, scope.level, *scope_params, *_period_params(date_range)]
+    sql = PRODUCTS_ONE_PERIOD_SQL
+    if periods > 1:
+        sql = PRODUCTS_SQL
+        params += [*scope_params, *_repeat_params(date_range)]
+    rows = backend.query(
+        sql % {"scope": scope_sql, "periods": _PERIODS_IN_RANGE, "repeats": _repeats(grain)},
+        [*params, limit],
+    )
     return {
         **_counted(date_range, scope),
         "products": [
@@ -265,15 +270,24 @@ def products(backend: Backend, scope: Scope, date_range: DateRange, limit: int) 
 SESSIONS_SQL = """
 SELECT session_id, client_id, reseller_id, user_id, started_at, ended_at, requests
 FROM {marts}.fct_sessions
-WHERE %(scope)s%(range)s%(after)s
+WHERE %(filters)s%(window)s
 ORDER BY started_at DESC, session_id DESC
 LIMIT ?
+"""
+# The scope's last day with requests: no session of the scope started after it.
+LAST_ACTIVE_DAY_SQL = """
+SELECT MAX(period_start) AS last_day
+FROM {marts}.agg_session_metrics
+WHERE grain = 'day' AND level = ? AND %(scope)s
 """
 _OVERLAPS_FROM = " AND ended_at >= CAST(? AS TIMESTAMP)"
 _OVERLAPS_TO = " AND started_at < CAST(? AS TIMESTAMP)"
 _AFTER_CURSOR = (
     " AND (started_at < CAST(? AS TIMESTAMP) OR (started_at = CAST(? AS TIMESTAMP) AND session_id < ?))"
 )
+_STARTED_SINCE = " AND started_at >= CAST(? AS TIMESTAMP)"
+# Look-back windows (days before the newest possible start) tried in turn on DuckDB, then none.
+SESSION_WINDOWS_DAYS = (1, 8)
 
 
 def sessions_page(
@@ -284,23 +298,48 @@ def sessions_page(
     limit: int,
     after: tuple[datetime, str] | None,
 ) -> tuple[list[dict[str, Any]], tuple[datetime, str] | None]:
-    """Sessions overlapping [start, end] newest first, and the keyset position of the next page."""
-    scope_sql, params = _scope_filter(scope)
-    range_sql = ""
+    """Sessions overlapping [start, end] newest first, and the keyset position of the next page.
+
+    Ordering every session of a large scope to keep the newest few costs a sort of all of them.
+    On DuckDB, whose table is stored by (client_id, started_at), a lower bound on started_at
+    skips all but the last days' row groups: the page is read from a window before the newest
+    possible start (`to`, the cursor, or the scope's last active day), widened while it holds
+    fewer than `limit + 1` rows, and finally unbounded. A window holding `limit + 1` rows holds
+    the top `limit + 1` overall (everything outside it started earlier), so every try is exact.
+    A user's sessions are few, so they are ordered at once; Athena, which pays about a second
+    per query, also asks once.
+    """
+    scope_sql, scope_params = _scope_filter(scope)
+    filters, params = scope_sql, list(scope_params)
+    newest: datetime | None = None
     if start is not None:
-        range_sql += _OVERLAPS_FROM
+        filters += _OVERLAPS_FROM
         params.append(_ts(datetime(start.year, start.month, start.day)))
     if end is not None:
-        range_sql += _OVERLAPS_TO
-        params.append(_ts(datetime(end.year, end.month, end.day) + timedelta(days=1)))
-    after_sql = ""
+        filters += _OVERLAPS_TO
+        newest = datetime(end.year, end.month, end.day) + timedelta(days=1)
+        params.append(_ts(newest))
     if after is not None:
-        after_sql = _AFTER_CURSOR
+        filters += _AFTER_CURSOR
         params += [_ts(after[0]), _ts(after[0]), after[1]]
-    # One row more than asked tells whether another page exists without a count query.
-    rows = backend.query(
-        SESSIONS_SQL % {"scope": scope_sql, "range": range_sql, "after": after_sql}, [*params, limit + 1]
-    )
+        newest = after[0] if newest is None else min(newest, after[0])
+    windows: list[datetime | None] = [None]
+    if backend.name != "athena" and scope.level != "user":
+        if newest is None:
+            found = backend.query(LAST_ACTIVE_DAY_SQL % {"scope": scope_sql}, [scope.level, *scope_params])
+            last_day = found[0]["last_day"] if found else None
+            newest = None if last_day is None else last_day + timedelta(days=1)
+        if newest is not None:
+            windows = [newest - timedelta(days=days) for days in SESSION_WINDOWS_DAYS] + [None]
+    rows: list[Row] = []
+    for since in windows:
+        # One row more than asked tells whether another page exists without a count query.
+        rows = backend.query(
+            SESSIONS_SQL % {"filters": filters, "window": _STARTED_SINCE if since else ""},
+            [*params, *([_ts(since)] if since else []), limit + 1],
+        )
+        if len(rows) > limit:
+            break
     page = rows[:limit]
     next_position = (page[-1]["started_at"], page[-1]["session_id"]) if len(rows) > limit else None
     return [
@@ -317,47 +356,59 @@ def sessions_page(
     ], next_position
 
 
-# The session's row (in scope, or none: a 404) gives the dates its requests lie on. Each fact is
-# joined to it on session_id and that event_date range, and also filtered by session_id as a
-# constant: the constant lets DuckDB skip row groups by their session_id min/max, and the
-# join's date range lets Athena (Trino's dynamic filtering) skip the facts' event_date
-# partitions outside the session, in the same single query.
+# A session's requests and their product lines, by the constant session_id (and the scope on the
+# requests). DuckDB stores fct_requests by (client_id, session_id) and fct_request_products by
+# session_id, so the constant skips all but a few row groups of each.
 SESSION_REQUESTS_SQL = """
-WITH target_session AS (
-  SELECT session_id, started_on AS first_day, CAST(ended_at AS DATE) AS last_day
-  FROM {marts}.fct_sessions
-  WHERE session_id = ? AND %(scope)s
-)
-SELECT r.request_id, r.occurred_at, r.method, r.path, r.status, r.duration_ms,
+%(target)sSELECT r.request_id, r.occurred_at, r.method, r.path, r.status, r.duration_ms,
        p.line_number, p.product_id, p.product_name, p.category, p.unit_price, p.currency, p.quantity
 FROM (
   SELECT f.request_id, f.occurred_at, f.method, f.path, f.status, f.duration_ms
-  FROM {marts}.fct_requests AS f
-  INNER JOIN target_session AS s
-    ON f.session_id = s.session_id AND f.event_date >= s.first_day AND f.event_date <= s.last_day
+  FROM {marts}.fct_requests AS f%(requests_join)s
   WHERE f.session_id = ? AND %(fact_scope)s
 ) AS r
 LEFT JOIN (
   SELECT g.request_id, g.line_number, g.product_id, g.product_name, g.category, g.unit_price,
          g.currency, g.quantity
-  FROM {marts}.fct_request_products AS g
-  INNER JOIN target_session AS s
-    ON g.session_id = s.session_id AND g.event_date >= s.first_day AND g.event_date <= s.last_day
+  FROM {marts}.fct_request_products AS g%(products_join)s
   WHERE g.session_id = ?
 ) AS p ON p.request_id = r.request_id
 ORDER BY r.occurred_at, r.request_id, p.line_number
 """
+# On Athena the facts are partitioned by event_date and not sorted, so a session_id alone reads
+# every partition. The session's fct_sessions row (in scope, or none: a 404) gives the dates its
+# requests lie on, and each fact is joined to it on session_id and that event_date range, which
+# lets Trino's dynamic filtering skip the other partitions, in the same single query. (On DuckDB
+# that row costs a scan of fct_sessions' session_id column, which is not sorted on it.)
+_TARGET_SESSION = """WITH target_session AS (
+  SELECT session_id, started_on AS first_day, CAST(ended_at AS DATE) AS last_day
+  FROM {marts}.fct_sessions
+  WHERE session_id = ? AND %(scope)s
+)
+"""
+_JOIN_TARGET_SESSION = """
+  INNER JOIN target_session AS s
+    ON %(t)s.session_id = s.session_id
+    AND %(t)s.event_date >= s.first_day AND %(t)s.event_date <= s.last_day"""
 
 
 def session_requests(backend: Backend, scope: Scope, session_id: str) -> dict[str, Any] | None:
-    """The session's requests in time order with their products; None when out of scope or absent."""
+    """The session's requests in time order with their products; None when out of scope or absent.
+
+    Products come only with in-scope requests (of an in-scope session, on Athena).
+    """
     scope_sql, scope_params = _scope_filter(scope)
     fact_scope_sql, _ = _scope_filter(scope, "f.")
-    # Products come only with in-scope requests of an in-scope session.
-    rows: list[Row] = backend.query(
-        SESSION_REQUESTS_SQL % {"scope": scope_sql, "fact_scope": fact_scope_sql},
-        [session_id, *scope_params, session_id, *scope_params, session_id],
-    )
+    parts = {"target": "", "requests_join": "", "products_join": "", "fact_scope": fact_scope_sql}
+    params: list[Param] = [session_id, *scope_params, session_id]
+    if backend.name == "athena":
+        parts |= {
+            "target": _TARGET_SESSION % {"scope": scope_sql},
+            "requests_join": _JOIN_TARGET_SESSION % {"t": "f"},
+            "products_join": _JOIN_TARGET_SESSION % {"t": "g"},
+        }
+        params = [session_id, *scope_params, *params]
+    rows: list[Row] = backend.query(SESSION_REQUESTS_SQL % parts, params)
     if not rows:
         return None
     requests: dict[str, dict[str, Any]] = {}

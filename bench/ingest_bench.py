@@ -1,20 +1,24 @@
 """Ingest throughput benchmark (not a test): `python -m bench.ingest_bench [--events 1000000]`.
 
 Generates app logs with the simulator, then on one core measures parse + validate + land (gzip
-NDJSON into a local lake, the same code path as the Lambda) in events per second, beside gzip's own
-compression throughput on the same log bytes at the same level, which is the practical ceiling.
-Rates use the process's CPU time, so other work on a shared machine skews them less than wall time
-would; wall times are printed too.
+NDJSON into a local lake, the same code path as the Lambda) in events per second, beside the gzip
+tool's own compression on the same log bytes (zlib at gzip's default level 6), which is the
+practical ceiling the issue names. The landing compresses with ISA-L (`isal`) instead of zlib; the
+rate of that compressor alone on the same bytes is printed too, as information only: the baseline
+stays what `gzip` itself does. Rates use the process's CPU time, so other work on a shared machine
+skews them less than wall time would; wall times are printed too.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,6 +33,12 @@ TARGET_EVENTS_PER_SECOND = 100_000
 TARGET_GZIP_SHARE = 1 / 3
 # Requests per simulated session, measured on the simulator's output; sizes the run to --events.
 REQUESTS_PER_SESSION = 4.4
+REFERENCE_GZIP_LEVEL = 6  # gzip(1)'s default
+
+
+def reference_gzip(data: bytes) -> bytes:
+    """What `gzip` does to the bytes by default: zlib's deflate at level 6 in a gzip container."""
+    return gzip.compress(data, compresslevel=REFERENCE_GZIP_LEVEL, mtime=0)
 
 
 def pin_to_one_core() -> str:
@@ -37,6 +47,13 @@ def pin_to_one_core() -> str:
         os.sched_setaffinity(0, {cpu})
         return f"pinned to CPU {cpu}"
     return "not pinned (no sched_setaffinity here)"
+
+
+def time_compression(contents: list[bytes], compress: Callable[[bytes], bytes]) -> tuple[float, float, int]:
+    """(CPU seconds, wall seconds, compressed bytes) of `compress` over every content in turn."""
+    started, cpu_started = time.perf_counter(), time.process_time()
+    size = sum(len(compress(c)) for c in contents)
+    return time.process_time() - cpu_started, time.perf_counter() - started, size
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,13 +91,12 @@ def main(argv: list[str] | None = None) -> int:
         ingest_wall = time.perf_counter() - started
         ingest_s = time.process_time() - cpu_started
         summary = report.summary()
+        raw_bytes = sum(p.stat().st_size for p in (lake / "raw").rglob("*.json.gz"))
 
-        # gzip alone over the very same bytes, read beforehand so only compression is timed.
+        # Compression alone over the very same bytes, read beforehand so only compression is timed.
         contents = [p.read_bytes() for p in files]
-        started, cpu_started = time.perf_counter(), time.process_time()
-        compressed = sum(len(gzip_bytes(c, GZIP_LEVEL)) for c in contents)
-        gzip_wall = time.perf_counter() - started
-        gzip_s = time.process_time() - cpu_started
+        gzip_s, gzip_wall, compressed = time_compression(contents, reference_gzip)
+        isal_s, _, isal_compressed = time_compression(contents, gzip_bytes)
 
     events = summary["landed"] + summary["quarantined"]
     ingest_eps = events / ingest_s
@@ -95,13 +111,19 @@ def main(argv: list[str] | None = None) -> int:
         "ingest_wall_seconds": round(ingest_wall, 2),
         "ingest_events_per_second": round(ingest_eps),
         "ingest_lines_per_second": round(summary["read"] / ingest_s),
-        "gzip_level": GZIP_LEVEL,
+        "fast_path_share": round(summary["fast_path"] / summary["landed"], 3) if summary["landed"] else None,
+        "gzip_level": REFERENCE_GZIP_LEVEL,
         "gzip_cpu_seconds": round(gzip_s, 2),
         "gzip_wall_seconds": round(gzip_wall, 2),
         "gzip_megabytes_per_second": round(log_bytes / 1e6 / gzip_s, 1),
         "gzip_events_per_second": round(gzip_eps),
         "gzip_ratio": round(log_bytes / compressed, 1),
         "ingest_share_of_gzip": round(share, 3),
+        "landing_compression": f"isal level {GZIP_LEVEL}",
+        "landing_compressor_events_per_second": round(events / isal_s),
+        "landing_compressor_megabytes_per_second": round(log_bytes / 1e6 / isal_s, 1),
+        "landing_compressor_ratio": round(log_bytes / isal_compressed, 1),
+        "raw_megabytes": round(raw_bytes / 1e6, 1),
         "objects": summary["objects"],
         "cpu": pinned,
     }
@@ -111,8 +133,10 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"parse+validate+land: {ingest_eps:,.0f} events/s (target >= {TARGET_EVENTS_PER_SECOND:,}: "
         f"{'met' if ok_eps else 'NOT met'})\n"
-        f"gzip -{GZIP_LEVEL} alone:        {gzip_eps:,.0f} events/s; ingest = {share:.2f} of gzip "
-        f"(target >= {TARGET_GZIP_SHARE:.2f}: {'met' if ok_share else 'NOT met'})"
+        f"gzip -{REFERENCE_GZIP_LEVEL} alone (zlib):  {gzip_eps:,.0f} events/s; ingest = {share:.2f} of gzip "
+        f"(target >= {TARGET_GZIP_SHARE:.2f}: {'met' if ok_share else 'NOT met'})\n"
+        f"isal level {GZIP_LEVEL} alone (the landing's compressor, information only): "
+        f"{events / isal_s:,.0f} events/s"
     )
     return 0
 

@@ -1,80 +1,140 @@
-"""The fast path for the common line: the exact shape `emit.py` writes, checked by one regex.
+"""The fast path for the common line: the exact shape `emit.py` writes, found by one regex in the text.
 
 Nearly every analytics line is written by `emit.analytics_line`: fixed key order, no whitespace,
-no escapes. For such a line a single compiled regular expression can prove everything the full
-validation (`validate.validate_event` over a decoded object) would check, except the calendar
-date and the time window, which are checked here too. Its raw record is then the line's own text
-(the analytics object from `schema_version` to `products` is already in Contract 1's order and
-format) with `occurred_at` widened to 6 fraction digits, so neither a JSON decode nor a field by
-field check is needed.
+no escapes. For such a line a single compiled regular expression proves everything the full
+validation (`parse.parse_message`: a JSON decode, then `validate.validate_event`) would check but
+the time window, which the caller checks by comparing fixed-width text. Its raw record is then
+pieces of the line's own bytes (the analytics object from `schema_version` to `products` is already
+in Contract 1's order and format) with `occurred_at` widened to 6 fraction digits, so neither a
+decode nor a field-by-field check nor any datetime object is needed.
 
-The pattern accepts only what the full path lands with byte-identical output:
+The regex runs over a whole block of lines at once (`finditer`), so lines that are not canonical,
+most of them other logs, are never split out or looked at from Python. It accepts only what the
+full path lands with byte-identical output:
+- it works on the raw bytes and accepts ASCII only, so a line it takes is valid UTF-8;
 - text fields are printable ASCII without `"` or `\\`, so they need no escaping and pass
   `isprintable()`; anything else (non-ASCII, escapes) takes the full path;
-- digits are `[0-9]` (Python's `\\d` would take other scripts' digits); integers have no leading
-  zero and at most 19 digits;
-- a price is an integer, or a decimal with at most 10 integer digits and either `.0` or at most 4
+- digits are `[0-9]`; integers have no leading zero and at most 19 digits;
+- a price is an integer, or a decimal with at most 10 integer digits and either `.0` or 1-4
   fraction digits, the last one not 0: at most 14 significant digits, so `repr(float(text))` is
   the text itself and the record's number is the line's text;
-- `occurred_at` has milliseconds and `Z` (kept, widened to microseconds) or an ISO-8601 offset
-  (converted to UTC by the same function the full path uses).
-A line that does not match, or whose date or time window fails, goes to the full path, which
+- `occurred_at` has milliseconds and a real calendar date, hour, minute and second (February 29th
+  is left to the full path, which knows leap years), then `Z` (kept, widened to microseconds) or an
+  ISO-8601 offset (converted to UTC by `utc_millis`, checked against the full path's function by
+  the tests).
+A line that does not match, or whose time is outside the window, goes to the full path, which
 gives the quarantine reason. tests/ingest/test_canonical.py checks both paths agree.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date as dt_date
+from datetime import datetime, timedelta
+from functools import cache
 
-from ingest_lambda.validate import parse_occurred_at, utc_text
-
-_TEXT = r"[ !#-\[\]-~]"  # printable ASCII except '"' and '\'
-_ID = r"[A-Za-z0-9._:@-]{1,128}"
-_INT = r"(?:0|[1-9][0-9]{0,18})"
-_PRICE = r"(?:0|[1-9][0-9]{0,9})(?:\.0|\.[0-9]{0,3}[1-9])?"
-_ANY_STRING = r'"[^"\\\x00-\x1f]*"'  # a JSON string without escapes (for fields the ingest ignores)
-_PRODUCT = (
-    rf'\{{"product_id":"{_ID}","name":"{_TEXT}{{1,512}}","category":"{_TEXT}{{1,512}}",'
-    rf'"unit_price":{_PRICE},"currency":"[A-Z]{{3}}","quantity":{_INT}\}}'
+# No construct here ever needs to backtrack: every repeat is possessive (`+`) and every alternation
+# atomic (`(?>...)`), its alternatives exclusive, so sre keeps no state to go back to. Nothing but
+# the separators matches a newline, so a match never runs past its own line.
+_TEXT = rb"[ !#-\[\]-~]"  # printable ASCII except '"' and '\'
+_ID = rb"[A-Za-z0-9._:@-]{1,128}+"
+_INT = rb"(?>0|[1-9][0-9]{0,18}+)"
+# An integer, or a decimal with at most 10 integer digits and either `.0` or 1-4 fraction digits
+# the last of which is not 0 (the lookbehind).
+_PRICE = rb"(?>0|[1-9][0-9]{0,9}+)(?>\.0(?![0-9])|\.[0-9]{1,4}+(?<!0)|)"
+_ANY_STRING = rb'"[ !#-\[\]-\x7f]*+"'  # an ASCII JSON string without escapes (fields the ingest ignores)
+_NOT_TAB = rb"[\x00-\x08\x0b-\x7f]*+"  # ASCII but a tab or a newline
+_DATE = (
+    rb"[0-9]{4}+-(?>(?>0[13578]|1[02])-(?>0[1-9]|[12][0-9]|3[01])"
+    rb"|(?>0[469]|11)-(?>0[1-9]|[12][0-9]|30)|02-(?>0[1-9]|1[0-9]|2[0-8]))"
 )
-# Groups: `service`; the record from `schema_version` to occurred_at's opening quote; occurred_at
-# up to its milliseconds; its zone (`Z` or an offset); the record from after occurred_at to the end
-# of `products`.
-_CANONICAL = re.compile(
-    # The Lambda text prefix `<timestamp>\t<request id>\t<LEVEL>\t`, as parse.py splits it.
-    r"(?:(?:[^{\t][^\t]*)?\t[^\t]*\t[^\t]*\t)?"
-    rf'\{{"level":{_ANY_STRING},"message":"analytics\.request","timestamp":{_ANY_STRING},'
-    rf'"service":"({_TEXT}{{0,512}})","analytics":\{{'
-    rf'("schema_version":1,"request_id":"{_ID}","session_id":"{_ID}","client_id":"{_ID}",'
-    rf'"reseller_id":"{_ID}","user_id":"{_ID}","occurred_at":")'
-    r"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3})"
-    r"(Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
-    rf'(","method":"[A-Z]{{1,16}}","path":"{_TEXT}{{1,2048}}","status":[1-5][0-9]{{2}},'
-    rf'"duration_ms":{_INT},"products":\[(?:{_PRODUCT}(?:,{_PRODUCT})*)?\])\}}\}}'
-).fullmatch
-_fromisoformat = datetime.fromisoformat
+_PRODUCT = (
+    rb'\{"product_id":"' + _ID + rb'","name":"' + _TEXT + rb'{1,512}+","category":"' + _TEXT + rb'{1,512}+",'
+    rb'"unit_price":' + _PRICE + rb',"currency":"[A-Z]{3}+","quantity":' + _INT + rb"\}"
+)
+# One canonical line, then (not taken) the newline after it or the end of the text. Groups, in line
+# order: `,"service":"..."`; the record from its `{` to occurred_at's opening quote; occurred_at up
+# to its milliseconds; its zone (`Z` or an offset); the record from after occurred_at to the end of
+# `products`.
+_LINE = (
+    # The Lambda text prefix `<timestamp>\t<request id>\t<LEVEL>\t`, as parse.py splits it. Only a
+    # first field that starts with a digit (a timestamp) is taken here, so that Lambda's own
+    # START/END/REPORT lines are dismissed at their first character; any other prefix goes to the
+    # full path, which gives the same outcome.
+    rb"(?>[0-9]" + _NOT_TAB + rb"\t" + _NOT_TAB + rb"\t" + _NOT_TAB + rb"\t|)"
+    rb'\{"level":'
+    + _ANY_STRING
+    + rb',"message":"analytics\.request","timestamp":'
+    + _ANY_STRING
+    + rb'(,"service":"'
+    + _TEXT
+    + rb'{0,512}+"),"analytics":'
+    rb'(\{"schema_version":1,"request_id":"'
+    + _ID
+    + rb'","session_id":"'
+    + _ID
+    + rb'","client_id":"'
+    + _ID
+    + rb'","reseller_id":"'
+    + _ID
+    + rb'","user_id":"'
+    + _ID
+    + rb'","occurred_at":")'
+    rb"(" + _DATE + rb"T(?>[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{3}+)"
+    rb"((?>Z|[+-](?>[01][0-9]|2[0-3]):[0-5][0-9]))"
+    rb'(","method":"[A-Z]{1,16}+","path":"' + _TEXT + rb'{1,2048}+","status":[1-5][0-9]{2}+,'
+    rb'"duration_ms":' + _INT + rb',"products":\[(?>' + _PRODUCT + rb"(?:," + _PRODUCT + rb")*+|)\])\}\}"
+    rb"(?=\n|\Z)"
+)
+# The canonical lines of a text: the first line (`match` at 0), then each line after a newline
+# (`finditer`: sre looks for the leading newline, then tries the rest only there; the match starts
+# at that newline).
+CANONICAL_FIRST_LINE = re.compile(_LINE).match
+CANONICAL_LINES = re.compile(rb"\n" + _LINE).finditer
+Z = b"Z"
+MICROS_Z = b"000Z"  # milliseconds -> Contract 1's 6 fraction digits, and the zone
 
 
-def canonical_record(message: str, oldest: datetime, newest: datetime) -> str | None:
-    """The raw record's head (as `validate.validate_event` renders it) for a canonical line that
-    is valid and inside [oldest, newest]; None for anything else."""
-    match = _CANONICAL(message)
-    if match is None:
-        return None
-    service, head, occurred_at, zone, tail = match.groups()
-    if zone == "Z":
-        try:
-            occurred = _fromisoformat(occurred_at)
-        except ValueError:  # a date the calendar does not have, such as 02-30
-            return None
-        occurred_text = f"{occurred_at}000Z"
-    else:
-        parsed = parse_occurred_at(occurred_at + zone)
-        if type(parsed) is str:
-            return None
-        occurred = parsed
-        occurred_text = utc_text(parsed)
-    if occurred < oldest or occurred > newest:
-        return None
-    return f'{{{head}{occurred_text}{tail},"service":"{service}"'
+def utc_millis(local: bytes, zone: bytes) -> bytes:
+    """`YYYY-MM-DDTHH:MM:SS.mmm` at an offset (both as the regex proved them) -> the same instant in
+    UTC in the same format, or b"" (which sorts before any window) when the date would leave years
+    1-9999 (the full path refuses those). Integer minutes, not datetimes: this runs for every line
+    with an offset."""
+    offset = int(zone[1:3]) * 60 + int(zone[4:6])
+    minutes = int(local[11:13]) * 60 + int(local[14:16]) + (offset if zone[0] == 45 else -offset)  # 45: '-'
+    days, minutes = divmod(minutes, 1440)
+    date = local[:10]
+    if days:
+        date = _next_day(date) if days > 0 else _previous_day(date)
+    if not date:
+        return b""
+    return b"%bT%02d:%02d%b" % (date, minutes // 60, minutes % 60, local[16:])
+
+
+@cache
+def _previous_day(date: bytes) -> bytes:
+    return _add_days(date, -1)
+
+
+@cache
+def _next_day(date: bytes) -> bytes:
+    return _add_days(date, 1)
+
+
+def _add_days(date: bytes, days: int) -> bytes:
+    try:
+        return (dt_date.fromisoformat(date.decode()) + timedelta(days=days)).isoformat().encode()
+    except (ValueError, OverflowError):  # year 0000, or past 0001-01-01 / 9999-12-31
+        return b""
+
+
+def window_text(oldest: datetime, newest: datetime) -> tuple[bytes, bytes]:
+    """[oldest, newest] as the lowest and highest millisecond text inside it, for comparing with a
+    line's `occurred_at`: fixed-width text compares as the times do."""
+    below_ms = oldest.microsecond % 1000
+    first = oldest + timedelta(microseconds=1000 - below_ms) if below_ms else oldest
+    return _millis(first), _millis(newest)
+
+
+def _millis(value: datetime) -> bytes:
+    return value.isoformat(timespec="milliseconds").encode()  # truncates below the millisecond

@@ -1,16 +1,15 @@
-"""One CloudWatch message -> a raw record, a quarantine reason, or a skip.
+"""One CloudWatch message -> a raw record, a quarantine reason, or a skip: the reference path.
 
 A line is an analytics line when it contains the marker `analytics.request`; everything else
 (Lambda START/END/REPORT, other app logs) is skipped and counted without being decoded. An
 analytics line is either landed or quarantined with a reason, never dropped. The payload is the
 whole message, or the part after the Lambda text prefix `<timestamp>\\t<request id>\\t<LEVEL>\\t`.
 
-A line in the exact shape `emit.py` writes is validated by one regex (canonical.py). Any other
-line is decoded by orjson (several times faster than the json module), but the json module stays
-the reference: a line orjson rejects, or whose event does not validate, is decoded again by `json` and
-judged on that. So the outcome of every line is exactly what `json.loads` gives, including what
-orjson refuses (lone surrogate escapes, NaN, integers beyond 64 bits, ...), and only the common
-case of a valid line pays for one decode.
+`run.land_batch` takes most lines by the regex of canonical.py and hands only the others here.
+This path decodes with orjson (several times faster than the json module), but the json module
+stays the reference: a line orjson rejects, or whose event does not validate, is decoded again by
+`json` and judged on that. So the outcome of every line is exactly what `json.loads` gives,
+including what orjson refuses (lone surrogate escapes, NaN, integers beyond 64 bits, ...).
 """
 
 from __future__ import annotations
@@ -21,9 +20,9 @@ from datetime import datetime
 import orjson
 
 from ingest_lambda import validate as v
-from ingest_lambda.canonical import canonical_record
 
 MARKER = "analytics.request"
+MARKER_BYTES = MARKER.encode()
 
 SKIP = 0
 LAND = 1
@@ -33,67 +32,58 @@ _fast_loads = orjson.loads
 _exact_loads = json.loads
 
 
-def too_large(message: str, max_line_bytes: int) -> bool:
-    # A str is at most 4 bytes per character in UTF-8, so most lines avoid the encode.
-    n = len(message)
-    if n * 4 <= max_line_bytes:
-        return False
-    return n > max_line_bytes or len(message.encode("utf-8", "surrogatepass")) > max_line_bytes
+def as_bytes(message: str | bytes) -> bytes:
+    """A message as the bytes it was sent as; a str that cannot be UTF-8 (a lone surrogate) keeps
+    its surrogates as bytes that are not UTF-8, so it is quarantined as such."""
+    return message if type(message) is bytes else message.encode("utf-8", "surrogatepass")
 
 
-def parse_message(message: str, oldest: datetime, newest: datetime, max_line_bytes: int) -> tuple[int, str]:
+def raw_text(message: bytes) -> str:
+    """The message as text for quarantine; bytes that are not UTF-8 are kept readable as `\\xNN`."""
+    return message.decode("utf-8", "backslashreplace")
+
+
+def parse_message(
+    message: str | bytes, oldest: datetime, newest: datetime, max_line_bytes: int
+) -> tuple[int, str]:
     """Classify one message: (SKIP, ""), (QUARANTINE, reason) or (LAND, the record's JSON head).
 
     The head is the raw record up to `service` without its closing brace; the caller appends the
     ingest metadata (`ingested_at`, `log_group`, `log_stream`, `event_id`) and the brace.
     """
-    if MARKER not in message:
+    data = as_bytes(message)
+    if MARKER_BYTES not in data:
         return SKIP, ""
-    if len(message) * 4 > max_line_bytes and too_large(message, max_line_bytes):
-        return QUARANTINE, v.LINE_TOO_LARGE
-    record = canonical_record(message, oldest, newest)
-    if record is not None:
-        return LAND, record
-    if message[0] != "{":
-        parts = message.split("\t", 3)
-        if len(parts) == 4:
-            message = parts[3]
     try:
-        obj = _fast_loads(message)
+        text = data.decode()
+    except UnicodeDecodeError:
+        return QUARANTINE, v.INVALID_UTF8
+    if len(data) > max_line_bytes:
+        return QUARANTINE, v.LINE_TOO_LARGE
+    if text[0] != "{":
+        parts = text.split("\t", 3)
+        if len(parts) == 4:
+            text = parts[3]
+    try:
+        obj = _fast_loads(text)
     except ValueError:  # orjson.JSONDecodeError, also for what only orjson refuses
-        return _parse_exact(message, oldest, newest)
+        return _parse_exact(text, oldest, newest)
     if type(obj) is not dict or obj.get("message") != MARKER:
         # Valid JSON that only mentions the marker (say, a debug log) is not an analytics line.
         return SKIP, ""
     ok, value = v.validate_event(obj, oldest, newest, v.FAST_DECODER_MAX_FLOAT)
     if ok:
         return LAND, value
-    return _parse_exact(message, oldest, newest)
+    return _parse_exact(text, oldest, newest)
 
 
-def _parse_exact(message: str, oldest: datetime, newest: datetime) -> tuple[int, str]:
-    """The reference path: decode with the json module and validate that."""
+def _parse_exact(text: str, oldest: datetime, newest: datetime) -> tuple[int, str]:
+    """The reference decode: the json module, and validation of what it gives."""
     try:
-        obj = _exact_loads(message)
+        obj = _exact_loads(text)
     except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         return QUARANTINE, v.INVALID_JSON
     if type(obj) is not dict or obj.get("message") != MARKER:
         return SKIP, ""
     ok, value = v.validate_event(obj, oldest, newest)
     return (LAND, value) if ok else (QUARANTINE, value)
-
-
-def is_utf8_text(message: str) -> bool:
-    """False when the text carries bytes that were not UTF-8 (decoded with surrogateescape)."""
-    if message.isascii():
-        return True
-    try:
-        message.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def escaped_text(message: str) -> str:
-    """A line with non-UTF-8 bytes, kept readable for quarantine: each bad byte becomes `\\xNN`."""
-    return message.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

@@ -8,18 +8,28 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import chain
 from typing import Any
 
+from ingest_lambda.canonical import (
+    CANONICAL_FIRST_LINE,
+    CANONICAL_LINES,
+    MICROS_Z,
+    Z,
+    utc_millis,
+    window_text,
+)
 from ingest_lambda.landing import QUARANTINE_PREFIX, RAW_PREFIX, PartWriter
-from ingest_lambda.parse import LAND, MARKER, SKIP, escaped_text, is_utf8_text, parse_message
+from ingest_lambda.parse import LAND, MARKER_BYTES, QUARANTINE, parse_message, raw_text
 from ingest_lambda.settings import Settings
 from ingest_lambda.sinks import Sink
-from ingest_lambda.sources import Batch, Source, naive_utc
-from ingest_lambda.validate import INVALID_UTF8, Bounds, reason_code, utc_text
+from ingest_lambda.sources import Batch, Block, Source, naive_utc
+from ingest_lambda.validate import Bounds, reason_code, utc_text
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 _quote = json.encoder.encode_basestring
-_LAND_CHUNK = 1024
+# Records handed to the part writer at a time, as one block.
+_STEP = 4096
 
 
 @dataclass
@@ -36,6 +46,7 @@ class BatchResult:
     keys: list[str] = field(default_factory=list)
     window_start: datetime | None = None
     window_end: datetime | None = None
+    fast: int = 0  # lines landed by the regex of canonical.py, without a decode
 
 
 @dataclass
@@ -58,6 +69,7 @@ class RunReport:
             "landed": self.total("landed"),
             "skipped": self.total("skipped"),
             "quarantined": self.total("quarantined"),
+            "fast_path": self.total("fast"),
             "objects": sum(len(b.keys) for b in self.batches),
             "batches": len(self.batches),
             "quarantine_reasons": dict(sorted(reasons.items())),
@@ -72,72 +84,130 @@ def bounds_from(settings: Settings) -> Bounds:
 
 
 def land_batch(batch: Batch, sink: Sink, settings: Settings) -> BatchResult:
-    """Parse, validate and land every line of one batch; one code path for every source and sink."""
+    """Parse, validate and land every message of one batch; one code path for every source and sink."""
     ingested = naive_utc(batch.ingested_at)
-    ingested_text = utc_text(ingested)
     ingest_date = ingested.date().isoformat()
     result = BatchResult(batch.source, batch.stem, batch.log_group, ingest_date)
     result.window_start, result.window_end = batch.window_start, batch.window_end
-    raw = PartWriter(sink, RAW_PREFIX, ingest_date, batch.stem, settings.part_max_bytes)
-    quarantine = PartWriter(sink, QUARANTINE_PREFIX, ingest_date, batch.stem, settings.part_max_bytes)
-    bounds = bounds_from(settings)
-    max_line_bytes = settings.max_line_bytes
-    log_group = batch.log_group
-    default_oldest, default_newest = bounds.window(batch.received or ingested)
-    last_received: datetime | None = None
-    oldest, newest = default_oldest, default_newest
-    read = skipped = 0
-    reasons: Counter[str] = result.reasons
-    landed: list[bytes] = []  # handed to the writer in chunks: one call per chunk, not per line
-    encode = _encode
-
-    def to_quarantine(reason: str, text: str) -> None:
-        reasons[reason_code(reason)] += 1
-        record = {"reason": reason, "raw": text, "log_group": log_group, "ingested_at": ingested_text}
-        quarantine.add(encode(record).encode())
-
-    quote = _quote
-    group_json = quote(log_group)
-    tail_head = f',"ingested_at":"{ingested_text}","log_group":{group_json},"log_stream":'
-    last_stream: str | None = None
-    stream_json = ""
-    for message, received, log_stream, event_id in batch.events:
-        read += 1
-        if MARKER not in message:
-            # Most lines of a log group are not analytics lines: count them without a call.
-            skipped += 1
-            continue
-        if received is None:
-            oldest, newest = default_oldest, default_newest
-        elif received != last_received:
-            last_received = received
-            oldest, newest = bounds.window(received)
-        if not message.isascii() and not is_utf8_text(message):
-            to_quarantine(INVALID_UTF8, escaped_text(message))
-            continue
-        kind, value = parse_message(message, oldest, newest, max_line_bytes)
-        if kind == LAND:
-            if log_stream is not last_stream:
-                last_stream = log_stream
-                stream_json = quote(log_stream)
-            if type(event_id) is int:
-                event_id = f"{log_stream}:{event_id}"
-            landed.append(f'{value}{tail_head}{stream_json},"event_id":{quote(event_id)}}}'.encode())
-            if len(landed) == _LAND_CHUNK:
-                raw.add_many(landed)
-                landed = []
-        elif kind == SKIP:
-            skipped += 1
-        else:
-            to_quarantine(value, message)
-
-    raw.add_many(landed)
-    result.keys = raw.close() + quarantine.close()
-    result.read = read
-    result.skipped = skipped
-    result.landed = raw.lines
-    result.quarantined = quarantine.lines
+    lander = _Lander(batch, sink, settings, result)
+    for block in batch.blocks:
+        lander.land(block)
+    result.keys = lander.raw.close() + lander.quarantine.close()
+    result.landed = lander.raw.lines
+    result.quarantined = lander.quarantine.lines
+    result.skipped = result.read - result.landed - result.quarantined
     return result
+
+
+class _Lander:
+    """Lands the blocks of one batch into its raw and quarantine parts.
+
+    Per block, canonical.py's regex runs over the whole text and yields only the canonical lines
+    (the common case), for which the Python loop only joins slices of the line's own bytes. The
+    lines between two of them are counted by C calls, and the few there that carry the marker go to
+    the reference path (`parse.parse_message`) in place, as do canonical lines outside the time
+    window or the size bound; records keep their input order.
+    """
+
+    def __init__(self, batch: Batch, sink: Sink, settings: Settings, result: BatchResult) -> None:
+        ingested = naive_utc(batch.ingested_at)
+        self.ingested_text = utc_text(ingested)
+        self.raw = PartWriter(sink, RAW_PREFIX, result.ingest_date, batch.stem, settings.part_max_bytes)
+        self.quarantine = PartWriter(
+            sink, QUARANTINE_PREFIX, result.ingest_date, batch.stem, settings.part_max_bytes
+        )
+        self.bounds = bounds_from(settings)
+        self.max_line_bytes = settings.max_line_bytes
+        self.log_group = batch.log_group
+        self.default_received = batch.received or ingested
+        self.head = f',"ingested_at":"{self.ingested_text}","log_group":{_quote(batch.log_group)}'
+        self.result = result
+        self.block = Block(b"")
+        self.tail_format, self.tails = b"", None
+        self.out: list[bytes] = []  # pieces of raw records, each record's last piece ending in a newline
+        self.records = 0  # records in `out` from the reference path
+
+    def land(self, block: Block) -> None:
+        self.block = block
+        text, received = block.text, block.received
+        self.tail_format, tails = block.record_tails(self.head)
+        tail_format, self.tails = self.tail_format, tails
+        bounds, default_received = self.bounds, self.default_received
+        # The fast path checks every line against the window all of the block's lines share (the
+        # same window for a file); a line outside it goes to the reference path and its own window.
+        if received is None:
+            lo, hi = window_text(*bounds.window(default_received))
+        else:
+            times = [r or default_received for r in received]
+            lo, hi = window_text(bounds.window(max(times))[0], bounds.window(min(times))[1])
+        longest = self.max_line_bytes + 1  # a match holds its line and the newline before it
+        marker, micros_z, z, to_utc, count = MARKER_BYTES, MICROS_Z, Z, utc_millis, text.count
+        out = self.out
+        fast, step = 0, _STEP
+        number = 0  # the line number of the last line accounted for
+        first = CANONICAL_FIRST_LINE(text)
+        if first and first.end() > self.max_line_bytes:
+            first = None  # the reference path quarantines it as too large
+        # Where the previous canonical line ended (at its newline): a match that starts right there
+        # (at that newline) is the next line. The first line, when canonical, starts at 0.
+        previous = 0 if first else -1
+        for match in chain((first,), CANONICAL_LINES(text)) if first else CANONICAL_LINES(text):
+            start, end = match.span()
+            if start != previous:  # lines in between: counted, and judged by the reference if marked
+                if text.find(marker, previous + 1, start) >= 0:
+                    self.between(previous + 1, start, number + 1)
+                number += count(10, previous + 1, start) + 1  # 10: newline (an int needs no buffer)
+            number += 1
+            previous = end
+            service, record, occurred, zone, rest = match.groups()
+            if zone != z:
+                occurred = to_utc(occurred, zone)
+            if lo <= occurred <= hi and end - start <= longest:
+                tail = tail_format % number if tails is None else tails[number]
+                out += (record, occurred, micros_z, rest, service, tail)
+                fast += 1
+                if fast == step:
+                    self.flush(fast)
+                    fast = 0
+            else:
+                line = text[start:end]
+                self.reference(number, line[1:] if line[0] == 10 else line)
+        if previous + 1 < len(text):  # the lines after the last canonical one
+            if text.find(marker, previous + 1) >= 0:
+                self.between(previous + 1, len(text), number + 1)
+            number += count(10, previous + 1) + (text[-1] != 10)  # a newline ends the last line
+        self.result.read += number
+        self.flush(fast)
+
+    def flush(self, fast: int) -> None:
+        """Hand the records gathered so far to the raw writer as one block."""
+        self.raw.add_block(b"".join(self.out), fast + self.records)
+        self.result.fast += fast
+        self.out.clear()
+        self.records = 0
+
+    def between(self, first: int, end: int, number: int) -> None:
+        """The lines of text[first:end], numbered from `number`, that carry the marker."""
+        for offset, line in enumerate(self.block.text[first:end].split(b"\n")):
+            if line.find(MARKER_BYTES) >= 0:
+                self.reference(number + offset, line)
+
+    def reference(self, number: int, line: bytes) -> None:
+        """One line (its number counts from 1) that carries the marker, by the reference path."""
+        block = self.block
+        message = block.originals.get(number, line)
+        when = self.default_received
+        if block.received is not None:
+            when = block.received[number - 1] or when
+        kind, value = parse_message(message, *self.bounds.window(when), self.max_line_bytes)
+        if kind == LAND:
+            tail = self.tail_format % number if self.tails is None else self.tails[number]
+            self.out += (value.encode(), tail)
+            self.records += 1
+        elif kind == QUARANTINE:
+            self.result.reasons[reason_code(value)] += 1
+            entry = {"reason": value, "raw": raw_text(message), "log_group": self.log_group}
+            self.quarantine.add_many([_encode({**entry, "ingested_at": self.ingested_text}).encode()])
 
 
 def run(

@@ -7,6 +7,7 @@ Both yield `Batch`es: one unit of landing with deterministic object names and it
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 import re
 import time
@@ -26,15 +27,15 @@ from ingest_lambda.checkpoint import (
     save_checkpoint,
     save_file_state,
 )
+from ingest_lambda.parse import as_bytes
 from ingest_lambda.settings import Settings
 from ingest_lambda.sinks import Sink
 
 # (message, time the log platform received it as naive UTC or None for the batch's, stream, event id).
-# A local file's event id is its line number, made `<file>:<line>` only for lines that land.
-# Bytes that are not UTF-8 reach the parser as surrogate escapes (see parse.is_utf8_text).
-Event = tuple[str, datetime | None, str, str | int]
+Event = tuple[str | bytes, datetime | None, str, str]
 
 _EPOCH = datetime(1970, 1, 1)
+_quote = json.encoder.encode_basestring
 _DATE_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 RETRYABLE_CODES = frozenset(
@@ -52,15 +53,71 @@ RETRYABLE_CODES = frozenset(
 
 
 @dataclass
+class Block:
+    """Messages as a source read them: one per line of `text`, with what names each in the lake.
+
+    A file's block is its content as it is, undecoded (the parser checks UTF-8), so a line's number
+    is its line number in the file; every line is a message read, but an empty one after the
+    file's last newline. A CloudWatch block is a page of events joined by newlines; each
+    event has its own stream, id and the time CloudWatch received it, and a message that itself
+    holds a newline is kept whole in `originals` (its line in `text` has the newlines replaced by a
+    byte the fast path never takes, so the reference path gets it, from `originals`).
+    """
+
+    text: bytes
+    log_stream: str = ""  # the stream of every line (a file's name), unless `log_streams` is given
+    log_streams: list[str] | None = None  # by line number - 1
+    event_ids: list[str] | None = None  # by line number - 1; None: `<log stream>:<line number>`
+    received: list[datetime | None] | None = None  # by line number - 1, naive UTC; None: the batch's
+    originals: dict[int, bytes] = field(default_factory=dict)  # by line number
+
+    @classmethod
+    def of_file(cls, name: str, content: bytes) -> Block:
+        return cls(content, log_stream=name)
+
+    @classmethod
+    def of_events(cls, events: Iterable[Event]) -> Block:
+        messages, received, streams, ids = [], [], [], []
+        originals: dict[int, bytes] = {}
+        for number, (message, when, stream, event_id) in enumerate(events, 1):
+            data = as_bytes(message)
+            if b"\n" in data:
+                originals[number] = data
+                data = data.replace(b"\n", b"\xff")
+            messages.append(data)
+            received.append(when)
+            streams.append(stream)
+            ids.append(event_id)
+        return cls(b"\n".join(messages), "", streams, ids, received, originals)
+
+    def record_tails(self, head: str) -> tuple[bytes, list[bytes] | None]:
+        """How each line's raw record ends: `head` (the batch's `ingested_at` and `log_group`), its
+        `log_stream` and `event_id`, the closing brace and the newline. Either a format taking the
+        line number (a file's lines) or a list by line number (CloudWatch events)."""
+        if self.event_ids is None:
+            stream = _quote(self.log_stream)
+            # The line number is filled in with `%d`, so a `%` in a name is doubled first.
+            start = f'{head},"log_stream":{stream},"event_id":{stream[:-1]}:'.encode().replace(b"%", b"%%")
+            return start + b'%d"}\n', None
+        streams = self.log_streams or [self.log_stream] * len(self.event_ids)
+        tails = [b""]  # line numbers count from 1
+        tails += (
+            f'{head},"log_stream":{_quote(stream)},"event_id":{_quote(event_id)}}}\n'.encode()
+            for stream, event_id in zip(streams, self.event_ids, strict=True)
+        )
+        return b"", tails
+
+
+@dataclass
 class Batch:
-    """One unit of landing: its lines, its object-name stem and the clock its records carry."""
+    """One unit of landing: its messages, its object-name stem and the clock its records carry."""
 
     source: str
     stem: str
     log_group: str
     ingested_at: datetime
     received: datetime | None
-    events: Iterable[Event]
+    blocks: Iterable[Block]
     window_start: datetime | None = None
     window_end: datetime | None = None
     caught_up: bool = True
@@ -179,7 +236,7 @@ class CloudWatchSource:
                 log_group=group,
                 ingested_at=end,
                 received=None,
-                events=self.events(group, start, end),
+                blocks=self.blocks(group, start, end),
                 window_start=start,
                 window_end=end,
                 caught_up=caught_up,
@@ -191,8 +248,8 @@ class CloudWatchSource:
         self.lag_seconds[batch.log_group] = (self.now - batch.window_end).total_seconds()
         save_checkpoint(self.sink, Checkpoint(batch.log_group, batch.window_end, None), batch.window_end)
 
-    def events(self, group: str, start: datetime, end: datetime) -> Iterator[Event]:
-        """Every event of the window, following nextToken through empty pages."""
+    def blocks(self, group: str, start: datetime, end: datetime) -> Iterator[Block]:
+        """Every event of the window, a block per page, following nextToken through empty pages."""
         kwargs: dict[str, Any] = {
             "logGroupName": group,
             "startTime": int(start.timestamp() * 1000),
@@ -203,9 +260,17 @@ class CloudWatchSource:
         ms = timedelta(milliseconds=1)
         while True:
             page = self.call(kwargs)
-            for e in page.get("events", ()):
-                received = epoch + e.get("ingestionTime", e["timestamp"]) * ms
-                yield e["message"], received, e.get("logStreamName", ""), e.get("eventId", "")
+            events = page.get("events", ())
+            if events:
+                yield Block.of_events(
+                    (
+                        e["message"],
+                        epoch + e.get("ingestionTime", e["timestamp"]) * ms,
+                        e.get("logStreamName", ""),
+                        e.get("eventId", ""),
+                    )
+                    for e in events
+                )
             token = page.get("nextToken")
             if not token:
                 return
@@ -249,13 +314,6 @@ def delivery_time(name: str, now: datetime) -> datetime:
     return naive_utc(now)
 
 
-def file_events(name: str, content: bytes) -> Iterator[Event]:
-    """One event per non-empty line of a file."""
-    for number, line in enumerate(content.decode("utf-8", "surrogateescape").split("\n"), 1):
-        if line:
-            yield line, None, name, number
-
-
 class LocalFileSource:
     """Every `*.log` file of a directory (sorted); a file already landed with the same content is skipped."""
 
@@ -286,7 +344,7 @@ class LocalFileSource:
                 log_group=f"file:{name}",
                 ingested_at=now,
                 received=delivery_time(name, now),
-                events=file_events(name, content),
+                blocks=[Block.of_file(name, content)],
                 info={"file": name, "sha256": digest},
             )
 

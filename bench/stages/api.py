@@ -1,7 +1,8 @@
 """API latency: p50/p99 per route over seeded random requests, beside /v1/health as the floor.
 
-In-process through the ASGI app (starlette's TestClient), the same way for every route and for
-the floor, so the difference is the route's own work: auth, scope, the DuckDB query, JSON.
+In-process through the ASGI adapter the local server runs (`api_lambda.asgi`, driven by starlette's
+TestClient), the same way for every route and for the floor, so the difference is the route's own
+work: auth, validation, scope, the DuckDB query, JSON.
 Requests of all routes and the floor are interleaved in one seeded random order, so a slow
 moment of the machine falls on all of them alike.
 """
@@ -156,9 +157,9 @@ def summarize(latencies_ms: list[float], errors: int) -> dict[str, Any]:
 
 
 def run_stage(warehouse: Path, work: Path, per_route: int, seed: int) -> dict[str, Any]:
-    from fastapi.testclient import TestClient
+    from starlette.testclient import TestClient
 
-    from api_lambda.app import create_app
+    from api_lambda.asgi import create_app
     from api_lambda.auth import TokensFileAuthenticator
     from api_lambda.backends.duckdb import DuckDBBackend
     from api_lambda.settings import Settings
@@ -206,7 +207,7 @@ def run_stage(warehouse: Path, work: Path, per_route: int, seed: int) -> dict[st
         figures["p50_over_floor_ms"] = round(figures["p50_ms"] - floor["p50_ms"], 2)
         routes[route] = figures
     return {
-        "method": "in-process ASGI (starlette TestClient), DuckDB backend on a snapshot of the warehouse",
+        "method": "in-process ASGI (api_lambda.asgi, starlette TestClient), DuckDB on a warehouse snapshot",
         "seed": seed,
         "requests_per_route": per_route,
         "warmup_per_route": WARMUP_PER_ROUTE,

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 from api_oracle import Oracle, load_events
-from fastapi.testclient import TestClient
+from starlette.testclient import TestClient
 
-from api_lambda.app import create_app
+from api_lambda.asgi import create_app
 from api_lambda.auth import TokensFileAuthenticator
 from api_lambda.backends.duckdb import DuckDBBackend
 from api_lambda.settings import Settings

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from fastapi.testclient import TestClient
+from starlette.testclient import TestClient
 
-from api_lambda.app import create_app
+from api_lambda.asgi import create_app
 from api_lambda.auth import TokensFileAuthenticator
 from api_lambda.backends.duckdb import DuckDBBackend
 from api_lambda.settings import Settings

@@ -11,11 +11,11 @@ import boto3
 import pytest
 import requests
 from botocore.stub import Stubber
-from fastapi.testclient import TestClient
 from moto import mock_aws
 from moto.moto_api import state_manager
+from starlette.testclient import TestClient
 
-from api_lambda.app import create_app
+from api_lambda.asgi import create_app
 from api_lambda.auth import TokensFileAuthenticator
 from api_lambda.backends.athena import AthenaBackend
 from api_lambda.settings import Settings

@@ -20,7 +20,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from api_lambda.app import create_app
+from api_lambda.asgi import create_app
 from api_lambda.auth import TokensFileAuthenticator
 from api_lambda.backends.duckdb import DuckDBBackend
 from api_lambda.scope import ID_PATTERN

@@ -27,11 +27,12 @@ CONTRACT_COLUMNS = {
         quantity revenue""",
     "fct_sessions": """session_id client_id reseller_id user_id started_at ended_at duration_seconds
         requests distinct_products started_on""",
-    "fct_session_days": "session_day_id event_date session_id client_id reseller_id user_id requests",
+    "fct_session_days": """session_day_id event_date session_id client_id reseller_id user_id requests
+        previous_event_date""",
     "agg_session_metrics": """metric_id grain level client_id reseller_id user_id period_start
         sessions requests requests_per_session period_date""",
     "fct_product_session_days": """product_session_day_id event_date session_id client_id reseller_id user_id
-        product_id product_name category currency requests quantity revenue""",
+        product_id product_name category currency requests quantity revenue previous_event_date""",
     "agg_product_metrics": """metric_id grain level client_id reseller_id user_id period_start product_id
         product_name category currency requests sessions quantity revenue period_date""",
 }

@@ -80,7 +80,8 @@ class FakeClock:
 
 
 def ndjson(body: bytes) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in gzip.decompress(body).decode().splitlines()]
+    # Split on "\n" only: str.splitlines would also split inside a string holding U+2028.
+    return [json.loads(line) for line in gzip.decompress(body).decode().split("\n") if line]
 
 
 def lake_records(root: Path, prefix: str = "raw/request_events") -> list[dict[str, Any]]:

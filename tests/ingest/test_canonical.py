@@ -1,23 +1,29 @@
-"""The regex fast path (canonical.py) must land exactly what the full decode-and-validate path lands."""
+"""The regex fast path (canonical.py, inside run.land_batch) must land exactly what the reference
+path (parse.parse_message: a JSON decode, then validation) lands, and quarantine or skip the rest
+with the reference's reason: whichever path a line takes, the outcome is the reference's."""
 
 from __future__ import annotations
 
+import gzip
 import json
-from datetime import UTC, datetime
+import random
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from ingest_lambda.canonical import canonical_record
+from ingest_lambda.canonical import utc_millis, window_text
 from ingest_lambda.emit import analytics_line
-from ingest_lambda.run import bounds_from
+from ingest_lambda.parse import LAND, QUARANTINE, parse_message
+from ingest_lambda.run import BatchResult, bounds_from, land_batch
 from ingest_lambda.settings import Settings
 from ingest_lambda.simulate import Simulator
-from ingest_lambda.sources import naive_utc
-from ingest_lambda.validate import validate_event
-from tests.ingest.conftest import load_event
+from ingest_lambda.sources import Batch, Block, naive_utc
+from ingest_lambda.validate import parse_occurred_at
+from tests.ingest.conftest import MemorySink, load_event
 
-OLDEST, NEWEST = datetime(2026, 11, 1), datetime(2026, 11, 20, 13)
+RECEIVED = datetime(2026, 11, 20, 12, 0)  # the window is [2026-11-06T12:00, 2026-11-20T13:00]
+INGESTED = RECEIVED.replace(tzinfo=UTC)
 PREFIX = "2026-11-20T12:00:00.000Z\tc93fa73d-fa9b-074e-8277-8a051d9d1f71\tINFO\t"
 BASE = analytics_line(
     request_id="r-1", session_id="s-1", client_id="acme", reseller_id="north-shop", user_id="u-1",
@@ -33,17 +39,20 @@ BASE = analytics_line(
 # Edits of the canonical line near each boundary of the pattern: (old text, new text).
 EDITS = [
     ("12.5", "12.50"), ("12.5", "140.0"), ("12.5", "0.0"), ("12.5", "1.10"), ("12.5", "1.00"),
-    ("12.5", "0.0001"), ("12.5", "0.00001"), ("12.5", "1e2"), ("12.5", "12.3456"),
+    ("12.5", "0.0001"), ("12.5", "0.00001"), ("12.5", "1e2"), ("12.5", "12.3456"), ("12.5", "0.05"),
     ("12.5", "1234567890.1234"), ("12.5", "12345678901.5"), ("12.5", "0"), ("12.5", "-0.5"),
-    ("12.5", "012.5"), ("12.5", "12.5e0"), ("12.5", "123456789012345678901234567890"),
+    ("12.5", "012.5"), ("12.5", "12.5e0"), ("12.5", "123456789012345678901234567890"), ("12.5", "1."),
     ('"quantity":2', '"quantity":02'), ('"quantity":2', '"quantity":9999999999999999999'),
     ('"quantity":2', '"quantity":99999999999999999999'), ('"status":201', '"status":99'),
     ('"status":201', '"status":600'), ('"status":201', '"status":201.0'),
     ('"duration_ms":42', '"duration_ms":-1'), ('"duration_ms":42', '"duration_ms":1' + "0" * 30),
     ("2026-11-20T11:59:58.123Z", "2026-02-30T11:59:58.123Z"),
+    ("2026-11-20T11:59:58.123Z", "2026-11-31T11:59:58.123Z"),
     ("2026-11-20T11:59:58.123Z", "2026-11-20T24:00:00.000Z"),
-    ("2026-11-20T11:59:58.123Z", "2026-10-31T23:59:59.999Z"),
-    ("2026-11-20T11:59:58.123Z", "2026-11-01T00:00:00.000Z"),
+    ("2026-11-20T11:59:58.123Z", "2026-11-20T23:60:00.000Z"),
+    ("2026-11-20T11:59:58.123Z", "2026-11-20T23:00:60.000Z"),
+    ("2026-11-20T11:59:58.123Z", "2026-11-06T11:59:59.999Z"),
+    ("2026-11-20T11:59:58.123Z", "2026-11-06T12:00:00.000Z"),
     ("2026-11-20T11:59:58.123Z", "2026-11-20T13:00:00.000Z"),
     ("2026-11-20T11:59:58.123Z", "2026-11-20T13:00:00.001Z"),
     ("2026-11-20T11:59:58.123Z", "2026-11-20T11:59:58.123+00:00"),
@@ -57,87 +66,285 @@ EDITS = [
     ("2026-11-20T11:59:58.123Z", "2026-11-20T11:59:58.123+05:60"),
     ("2026-11-20T11:59:58.123Z", "2026-11-20T11:59:58.123+0530"),
     ("2026-11-20T11:59:58.123Z", "0001-01-01T00:30:00.000+01:00"),
+    ("2026-11-20T11:59:58.123Z", "2026-11-20T11:59:58.12Z"),
     ('"POST"', '"post"'), ('"POST"', '"P0ST"'), ('"POST"', '"' + "A" * 17 + '"'),
     ("/checkout", "/check out"), ("/checkout", "/caf\u00e9"), ("/checkout", "/a\\/b"),
     ("/checkout", "/a\\u0041"), ("/checkout", "/a\tb"), ("/checkout", ""), ("/checkout", "/" * 2049),
+    ("/checkout", "/a\x7fb"), ("/checkout", "/a]b"),
     ("Blue Mug", "B" * 512), ("Blue Mug", "B" * 513), ("Blue Mug", ""), ("Blue Mug", "Blue\u2028Mug"),
     ('"storefront"', '""'), ('"storefront"', '"' + "s" * 513 + '"'), ('"storefront"', "null"),
     ('"GBP"', '"gbp"'), ('"GBP"', '"GBPX"'), ('"r-1"', '"' + "r" * 129 + '"'), ('"r-1"', '"r 1"'),
-    ('"acme"', '"ac\\u006de"'), ('"schema_version":1', '"schema_version":2'),
-    ('"schema_version":1', '"schema_version":true'), (',"user_id"', ', "user_id"'),
+    ('"r-1"', '"' + "r" * 128 + '"'), ('"acme"', '"ac\\u006de"'),
+    ('"schema_version":1', '"schema_version":2'), ('"schema_version":1', '"schema_version":true'),
+    (',"user_id"', ', "user_id"'),
     ('"request_id":"r-1"', '"request_id":"r-1","request_id":"r-2"'), ('"level":"INFO"', '"level":"\\"x"'),
+    ('"level":"INFO"', '"level":"\x7f"'), ('"level":"INFO"', '"level":"caf\u00e9"'),
     ('"message":"analytics.request"', '"message":"analytics.requests"'), ("}]}}", "}]},}"),
     ("}]}}", "}]}} "), ("}]}}", "}]}}\n"), ("}]}}", "}]}}x"),
 ]  # fmt: skip
+TAIL = (
+    ',"ingested_at":"2026-11-20T12:00:00.000000Z","log_group":"/aws/lambda/app",'
+    '"log_stream":"stream-1","event_id":"ev-{i}"}}'
+)
 
 
-def full_path(message: str, oldest: datetime = OLDEST, newest: datetime = NEWEST) -> str | None:
-    """What the decode-and-validate path lands for a line (None when it does not land)."""
-    payload = message.split("\t", 3)[3] if message[0] != "{" and message.count("\t") >= 3 else message
-    try:
-        obj = json.loads(payload)
-    except ValueError:
-        return None
-    if type(obj) is not dict or obj.get("message") != "analytics.request":
-        return None
-    ok, value = validate_event(obj, oldest, newest)
-    return value if ok else None
+def reference(message: str | bytes, i: int = 0, settings: Settings | None = None) -> tuple[str, str]:
+    """What the reference path does with one message: ("land", the landed line), ("quarantine",
+    reason) or ("skip", "")."""
+    settings = settings or Settings()
+    oldest, newest = bounds_from(settings).window(RECEIVED)
+    kind, value = parse_message(message, oldest, newest, settings.max_line_bytes)
+    if kind == LAND:
+        return "land", value + TAIL.format(i=i)
+    return ("quarantine", value) if kind == QUARANTINE else ("skip", "")
 
 
-def assert_agrees(message: str, oldest: datetime = OLDEST, newest: datetime = NEWEST) -> str | None:
-    fast = canonical_record(message, oldest, newest)
-    if fast is not None:
-        assert fast == full_path(message, oldest, newest), message
-    return fast
+def through_batch(
+    messages: list[str | bytes], settings: Settings | None = None
+) -> tuple[list[tuple[str, str]], BatchResult]:
+    """Land messages through run.land_batch as one CloudWatch page received at RECEIVED; the
+    outcome of each, in the same form as `reference`."""
+    sink = MemorySink()
+    events = [(m, RECEIVED, "stream-1", f"ev-{i}") for i, m in enumerate(messages)]
+    batch = Batch("test", "t", "/aws/lambda/app", INGESTED, None, [Block.of_events(events)])
+    result = land_batch(batch, sink, settings or Settings())
+    landed = {
+        json.loads(line)["event_id"]: line.decode()
+        for key in sink.data_keys("raw/")
+        for line in gzip.decompress(sink.objects[key]).split(b"\n")
+        if line
+    }
+    quarantined = iter(sink.records("quarantine/"))
+    outcomes = []
+    for i, message in enumerate(messages):
+        if f"ev-{i}" in landed:
+            outcomes.append(("land", landed[f"ev-{i}"]))
+        elif reference(message, i, settings)[0] == "quarantine":
+            outcomes.append(("quarantine", next(quarantined)["reason"]))
+        else:
+            outcomes.append(("skip", ""))
+    assert next(quarantined, None) is None
+    return outcomes, result
+
+
+def assert_agrees(messages: list[str | bytes], settings: Settings | None = None) -> int:
+    """Every message has the reference's outcome; returns how many the fast path landed."""
+    outcomes, result = through_batch(messages, settings)
+    assert outcomes == [reference(m, i, settings) for i, m in enumerate(messages)]
+    assert result.landed + result.quarantined + result.skipped == len(messages)
+    return result.fast
 
 
 @pytest.mark.parametrize("message", [BASE, PREFIX + BASE], ids=["bare", "behind the prefix"])
 def test_a_line_as_emit_writes_it_takes_the_fast_path_with_the_same_record(message: str) -> None:
     # Given a line exactly as emit.py writes it, bare or behind the Lambda text prefix
-    # When the fast path reads it
-    record = assert_agrees(message)
+    # When it is landed
+    fast = assert_agrees([message])
 
-    # Then it lands, with the same record as the full path, occurred_at widened to microseconds
-    assert record is not None
-    assert '"occurred_at":"2026-11-20T11:59:58.123000Z"' in record
-    assert record.endswith(',"service":"storefront"')
+    # Then the fast path took it, with the reference's record, occurred_at widened to microseconds
+    assert fast == 1
+    (outcome,) = through_batch([message])[0]
+    assert '"occurred_at":"2026-11-20T11:59:58.123000Z"' in outcome[1]
+    assert ',"service":"storefront","ingested_at"' in outcome[1]
 
 
 @pytest.mark.parametrize(("old", "new"), EDITS, ids=[f"{o}->{n}"[:60] for o, n in EDITS])
-def test_an_edit_near_a_boundary_is_landed_identically_or_left_to_the_full_path(old: str, new: str) -> None:
+def test_an_edit_near_a_boundary_has_the_reference_outcome(old: str, new: str) -> None:
     # Given the canonical line with one edit near a boundary of the pattern
     assert old in BASE
     message = BASE.replace(old, new, 1)
 
-    # When the fast path reads it, then it either agrees with the full path or declines
-    assert_agrees(message)
-    assert_agrees(PREFIX + message)
+    # When it is landed, bare and behind the prefix, Then the outcome is the reference's
+    assert_agrees([message, PREFIX + message])
 
 
-def test_every_corpus_line_is_landed_identically_or_left_to_the_full_path() -> None:
-    # Given every line of the parsing corpus, with its time window
+def test_the_fast_path_takes_the_edits_that_stay_canonical() -> None:
+    # Given edits that keep the exact shape emit.py writes (an offset, a leap day, the bounds)
+    kept = [
+        BASE.replace("2026-11-20T11:59:58.123Z", "2026-11-20T17:29:58.123+05:30"),
+        BASE.replace("2026-11-20T11:59:58.123Z", "2026-11-06T12:00:00.000Z"),
+        BASE.replace("2026-11-20T11:59:58.123Z", "2026-11-20T13:00:00.000Z"),
+        BASE.replace("12.5", "1234567890.1234"),
+        BASE.replace('"r-1"', '"' + "r" * 128 + '"'),
+    ]
+    # When landed, Then every one of them took the fast path and agreed with the reference
+    assert assert_agrees(kept) == len(kept)
+    # And a February 29th is left to the reference path, which knows leap years
+    leap = BASE.replace("2026-11-20T11:59:58.123Z", "2028-02-29T12:00:00.000Z")
+    wide = Settings(max_event_age_days=1000, max_future_minutes=60 * 24 * 1000)
+    assert assert_agrees([leap, leap.replace("2028-02-29", "2027-02-29")], wide) == 0
+
+
+def test_every_corpus_line_has_the_reference_outcome() -> None:
+    # Given every line of the parsing corpus
     corpus = load_event("lines.json")
-    cases = corpus["cases"]
-    lines = [c["line"] for c in cases if isinstance(c.get("line"), str)]
-    window = bounds_from(Settings()).window(naive_utc(datetime.fromisoformat(corpus["received"])))
+    received = naive_utc(datetime.fromisoformat(corpus["received"]))
+    assert received == RECEIVED
+    lines = [bytes.fromhex(c["line_hex"]) if "line_hex" in c else c["line"] for c in corpus["cases"]]
 
-    # When the fast path reads each, then it agrees with the full path or declines
-    taken = [line for line in lines if assert_agrees(line, *window) is not None]
-    # ... and a line that must not land is never taken by it
-    names = {c["line"]: c["expect"] for c in cases if isinstance(c.get("line"), str)}
-    assert all(names[line] == "land" for line in taken)
+    # When they are landed together, Then each has the reference's outcome, and the fast path took
+    # only lines the corpus expects to land
+    fast = assert_agrees(lines)
+    assert 0 < fast <= sum(c["expect"] == "land" for c in corpus["cases"])
+
+
+def test_too_large_lines_are_never_taken_by_the_fast_path() -> None:
+    # Given canonical lines just under and just over a tight size bound
+    settings = Settings(max_line_bytes=len(BASE))
+    shorter = BASE.replace("/checkout", "/checkou")
+
+    # When landed, Then the one over the bound is quarantined as the reference does
+    outcomes, result = through_batch([shorter, BASE, PREFIX + BASE], settings)
+    assert outcomes[2] == ("quarantine", "line_too_large")
+    assert [o[0] for o in outcomes[:2]] == ["land", "land"]
+    assert result.fast == 2
+    assert_agrees([shorter, BASE, PREFIX + BASE], settings)
+
+
+def test_a_page_received_over_hours_judges_each_event_by_its_own_window() -> None:
+    # Given a CloudWatch page whose events were received 3 hours apart, each timestamped 2 hours
+    # after the first arrival (inside the later event's window, outside the earlier one's)
+    early, late = RECEIVED - timedelta(hours=3), RECEIVED
+    line = BASE.replace("2026-11-20T11:59:58.123Z", "2026-11-20T11:00:00.000Z")
+    sink = MemorySink()
+    block = Block.of_events([(line, early, "s", "a"), (line, late, "s", "b")])
+    batch = Batch("test", "t", "g", INGESTED, None, [block])
+
+    # When landed
+    result = land_batch(batch, sink, Settings())
+
+    # Then the early one is too far in the future for its own arrival, the late one lands
+    assert [r["reason"] for r in sink.records("quarantine/")] == ["too_far_in_future"]
+    assert [r["event_id"] for r in sink.records("raw/")] == ["b"]
+    assert result.landed == 1
 
 
 def test_simulated_logs_mostly_take_the_fast_path_and_agree(tmp_path: Path) -> None:
-    # Given a day of simulated app logs, with its share of invalid lines
-    end = datetime(2026, 11, 20, tzinfo=UTC).date()
+    # Given a day of simulated app logs, with its share of invalid lines, as one file's block
+    end = date(2026, 11, 20)
     Simulator(7, 1, 300, 3, end).run(tmp_path, progress=False)
-    text = "".join(p.read_bytes().decode("utf-8", "surrogateescape") for p in sorted(tmp_path.glob("*.log")))
-    lines = [line for line in text.split("\n") if "analytics.request" in line]
-    wide = (datetime(2026, 1, 1), datetime(2027, 1, 1))
+    (path,) = sorted(tmp_path.glob("*.log"))
+    content = path.read_bytes()
+    wide = Settings(max_event_age_days=365, max_future_minutes=60 * 24 * 365)
 
-    # When the fast path reads every analytics line
-    taken = sum(1 for line in lines if assert_agrees(line, *wide) is not None)
+    # When the file is landed as the local source lands it
+    sink = MemorySink()
+    batch = Batch("file", "t", "/aws/lambda/app", INGESTED, None, [Block.of_file("f", content)])
+    result = land_batch(batch, sink, wide)
 
-    # Then most lines took it, and every one it took landed the full path's record
-    assert taken > len(lines) / 2
+    # Then every analytics line has the reference's outcome, and most took the fast path
+    lines = content.split(b"\n")
+    landed = sink.records("raw/")
+    expected, reasons = [], []
+    for number, line in enumerate(lines, 1):
+        outcome, value = reference(line, number, wide)
+        if outcome == "land":
+            expected.append({**json.loads(value), "log_stream": "f", "event_id": f"f:{number}"})
+        elif outcome == "quarantine":
+            reasons.append(value)
+    assert landed == expected
+    assert [r["reason"] for r in sink.records("quarantine/")] == reasons
+    assert result.skipped == sum(1 for line in lines if line) - len(expected) - len(reasons)
+    assert result.fast > 0.9 * len(expected)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_offsets_convert_to_the_reference_instant(seed: int) -> None:
+    # Given random local times with random ISO-8601 offsets, around day, month and year ends
+    rng = random.Random(seed)
+    for _ in range(400):
+        day = rng.choice([date(2026, 12, 31), date(2024, 2, 28), date(2026, 3, 1), date(1, 1, 1),
+                          date(9999, 12, 31), date(2026, 11, 20)])  # fmt: skip
+        local = datetime.combine(day, datetime.min.time()) + timedelta(
+            minutes=rng.choice([0, 1, 59, 60 * 12, 60 * 23 + 59, rng.randrange(1440)]),
+            milliseconds=rng.randrange(60_000),
+        )
+        hours, minutes = rng.randrange(24), rng.choice([0, 30, 45, 59])
+        zone = f"{rng.choice('+-')}{hours:02d}:{minutes:02d}"
+        text = local.isoformat(timespec="milliseconds")
+
+        # When both paths convert it
+        fast = utc_millis(text.encode(), zone.encode())
+        slow = parse_occurred_at(text + zone)
+
+        # Then they give the same instant, or both refuse it
+        if isinstance(slow, str):
+            assert fast == b"", text + zone
+        else:
+            assert fast == slow.isoformat(timespec="milliseconds").encode(), text + zone
+
+
+def test_window_text_keeps_exactly_the_milliseconds_inside_the_window() -> None:
+    # Given a window whose ends fall between milliseconds
+    oldest, newest = datetime(2026, 11, 6, 12, 0, 0, 1500), datetime(2026, 11, 20, 13, 0, 0, 999)
+
+    # When it is turned into text bounds, Then the first millisecond inside and the last are the ends
+    assert window_text(oldest, newest) == (b"2026-11-06T12:00:00.002", b"2026-11-20T13:00:00.000")
+    assert window_text(oldest.replace(microsecond=2000), newest)[0] == b"2026-11-06T12:00:00.002"
+
+
+def land_file(content: bytes, settings: Settings | None = None) -> tuple[MemorySink, BatchResult]:
+    sink = MemorySink()
+    batch = Batch("file", "t", "file:f.log", INGESTED, None, [Block.of_file("f.log", content)])
+    return sink, land_batch(batch, sink, settings or Settings())
+
+
+@pytest.mark.parametrize(
+    ("layout", "numbers", "read"),
+    [
+        (["B", "B"], [1, 2], 2),
+        (["B", "B", ""], [1, 2], 2),  # a file that ends with a newline
+        (["", "B", "", "", "S", "B", "Q", "B"], [2, 6, 8], 8),
+        (["S", "P", "B", "N", "N", "B", "X", ""], [2, 3, 6, 7], 7),
+        (["Q", "S", ""], [], 2),
+        ([""], [], 0),
+    ],
+    ids=["two", "newline at the end", "blank lines", "mixed", "nothing canonical", "empty"],
+)
+def test_a_files_lines_keep_their_numbers_and_every_line_is_counted(
+    layout: list[str], numbers: list[int], read: int
+) -> None:
+    # Given a file of canonical lines (B), prefixed ones (P), one with a non-ASCII path (X, for the
+    # reference path), other logs (S), an analytics line to quarantine (Q), a line mentioning the
+    # marker that is not one (N) and blank lines, joined by newlines
+    lines = {
+        "B": BASE, "P": PREFIX + BASE, "X": BASE.replace("/checkout", "/café"), "S": "START RequestId: x",
+        "Q": BASE.replace('"status":201', '"status":"201"'), "N": '{"message":"analytics.flush"}', "": "",
+    }  # fmt: skip
+    content = "\n".join(lines[k] for k in layout).encode()
+
+    # When it is landed
+    sink, result = land_file(content)
+
+    # Then each landed record names its own line, and lines are counted as read but a last empty one
+    assert [r["event_id"] for r in sink.records("raw/")] == [f"f.log:{n}" for n in numbers]
+    assert result.read == read
+    assert result.quarantined == layout.count("Q")
+    assert result.fast == sum(1 for k in layout if k in "BP" and k)
+    assert result.landed + result.quarantined + result.skipped == result.read
+
+
+def test_a_too_large_first_line_is_quarantined() -> None:
+    # Given a file whose first (canonical) line is one byte over the size bound, then a good line
+    settings = Settings(max_line_bytes=len(BASE) - 1)
+    content = f"{BASE}\n{BASE.replace('/checkout', '/c')}\n".encode()
+
+    # When it is landed, Then the first is quarantined as too large and the second lands
+    sink, result = land_file(content, settings)
+    assert [r["reason"] for r in sink.records("quarantine/")] == ["line_too_large"]
+    assert [r["event_id"] for r in sink.records("raw/")] == ["f.log:2"]
+    assert (result.read, result.fast) == (2, 1)
+
+
+def test_a_cloudwatch_message_holding_a_newline_is_judged_whole() -> None:
+    # Given a page whose second message is a canonical line behind a first line of other text, and
+    # whose third is canonical but ends with the newline CloudWatch keeps
+    messages = [BASE, "note\n" + BASE, BASE + "\n", BASE]
+
+    # When landed, Then the one with text before its JSON is invalid JSON, as a whole message is,
+    # and every other lands under its own event id
+    outcomes, result = through_batch(messages)
+    assert [o[0] for o in outcomes] == ["land", "quarantine", "land", "land"]
+    assert outcomes[1][1] == "invalid_json"
+    assert_agrees(messages)
+    assert result.read == 4

@@ -10,7 +10,7 @@ import pytest
 
 from ingest_lambda.run import land_batch
 from ingest_lambda.settings import Settings
-from ingest_lambda.sources import Batch, naive_utc
+from ingest_lambda.sources import Batch, Block, naive_utc
 from tests.ingest.conftest import MemorySink, load_event
 
 CORPUS = load_event("lines.json")
@@ -33,16 +33,8 @@ def land_lines(lines: list[str | bytes], settings: Settings | None = None) -> tu
         log_group="/aws/lambda/app",
         ingested_at=RECEIVED,
         received=None,
-        # Raw bytes reach the parser as local files deliver them: decoded with surrogate escapes.
-        events=[
-            (
-                line.decode("utf-8", "surrogateescape") if isinstance(line, bytes) else line,
-                received,
-                "stream-1",
-                f"ev-{i}",
-            )
-            for i, line in enumerate(lines)
-        ],
+        # Raw bytes reach the parser as local files deliver them: undecoded.
+        blocks=[Block.of_events((line, received, "stream-1", f"ev-{i}") for i, line in enumerate(lines))],
     )
     return sink, land_batch(batch, sink, settings or Settings())
 

@@ -1,7 +1,11 @@
 {#-
     One row per session and UTC day it had requests on (session_day_id = session_id|date).
-    A session spanning midnight has a row on each day. Incremental: rewrites every session
-    with newly landed requests whole (DuckDB), or whole changed event dates (Athena).
+    A session spanning midnight has a row on each day. previous_event_date is the session's
+    previous day with requests (null on its first), so the distinct sessions of a day range are
+    its rows whose previous_event_date is null or before the range: no distinct count needed.
+    Incremental on DuckDB: rewrites every session with newly landed requests whole.
+    Incremental on Athena: rewrites whole event dates that changed, and the other days of the
+    sessions active on them (a late request can give a later day a new previous_event_date).
 -#}
 {{ config(**incremental_settings('event_date', unique_key='session_id')) }}
 
@@ -12,8 +16,41 @@ session_hours as (
     select * from {{ ref('int_session_hours') }}
 
 ),
+{%- if is_incremental() and rewrites_whole_partitions() %}
+
+changed_dates as (
+
+    {{ changed_event_dates() }}
+
+),
+
+changed_sessions as (
+
+    select distinct session_hours.session_id
+    from session_hours
+    inner join changed_dates on session_hours.event_date = changed_dates.event_date
+
+),
+
+rewritten_dates as (
+
+    select distinct session_hours.event_date
+    from session_hours
+    inner join changed_sessions on session_hours.session_id = changed_sessions.session_id
+
+),
+
+scoped as (
+
+    select session_hours.*
+    from session_hours
+    inner join rewritten_dates on session_hours.event_date = rewritten_dates.event_date
+
+),
+{%- else %}
 
 {{ scope_to_changed('session_hours') }}
+{%- endif %}
 
 daily as (
 
@@ -29,6 +66,52 @@ daily as (
 
 ),
 
+{%- if is_incremental() and rewrites_whole_partitions() %}
+
+{#- The rewritten sessions' days over their whole history, for the previous one. #}
+session_dates as (
+
+    select distinct
+        session_hours.session_id,
+        session_hours.event_date
+    from session_hours
+    where session_hours.session_id in (select daily.session_id from daily)
+
+),
+
+previous_dates as (
+
+    select
+        session_id,
+        event_date,
+        lag(event_date) over (partition by session_id order by event_date) as previous_event_date
+    from session_dates
+
+),
+
+with_previous as (
+
+    select
+        daily.*,
+        previous_dates.previous_event_date
+    from daily
+    inner join previous_dates
+        on
+            daily.session_id = previous_dates.session_id
+            and daily.event_date = previous_dates.event_date
+
+),
+{%- else %}
+
+{#- Whole sessions (a full build, or DuckDB's rewrite of changed sessions): the window sees
+    every day of each; only sessions with several days need it at all. #}
+with_previous as (
+
+    {{ with_previous_event_date('daily', ['session_id']) }}
+
+),
+{%- endif %}
+
 final as (
 
     select
@@ -38,8 +121,9 @@ final as (
         reseller_id,
         user_id,
         requests,
+        previous_event_date,
         event_date
-    from daily
+    from with_previous
 
 )
 
