@@ -121,14 +121,13 @@ with_previous as (
 ),
 {%- else %}
 
-{#- Whole sessions (a full build, or DuckDB's rewrite of changed sessions). #}
+{# Whole sessions (a full build, or DuckDB's rewrite of changed sessions). #}
 with_previous as (
 
     {{ with_previous_event_date('daily', ['session_id', 'product_id', 'currency']) }}
 
 ),
-{%- endif %}
-
+{% endif %}
 final as (
 
     select

@@ -103,15 +103,14 @@ with_previous as (
 ),
 {%- else %}
 
-{#- Whole sessions (a full build, or DuckDB's rewrite of changed sessions): the window sees
+{# Whole sessions (a full build, or DuckDB's rewrite of changed sessions): the window sees
     every day of each; only sessions with several days need it at all. #}
 with_previous as (
 
     {{ with_previous_event_date('daily', ['session_id']) }}
 
 ),
-{%- endif %}
-
+{% endif %}
 final as (
 
     select
