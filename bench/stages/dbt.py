@@ -90,7 +90,9 @@ def typed_scan_sql(warehouse: Path, glob: str | None) -> str:
         view_sql = con.execute(
             "select sql from duckdb_views() where schema_name = 'lake' and view_name = 'request_events'"
         ).fetchone()
-        columns = con.execute("select column_name, column_type from (describe lake.request_events)").fetchall()
+        columns = con.execute(
+            "select column_name, column_type from (describe lake.request_events)"
+        ).fetchall()
     assert view_sql is not None, "the full build did not create lake.request_events"
     source = view_sql[0].split(" AS ", 1)[1].rstrip(";")
     if glob is not None:
