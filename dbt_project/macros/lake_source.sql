@@ -1,9 +1,18 @@
 {#-
-    The raw lake as the `lake.request_events` source on DuckDB: a view over the gzip NDJSON
-    files under LAKE_ROOT with explicit column types and the `ingest_date=` hive partition
-    (kept as text, like the Glue table's projected partition). Recreated by `on-run-start`
-    so that it always points at the current LAKE_ROOT. An empty lake gets an empty view of
-    the same shape, so a first `make build` before any ingest still succeeds.
+    The raw lake as the `lake` source on DuckDB, recreated by `on-run-start` so that it always
+    points at the current LAKE_ROOT:
+    - `lake.request_events`: a view over every gzip NDJSON file under LAKE_ROOT, with explicit
+      column types and the `ingest_date=` hive partition (kept as text, like the Glue table's
+      projected partition);
+    - `lake.request_events_unread`: the same over only the files staging has not read yet.
+      The hook lists the files (name and size) in `lake.files_listed`; those not in
+      `dbt_lake_files_read` with that size are unread, and staging's post-hook marks the
+      listed ones read once it has succeeded. A file that lands during the run is listed
+      next time; a file rewritten with other bytes (another size) is read again, and
+      staging's dedupe keeps one copy of each request. DuckDB cannot skip files on a filter,
+      so the view is built over the file list itself: an incremental run opens only new files.
+    An empty lake (or nothing unread) gets an empty view of the same shape, so a first
+    `make build` before any ingest still succeeds.
     On Athena the source is the Glue table Terraform declares, so there is nothing to do.
 -#}
 {% macro lake_source_columns() -%}
@@ -36,21 +45,65 @@
     select 1
 {%- endmacro %}
 
+{% macro lake_files_read_relation() -%}
+    {{ return(api.Relation.create(database=target.database, schema=target.schema, identifier='dbt_lake_files_read')) }}
+{%- endmacro %}
+
 {% macro default__create_lake_source_view() -%}
     {%- set root = env_var('LAKE_ROOT', 'data/lake') | replace("'", "''") -%}
     {%- set pattern = root ~ '/raw/request_events/ingest_date=*/*.json.gz' -%}
+    {%- set files_read = lake_files_read_relation() -%}
+    {%- set unread = [] -%}
     {%- set files = 0 -%}
     {%- if execute -%}
+        {%- do run_query('create schema if not exists lake') -%}
+        {%- do run_query('create table if not exists ' ~ files_read ~ ' (filename varchar, size bigint, read_at timestamp)') -%}
         {%- set files = query_scalar("select count(*) from glob('" ~ pattern ~ "')") -%}
-        {{ log('lake source: ' ~ files ~ ' raw file(s) under ' ~ root, info=true) }}
+        {%- if files > 0 -%}
+            {%- do run_query("create or replace table lake.files_listed as select filename, size from read_blob('" ~ pattern ~ "')") -%}
+        {%- else -%}
+            {%- do run_query('create or replace table lake.files_listed (filename varchar, size bigint)') -%}
+        {%- endif -%}
+        {%- set listed = run_query(
+            'select listed.filename from lake.files_listed as listed where not exists ('
+            ~ 'select 1 from ' ~ files_read ~ ' as done '
+            ~ 'where done.filename = listed.filename and done.size = listed.size) order by 1'
+        ) -%}
+        {%- for row in listed.rows -%}{%- do unread.append(row[0] | replace("'", "''")) -%}{%- endfor -%}
+        {{ log('lake source: ' ~ files ~ ' raw file(s) under ' ~ root ~ ', ' ~ (unread | length) ~ ' not read yet', info=true) }}
     {%- endif -%}
-    {%- set columns = lake_source_columns() -%}
-    create schema if not exists lake;
     create or replace view lake.request_events as
-    {% if files > 0 -%}
+    {{ lake_files_select(pattern if files else none) }};
+    create or replace view lake.request_events_unread as
+    {{ lake_files_select(unread if unread else none) }}
+{%- endmacro %}
+
+{#- Staging's post-hook on DuckDB: every file listed at the start of the run is now read. -#}
+{% macro mark_lake_files_read() -%}
+    {%- if target.type == 'athena' -%}
+        select 1
+    {%- else -%}
+        insert into {{ lake_files_read_relation() }} (filename, size, read_at)
+        select listed.filename, listed.size, cast(current_timestamp as timestamp)
+        from lake.files_listed as listed
+        where not exists (
+            select 1 from {{ lake_files_read_relation() }} as done
+            where done.filename = listed.filename and done.size = listed.size
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The typed rows of `files` (a glob, or a list of file names), or none of them. -#}
+{% macro lake_files_select(files) -%}
+    {%- set columns = lake_source_columns() -%}
+    {% if files is not none -%}
     select *
     from read_json(
-        '{{ pattern }}',
+        {% if files is string -%}
+        '{{ files }}',
+        {%- else -%}
+        [{%- for file in files %}'{{ file }}'{{ ', ' if not loop.last }}{%- endfor %}],
+        {%- endif %}
         format = 'newline_delimited',
         compression = 'gzip',
         hive_partitioning = true,

@@ -6,6 +6,14 @@
 {%- endmacro %}
 
 {#-
+    The grains of the product metrics: the API answers a product query over whole days,
+    weeks or months, never hours, so product-hours would be stored and never read.
+-#}
+{% macro product_metric_grains() -%}
+    {{ return(['day', 'week', 'month']) }}
+{%- endmacro %}
+
+{#-
     The unit to truncate an event DATE by to find the periods of `grain` a changed date
     touches: every hour of a changed day, the day, its ISO week, its month.
 -#}
@@ -14,65 +22,235 @@
 {%- endmacro %}
 
 {#-
-    Rows of `relation` (which has hour_start and event_date) tagged with every grain and
-    its period_start; on incremental runs only the whole periods that contain a changed
-    event date, so each touched period is recomputed from all of its rows.
+    User-level metrics per period of every grain in `grains` (finest first), from
+    `relation`: one row per session and finest period (and `keys`, e.g. product and
+    currency), with `time_column` the start of that finest period. A CTE chain:
+    - `finest`: the finest grain per user, where sessions are a plain count(*);
+    - coarser grains are sums of the finest periods inside them, which count a session once
+      per finest period it was active in; `repeats` takes the extra ones back off, read only
+      from the sessions active in more than one finest period;
+    - the result has grain, period_start, `keys`, the tenant keys, sessions, `sums` and
+      `maxes`, all additive (or max) up the hierarchy, ready for `rollup_tenant_levels`.
+    A session belongs to exactly one user, so a user's sessions are exact, and so are the
+    sums over users, resellers and clients.
 -#}
-{% macro rows_by_grain(relation, columns) -%}
-    {%- for grain in metric_grains() %}
-    select
-        '{{ grain }}' as grain,
-        {{ period_start(grain, relation ~ '.hour_start') }} as period_start,
-        {%- for column in columns %}
-        {{ relation }}.{{ column }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    from {{ relation }}
-    {%- if is_incremental() %}
-    where
-        {{ period_start(grain_date_unit(grain), relation ~ '.event_date') }} in (
-            select {{ period_start(grain_date_unit(grain), 'changed_dates.event_date') }}
-            from changed_dates
-        )
-    {%- endif %}
-    {%- if not loop.last %}
+{% macro user_period_metrics(relation, time_column, grains, keys, sums, maxes) -%}
+    {%- set tenant = ['client_id', 'reseller_id', 'user_id'] -%}
+    {%- set group_keys = keys + tenant -%}
+    {%- set finest_aggregates = ['count(*) as sessions'] -%}
+    {%- set summed_aggregates = ['sum(sessions) as sessions'] -%}
+    {%- set corrected = ['summed.sessions - coalesce(repeats_per_user.repeats, 0) as sessions'] -%}
+    {%- for column in sums -%}
+        {%- do finest_aggregates.append('sum(' ~ column ~ ') as ' ~ column) -%}
+        {%- do summed_aggregates.append('sum(' ~ column ~ ') as ' ~ column) -%}
+        {%- do corrected.append('summed.' ~ column) -%}
+    {%- endfor -%}
+    {%- for column in maxes -%}
+        {%- do finest_aggregates.append('max(' ~ column ~ ') as ' ~ column) -%}
+        {%- do summed_aggregates.append('max(' ~ column ~ ') as ' ~ column) -%}
+        {%- do corrected.append('summed.' ~ column) -%}
+    {%- endfor -%}
+    with
 
-    union all
-    {% endif -%}
-    {%- endfor %}
+    finest as (
+
+        select
+            {{ time_column }} as unit_start,
+            {%- for key in group_keys %}
+            {{ key }},
+            {%- endfor %}
+            {{ finest_aggregates | join(',\n            ') }}
+        from {{ relation }}
+        group by {{ range(1, group_keys | length + 2) | join(', ') }}
+
+    ),
+
+    spanning_sessions as (
+
+        select session_id
+        from {{ relation }}
+        group by session_id
+        having min({{ time_column }}) < max({{ time_column }})
+
+    ),
+
+    spanning_rows as (
+
+        select *
+        from {{ relation }}
+        where session_id in (select spanning_sessions.session_id from spanning_sessions)
+
+    ),
+
+    repeats as (
+
+        {%- for grain in grains[1:] %}
+        select
+            '{{ grain }}' as grain,
+            {{ period_start(grain, time_column) }} as period_start,
+            {%- for key in group_keys %}
+            {{ key }},
+            {%- endfor %}
+            session_id,
+            count(*) - 1 as repeats
+        from spanning_rows
+        group by {{ range(1, group_keys | length + 4) | join(', ') }}
+        having count(*) > 1
+        {%- if not loop.last %}
+
+        union all
+        {% endif -%}
+        {%- endfor %}
+
+    ),
+
+    repeats_per_user as (
+
+        select
+            grain,
+            period_start,
+            {%- for key in group_keys %}
+            {{ key }},
+            {%- endfor %}
+            sum(repeats) as repeats
+        from repeats
+        group by {{ range(1, group_keys | length + 3) | join(', ') }}
+
+    ),
+
+    summed as (
+
+        {%- for grain in grains %}
+        select
+            '{{ grain }}' as grain,
+            {{ period_start(grain, 'unit_start') }} as period_start,
+            {%- for key in group_keys %}
+            {{ key }},
+            {%- endfor %}
+            {{ summed_aggregates | join(',\n            ') }}
+        from finest
+        group by {{ range(1, group_keys | length + 3) | join(', ') }}
+        {%- if not loop.last %}
+
+        union all
+        {% endif -%}
+        {%- endfor %}
+
+    ),
+
+    final as (
+
+        select
+            summed.grain,
+            summed.period_start,
+            {%- for key in group_keys %}
+            summed.{{ key }},
+            {%- endfor %}
+            {{ corrected | join(',\n            ') }}
+        from summed
+        left join repeats_per_user
+            on
+                summed.grain = repeats_per_user.grain
+                and summed.period_start = repeats_per_user.period_start
+                {%- for key in group_keys %}
+                and summed.{{ key }} = repeats_per_user.{{ key }}
+                {%- endfor %}
+
+    )
+
+    select * from final
 {%- endmacro %}
 
 {#-
-    `aggregates` of `relation` per `keys` at every level of the tenancy hierarchy, one select
-    per level: global (no tenant key), client, reseller (client_id, reseller_id), user (all
-    three). Tenant keys above the row's level are null. Each level is its own exact GROUP BY
-    over the same rows, so distinct counts are exact at every level.
+    The CTEs every period aggregate starts from: `scoped` is `upstream` (which has an
+    event_date) restricted, on incremental runs, to the WHOLE periods of `grains` that
+    contain a changed event date (`changed_dates`), so each of them is recomputed from all
+    of its rows.
+-#}
+{% macro scope_to_touched_periods(upstream, grains) -%}
+    {%- if is_incremental() %}
+changed_dates as (
+
+    {{ changed_event_dates() }}
+
+),
+
+{%- set units = [] -%}
+{%- for grain in grains -%}
+    {%- if grain_date_unit(grain) not in units -%}{%- do units.append(grain_date_unit(grain)) -%}{%- endif -%}
+{%- endfor %}
+scoped as (
+
+    select {{ upstream }}.*
+    from {{ upstream }}
+    where
+        {%- for grain in units %}
+        {{ 'or ' if not loop.first }}{{ period_start(grain, upstream ~ '.event_date') }} in (
+            select {{ period_start(grain, 'changed_dates.event_date') }} from changed_dates
+        )
+        {%- endfor %}
+
+),
+    {%- else %}
+scoped as (
+
+    select * from {{ upstream }}
+
+),
+    {%- endif %}
+{%- endmacro %}
+
+{#-
+    On incremental runs, the `where` that keeps only the rows of `relation` (with grain and
+    period_start) whose period contains a changed event date: `scoped` may hold more (a
+    changed day's whole month), and rewriting those periods would change nothing.
+-#}
+{% macro keep_touched_periods(relation) -%}
+    {%- if is_incremental() %}
+    where
+        {%- for grain in metric_grains() %}
+        {{ 'or ' if not loop.first }}(
+            {{ relation }}.grain = '{{ grain }}'
+            and {{ period_start(grain_date_unit(grain), relation ~ '.period_start') }} in (
+                select {{ period_start(grain_date_unit(grain), 'changed_dates.event_date') }} from changed_dates
+            )
+        )
+        {%- endfor %}
+    {%- endif %}
+{%- endmacro %}
+
+{#-
+    `aggregates` of `relation` per `keys` at every level of the tenancy hierarchy in one pass,
+    with ROLLUP over (client_id, reseller_id, user_id): user, reseller (client_id,
+    reseller_id), client (client_id) and global (no tenant key). Tenant keys above the row's
+    level are null. `level` comes from GROUPING(): a bit is set for each key rolled up.
+    The aggregates must add up (sums and counts of session-periods), which is what makes one
+    ROLLUP exact where COUNT(DISTINCT) would need a pass per level.
 -#}
 {% macro rollup_tenant_levels(relation, keys, aggregates) -%}
-    {%- set levels = [
-        ('global', []),
-        ('client', ['client_id']),
-        ('reseller', ['client_id', 'reseller_id']),
-        ('user', ['client_id', 'reseller_id', 'user_id']),
-    ] -%}
-    {%- for level, tenant_keys in levels %}
     select
         {%- for key in keys %}
         {{ key }},
         {%- endfor %}
-        '{{ level }}' as level,
-        {%- for tenant_key in ['client_id', 'reseller_id', 'user_id'] %}
-        {{ tenant_key if tenant_key in tenant_keys else 'cast(null as varchar)' }} as {{ tenant_key }},
-        {%- endfor %}
+        {{ tenant_level('client_id', 'reseller_id', 'user_id') }} as level,
+        client_id,
+        reseller_id,
+        user_id,
         {%- for aggregate in aggregates %}
         {{ aggregate }}{{ ',' if not loop.last }}
         {%- endfor %}
     from {{ relation }}
-    group by {{ (keys + tenant_keys) | join(', ') }}
-    {%- if not loop.last %}
+    group by {{ keys | join(', ') }}, rollup (client_id, reseller_id, user_id)
+{%- endmacro %}
 
-    union all
-    {% endif -%}
-    {%- endfor %}
+{#- The level of a ROLLUP (client, reseller, user) row, from which of its keys were rolled up. -#}
+{% macro tenant_level(client, reseller, user) -%}
+    case grouping({{ client }}, {{ reseller }}, {{ user }})
+        when 0 then 'user'
+        when 1 then 'reseller'
+        when 3 then 'client'
+        else 'global'
+    end
 {%- endmacro %}
 
 {#- A text key of a metric row; '|' never occurs in ids, so keys cannot collide. -#}

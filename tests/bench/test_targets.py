@@ -8,7 +8,7 @@ from bench.targets import ATHENA_MIN_BILLED_BYTES, compare, dig, evaluate, short
 def results(**overrides):
     stages = {
         "ingest": {"events_per_second": 150_000, "share_of_gzip": 0.5},
-        "dbt": {"full_build": {"ratio_to_scan": 2.5}, "incremental": {"ratio_to_new_day_scan": 1.2}},
+        "dbt": {"full_build": {"ratio_to_scan": 2.5}, "incremental": {"marginal_ratio_to_new_day_scan": 1.2}},
         "api": {
             "floor": {"p99_ms": 2.0},
             "routes": {
@@ -45,13 +45,13 @@ def test_every_target_met_gives_no_shortfall():
 def test_a_ratio_over_its_limit_is_reported_short():
     # Given a full build 3.2x the scan and an incremental run exactly 1.5x the new day's scan
     checks = evaluate(
-        results(dbt__full_build__ratio_to_scan=3.2, dbt__incremental__ratio_to_new_day_scan=1.5)
+        results(dbt__full_build__ratio_to_scan=3.2, dbt__incremental__marginal_ratio_to_new_day_scan=1.5)
     )
     missed = {c.target for c in shortfalls(checks)}
     # Then both fall short: <= 3x is inclusive, < 1.5x is strict
     assert missed == {
         "dbt full build / one scan of the raw files",
-        "dbt incremental run / the new day's own scan",
+        "dbt incremental run beyond dbt's fixed cost per run / the new day's own scan",
     }
     assert "[NOT MET] dbt full build / one scan of the raw files: 3.2 x (target <= 3 x)" in [
         c.line() for c in checks

@@ -248,9 +248,8 @@ def test_every_statement_sent_is_athena_v3_sql(athena_run: list[str]):
 
 # The Athena layout of each table the API reads (README, dbt section): the aggregates by grain,
 # level and period date, so a client-level series reads only the client rows of its dates.
+# fct_requests and fct_request_products are views over the staged requests (event_date).
 ATHENA_PARTITIONS = {
-    "fct_requests": ["event_date"],
-    "fct_request_products": ["event_date"],
     "fct_sessions": ["started_on"],
     "fct_session_days": ["event_date"],
     "fct_product_session_days": ["event_date"],

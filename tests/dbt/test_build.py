@@ -142,8 +142,12 @@ def storage_order(model: str) -> list[str]:
     return re.findall(r"'([a-z_]+)'", found.group(1))
 
 
+# The request facts are views over staging: nothing of theirs is stored.
+VIEW_MARTS = ("fct_requests", "fct_request_products")
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("model", sorted(CONTRACT_COLUMNS))
+@pytest.mark.parametrize("model", sorted(set(CONTRACT_COLUMNS) - set(VIEW_MARTS)))
 def test_marts_are_stored_in_their_storage_order(built_warehouse, model: str):
     # Given: a full build, whose marts should be stored sorted on the API's filter columns
     # (so DuckDB's per-row-group min/max let it skip the row groups of other tenants)

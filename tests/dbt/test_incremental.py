@@ -61,5 +61,5 @@ def test_incremental_history_equals_full_refresh(tmp_path: Path, monkeypatch: py
         assert differing_rows(incremental_wh, full_wh, mart) == (0, 0), mart
     # And: the history really was incremental (it rewrote days across several runs)
     watermarks = "wh.main.dbt_incremental_watermarks"
-    runs = scalar(incremental_wh, f"select count(*) from {watermarks} where model_name = 'fct_requests'")
+    runs = scalar(incremental_wh, f"select count(*) from {watermarks} where model_name = 'int_session_hours'")
     assert runs == len(files)

@@ -5,8 +5,10 @@
     {{ return(adapter.dispatch('parse_utc_timestamp', 'request_analytics')(column)) }}
 {%- endmacro %}
 
+{#- The instant in UTC microseconds, straight to a naive timestamp: `at time zone` goes
+    through ICU row by row and costs as much again as the parse. -#}
 {% macro default__parse_utc_timestamp(column) -%}
-    cast(cast({{ column }} as timestamptz) at time zone 'UTC' as timestamp)
+    make_timestamp(epoch_us(cast({{ column }} as timestamptz)))
 {%- endmacro %}
 
 {% macro athena__parse_utc_timestamp(column) -%}

@@ -114,11 +114,46 @@
 {%- endmacro %}
 
 {#-
-    The CTEs every event-date-partitioned model starts from: `scoped` is `upstream` (a CTE
-    with an event_date) restricted, on incremental runs, to the changed event dates, whole.
+    Whether incremental runs rewrite WHOLE partitions (Athena's insert_overwrite) rather than
+    only the rows of the requests or sessions that changed (DuckDB's delete + insert on the
+    model's unique_key). Unit tests run on DuckDB and pin `whole_partitions: true` to check
+    the Athena logic too.
 -#}
-{% macro scope_to_changed_dates(upstream) -%}
-    {%- if is_incremental() %}
+{% macro rewrites_whole_partitions() -%}
+    {{ return(target.type == 'athena' or var('whole_partitions', false)) }}
+{%- endmacro %}
+
+{#-
+    The sessions with requests landed since this model's last run (its watermark): every
+    one of them is recomputed whole on DuckDB.
+-#}
+{% macro changed_sessions() -%}
+    {%- set pinned = var('landed_watermark', none) -%}
+    select distinct changed.session_id
+    from {{ ref('stg_lake__request_events') }} as changed
+    where changed.landed_at > {% if pinned is not none -%}
+        cast('{{ pinned }}' as timestamp)
+    {%- else -%}
+        coalesce(
+            (
+                select max(watermarks.landed_watermark)
+                from {{ watermarks_relation() }} as watermarks
+                where watermarks.model_name = '{{ this.identifier }}'
+            ),
+            cast('1970-01-01 00:00:00' as timestamp)
+        )
+    {%- endif %}
+{%- endmacro %}
+
+{#-
+    The CTEs every session-grain model starts from: `scoped` is `upstream` (a CTE with
+    session_id and event_date) restricted, on incremental runs, to what the run rewrites:
+    - DuckDB: every row of each session with newly landed requests, whatever its dates
+      (the model's unique_key is session_id), so a run reads and writes what changed;
+    - Athena: every row of each changed event date (insert_overwrite of those partitions).
+-#}
+{% macro scope_to_changed(upstream) -%}
+    {%- if is_incremental() and rewrites_whole_partitions() %}
 changed_dates as (
 
     {{ changed_event_dates() }}
@@ -130,6 +165,20 @@ scoped as (
     select {{ upstream }}.*
     from {{ upstream }}
     inner join changed_dates on {{ upstream }}.event_date = changed_dates.event_date
+
+),
+    {%- elif is_incremental() %}
+changed_sessions as (
+
+    {{ changed_sessions() }}
+
+),
+
+scoped as (
+
+    select {{ upstream }}.*
+    from {{ upstream }}
+    where {{ upstream }}.session_id in (select changed_sessions.session_id from changed_sessions)
 
 ),
     {%- else %}
@@ -184,4 +233,75 @@ scoped as (
 {%- endmacro %}
 
 {% macro athena__storage_order(columns) -%}
+{%- endmacro %}
+
+{#-
+    The rows of `relation` (whole sessions, with session_id and event_date) with
+    previous_event_date: the previous event_date of the same `keys` (null on the first).
+-#}
+{% macro with_previous_event_date(relation, keys) -%}
+    {{ return(adapter.dispatch('with_previous_event_date', 'request_analytics')(relation, keys)) }}
+{%- endmacro %}
+
+{#-
+    DuckDB: most sessions are active on one day, where the answer is null; only the rows of
+    sessions active on several days go through the window (a sort of every row otherwise).
+-#}
+{% macro default__with_previous_event_date(relation, keys) -%}
+    with
+
+    spanning_sessions as (
+
+        select session_id
+        from {{ relation }}
+        group by session_id
+        having min(event_date) < max(event_date)
+
+    ),
+
+    one_day as (
+
+        select
+            {{ relation }}.*,
+            cast(null as date) as previous_event_date
+        from {{ relation }}
+        where not exists (
+            select 1 from spanning_sessions
+            where spanning_sessions.session_id = {{ relation }}.session_id
+        )
+
+    ),
+
+    several_days as (
+
+        select
+            {{ relation }}.*,
+            lag({{ relation }}.event_date) over (
+                partition by {{ keys | join(', ') }} order by {{ relation }}.event_date
+            ) as previous_event_date
+        from {{ relation }}
+        where exists (
+            select 1 from spanning_sessions
+            where spanning_sessions.session_id = {{ relation }}.session_id
+        )
+
+    ),
+
+    final as (
+
+        select * from one_day
+        union all
+        select * from several_days
+
+    )
+
+    select * from final
+{%- endmacro %}
+
+{#- Athena: one window (each extra read of the relation would be billed). -#}
+{% macro athena__with_previous_event_date(relation, keys) -%}
+    select
+        *,
+        lag(event_date) over (partition by {{ keys | join(', ') }} order by event_date) as previous_event_date
+    from {{ relation }}
 {%- endmacro %}

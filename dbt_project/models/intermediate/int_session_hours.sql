@@ -2,9 +2,10 @@
     One row per session and UTC hour in which it had requests (session_id, hour_start).
     The smallest exact building block of the session metrics: a request falls in exactly one
     session-hour, so requests add up, and distinct sessions of any period are the distinct
-    session_ids of its session-hours. Incremental: rewrites whole event dates that changed.
+    session_ids of its session-hours. Incremental: rewrites every session with newly landed
+    requests whole (DuckDB), or whole changed event dates (Athena).
 -#}
-{{ config(**incremental_settings('event_date')) }}
+{{ config(**incremental_settings('event_date', unique_key='session_id')) }}
 
 with
 
@@ -14,7 +15,7 @@ requests as (
 
 ),
 
-{{ scope_to_changed_dates('requests') }}
+{{ scope_to_changed('requests') }}
 
 hourly as (
 

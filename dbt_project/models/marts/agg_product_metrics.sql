@@ -1,42 +1,37 @@
 {#-
-    One row per grain, level, tenant, period, product and currency (metric_id).
-    Computed from product-session-hours: requests, quantity and revenue add up; sessions are
-    distinct session_ids. Incremental: rewrites every WHOLE period containing a changed date.
+    One row per grain (day, week, month), level, tenant, period, product and currency
+    (metric_id). Computed from product-session-days: requests, quantity and revenue add up;
+    a session counts once per period it requested the product in (`user_period_metrics`).
+    Incremental: rewrites every WHOLE period containing a changed date.
 -#}
 {{ config(**incremental_settings(['grain', 'level', 'period_date'])) }}
 
 with
 
-product_hours as (
+product_days as (
 
-    select * from {{ ref('int_product_session_hours') }}
-
-),
-
-{% if is_incremental() %}
-changed_dates as (
-
-    {{ changed_event_dates() }}
+    select * from {{ ref('fct_product_session_days') }}
 
 ),
-{% endif %}
 
-by_grain as (
+{{ scope_to_touched_periods('product_days', product_metric_grains()) }}
 
-    {{ rows_by_grain('product_hours', [
-        'session_id', 'client_id', 'reseller_id', 'user_id', 'product_id', 'product_name',
-        'category', 'currency', 'requests', 'quantity', 'revenue',
-    ]) }}
+user_periods as (
+
+    {{ user_period_metrics(
+        'scoped', 'event_date', product_metric_grains(), ['product_id', 'currency'],
+        sums=['requests', 'quantity', 'revenue'], maxes=['product_name', 'category'],
+    ) }}
 
 ),
 
 rolled_up as (
 
-    {{ rollup_tenant_levels('by_grain', ['grain', 'period_start', 'product_id', 'currency'], [
+    {{ rollup_tenant_levels('user_periods', ['grain', 'period_start', 'product_id', 'currency'], [
         'max(product_name) as product_name',
         'max(category) as category',
         'cast(sum(requests) as bigint) as requests',
-        'count(distinct session_id) as sessions',
+        'cast(sum(sessions) as bigint) as sessions',
         'cast(sum(quantity) as bigint) as quantity',
         'cast(sum(revenue) as decimal(18, 4)) as revenue',
     ]) }}
@@ -66,6 +61,7 @@ final as (
         level,
         cast(period_start as date) as period_date
     from rolled_up
+    {{ keep_touched_periods('rolled_up') }}
 
 )
 

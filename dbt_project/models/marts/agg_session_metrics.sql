@@ -1,7 +1,8 @@
 {#-
     One row per grain, level, tenant and period with activity (metric_id).
-    Computed from session-hours (request grain, rolled up exactly): sessions are distinct
-    session_ids, so they are exact for every period; requests add up.
+    Computed from session-hours (request grain, rolled up exactly): a session counts once in
+    each period it had requests in (`user_period_metrics`), so sessions are exact for every
+    period and level; requests add up.
     Incremental: rewrites every WHOLE period (of every grain) containing a changed date.
 -#}
 {{ config(**incremental_settings(['grain', 'level', 'period_date'])) }}
@@ -14,24 +15,20 @@ session_hours as (
 
 ),
 
-{% if is_incremental() %}
-changed_dates as (
+{{ scope_to_touched_periods('session_hours', metric_grains()) }}
 
-    {{ changed_event_dates() }}
+user_periods as (
 
-),
-{% endif %}
-
-by_grain as (
-
-    {{ rows_by_grain('session_hours', ['session_id', 'client_id', 'reseller_id', 'user_id', 'requests']) }}
+    {{ user_period_metrics(
+        'scoped', 'hour_start', metric_grains(), [], sums=['requests'], maxes=[],
+    ) }}
 
 ),
 
 rolled_up as (
 
-    {{ rollup_tenant_levels('by_grain', ['grain', 'period_start'], [
-        'count(distinct session_id) as sessions',
+    {{ rollup_tenant_levels('user_periods', ['grain', 'period_start'], [
+        'cast(sum(sessions) as bigint) as sessions',
         'cast(sum(requests) as bigint) as requests',
     ]) }}
 
@@ -53,6 +50,7 @@ final as (
         level,
         cast(period_start as date) as period_date
     from rolled_up
+    {{ keep_touched_periods('rolled_up') }}
 
 )
 

@@ -1,21 +1,25 @@
 {#-
-    One row per UTC day, session, product and currency (product_session_day_id).
-    previous_event_date is the previous day on which the session had requests with this
-    product and currency (null on the first), so the distinct sessions of a product over a day
-    range are its rows whose previous_event_date is null or before the range.
-    Incremental: rewrites whole event dates that changed, and the other days of the sessions
-    with product requests on them (a late request can give a later day a new previous_event_date).
+    One row per UTC day, session, product and currency (product_session_day_id), from the
+    product lines. The exact building block of the product metrics: requests, quantity and
+    revenue add up; sessions are distinct session_ids. previous_event_date is the previous day
+    on which the session had requests with this product and currency (null on the first), so
+    the distinct sessions of a product over a day range are its rows whose
+    previous_event_date is null or before the range.
+    Incremental on DuckDB: rewrites every session with newly landed requests whole.
+    Incremental on Athena: rewrites whole event dates that changed, and the other days of the
+    sessions with product requests on them (a late request can give a later day a new
+    previous_event_date).
 -#}
-{{ config(**incremental_settings('event_date')) }}
+{{ config(**incremental_settings('event_date', unique_key='session_id')) }}
 
 with
 
-product_hours as (
+product_lines as (
 
-    select * from {{ ref('int_product_session_hours') }}
+    select * from {{ ref('stg_lake__request_products') }}
 
 ),
-{%- if is_incremental() %}
+{%- if is_incremental() and rewrites_whole_partitions() %}
 
 changed_dates as (
 
@@ -25,34 +29,30 @@ changed_dates as (
 
 changed_sessions as (
 
-    select distinct product_hours.session_id
-    from product_hours
-    inner join changed_dates on product_hours.event_date = changed_dates.event_date
+    select distinct product_lines.session_id
+    from product_lines
+    inner join changed_dates on product_lines.event_date = changed_dates.event_date
 
 ),
 
 rewritten_dates as (
 
-    select distinct product_hours.event_date
-    from product_hours
-    inner join changed_sessions on product_hours.session_id = changed_sessions.session_id
+    select distinct product_lines.event_date
+    from product_lines
+    inner join changed_sessions on product_lines.session_id = changed_sessions.session_id
 
 ),
 
 scoped as (
 
-    select product_hours.*
-    from product_hours
-    inner join rewritten_dates on product_hours.event_date = rewritten_dates.event_date
+    select product_lines.*
+    from product_lines
+    inner join rewritten_dates on product_lines.event_date = rewritten_dates.event_date
 
 ),
 {%- else %}
 
-scoped as (
-
-    select * from product_hours
-
-),
+{{ scope_to_changed('product_lines') }}
 {%- endif %}
 
 daily as (
@@ -67,7 +67,8 @@ daily as (
         currency,
         max(product_name) as product_name,
         max(category) as category,
-        cast(sum(requests) as bigint) as requests,
+        -- A request naming the product on two lines is still one request.
+        count(case when is_first_line_of_product then 1 end) as requests,
         cast(sum(quantity) as bigint) as quantity,
         cast(sum(revenue) as decimal(18, 4)) as revenue
     from scoped
@@ -75,18 +76,18 @@ daily as (
 
 ),
 
-{%- if is_incremental() %}
+{%- if is_incremental() and rewrites_whole_partitions() %}
 
 {#- The rewritten sessions' product days over their whole history, for the previous one. #}
 product_dates as (
 
     select distinct
-        product_hours.session_id,
-        product_hours.product_id,
-        product_hours.currency,
-        product_hours.event_date
-    from product_hours
-    where product_hours.session_id in (select daily.session_id from daily)
+        product_lines.session_id,
+        product_lines.product_id,
+        product_lines.currency,
+        product_lines.event_date
+    from product_lines
+    where product_lines.session_id in (select daily.session_id from daily)
 
 ),
 
@@ -120,18 +121,13 @@ with_previous as (
 ),
 {%- else %}
 
+{# Whole sessions (a full build, or DuckDB's rewrite of changed sessions). #}
 with_previous as (
 
-    select
-        *,
-        lag(event_date) over (
-            partition by session_id, product_id, currency order by event_date
-        ) as previous_event_date
-    from daily
+    {{ with_previous_event_date('daily', ['session_id', 'product_id', 'currency']) }}
 
 ),
-{%- endif %}
-
+{% endif %}
 final as (
 
     select

@@ -1,8 +1,9 @@
 {#-
     One row per request and product line (request_product_id = request_id:line_number).
-    Rewrites whole event dates that changed.
+    A view over the staged product lines (themselves a view that unnests the staged
+    requests): a reader that filters it on a session or request unnests only those rows.
 -#}
-{{ config(**incremental_settings('event_date')) }}
+{{ config(materialized='view') }}
 
 with
 
@@ -11,8 +12,6 @@ product_lines as (
     select * from {{ ref('stg_lake__request_products') }}
 
 ),
-
-{{ scope_to_changed_dates('product_lines') }}
 
 final as (
 
@@ -33,9 +32,8 @@ final as (
         quantity,
         revenue,
         event_date
-    from scoped
+    from product_lines
 
 )
 
 select * from final
-{{ storage_order(['session_id', 'request_id', 'line_number']) }}

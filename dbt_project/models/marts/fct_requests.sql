@@ -1,5 +1,9 @@
-{#- One row per request (request_id). Rewrites whole event dates that changed. -#}
-{{ config(**incremental_settings('event_date')) }}
+{#-
+    One row per request (request_id). A view over the staged requests: they are already
+    deduplicated and typed, so a table here would copy every request once more per build
+    and rewrite it on every incremental run for nothing.
+-#}
+{{ config(materialized='view') }}
 
 with
 
@@ -8,8 +12,6 @@ requests as (
     select * from {{ ref('stg_lake__request_events') }}
 
 ),
-
-{{ scope_to_changed_dates('requests') }}
 
 final as (
 
@@ -28,9 +30,8 @@ final as (
         service,
         landed_at,
         event_date
-    from scoped
+    from requests
 
 )
 
 select * from final
-{{ storage_order(['client_id', 'session_id', 'occurred_at']) }}

@@ -3,10 +3,11 @@
     A session spanning midnight has a row on each day. previous_event_date is the session's
     previous day with requests (null on its first), so the distinct sessions of a day range are
     its rows whose previous_event_date is null or before the range: no distinct count needed.
-    Incremental: rewrites whole event dates that changed, and the other days of the sessions
-    active on them (a late request can give a later day a new previous_event_date).
+    Incremental on DuckDB: rewrites every session with newly landed requests whole.
+    Incremental on Athena: rewrites whole event dates that changed, and the other days of the
+    sessions active on them (a late request can give a later day a new previous_event_date).
 -#}
-{{ config(**incremental_settings('event_date')) }}
+{{ config(**incremental_settings('event_date', unique_key='session_id')) }}
 
 with
 
@@ -15,7 +16,7 @@ session_hours as (
     select * from {{ ref('int_session_hours') }}
 
 ),
-{%- if is_incremental() %}
+{%- if is_incremental() and rewrites_whole_partitions() %}
 
 changed_dates as (
 
@@ -48,11 +49,7 @@ scoped as (
 ),
 {%- else %}
 
-scoped as (
-
-    select * from session_hours
-
-),
+{{ scope_to_changed('session_hours') }}
 {%- endif %}
 
 daily as (
@@ -69,7 +66,7 @@ daily as (
 
 ),
 
-{%- if is_incremental() %}
+{%- if is_incremental() and rewrites_whole_partitions() %}
 
 {#- The rewritten sessions' days over their whole history, for the previous one. #}
 session_dates as (
@@ -106,16 +103,14 @@ with_previous as (
 ),
 {%- else %}
 
+{# Whole sessions (a full build, or DuckDB's rewrite of changed sessions): the window sees
+    every day of each; only sessions with several days need it at all. #}
 with_previous as (
 
-    select
-        *,
-        lag(event_date) over (partition by session_id order by event_date) as previous_event_date
-    from daily
+    {{ with_previous_event_date('daily', ['session_id']) }}
 
 ),
-{%- endif %}
-
+{% endif %}
 final as (
 
     select

@@ -1,8 +1,10 @@
 {#-
     One row per session (session_id): its first and last request, duration, requests and
     distinct products, over all of its days.
-    Incremental: a changed day can change any session that had a request on it, whatever day
-    it started. The run rebuilds WHOLE started_on partitions: every session that had a request
+    Incremental on DuckDB: every session with newly landed requests is recomputed whole
+    (unique_key session_id).
+    Incremental on Athena: a changed day can change any session that had a request on it,
+    whatever day it started. The run rebuilds WHOLE started_on partitions: every session that had a request
     on a changed date, plus every other session that starts on a date one of those sessions
     started on (before or after the change) or on a changed date.
 -#}
@@ -16,13 +18,13 @@ session_hours as (
 
 ),
 
-product_hours as (
+product_days as (
 
-    select * from {{ ref('int_product_session_hours') }}
+    select * from {{ ref('fct_product_session_days') }}
 
 ),
 
-{% if is_incremental() %}
+{% if is_incremental() and rewrites_whole_partitions() %}
 changed_dates as (
 
     {{ changed_event_dates() }}
@@ -77,12 +79,34 @@ scoped_hours as (
 
 ),
 
-scoped_product_hours as (
+scoped_product_days as (
 
-    select product_hours.*
-    from product_hours
-    inner join rebuilt_sessions on product_hours.session_id = rebuilt_sessions.session_id
-    where product_hours.event_date >= (select min(rebuilt_partitions.started_on) from rebuilt_partitions)
+    select product_days.*
+    from product_days
+    inner join rebuilt_sessions on product_days.session_id = rebuilt_sessions.session_id
+    where product_days.event_date >= (select min(rebuilt_partitions.started_on) from rebuilt_partitions)
+
+),
+{% elif is_incremental() %}
+changed_sessions as (
+
+    {{ changed_sessions() }}
+
+),
+
+scoped_hours as (
+
+    select session_hours.*
+    from session_hours
+    where session_hours.session_id in (select changed_sessions.session_id from changed_sessions)
+
+),
+
+scoped_product_days as (
+
+    select product_days.*
+    from product_days
+    where product_days.session_id in (select changed_sessions.session_id from changed_sessions)
 
 ),
 {% else %}
@@ -92,9 +116,9 @@ scoped_hours as (
 
 ),
 
-scoped_product_hours as (
+scoped_product_days as (
 
-    select * from product_hours
+    select * from product_days
 
 ),
 {% endif %}
@@ -119,7 +143,7 @@ session_products as (
     select
         session_id,
         count(distinct product_id) as distinct_products
-    from scoped_product_hours
+    from scoped_product_days
     group by 1
 
 ),

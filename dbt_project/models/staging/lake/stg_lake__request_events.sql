@@ -1,16 +1,37 @@
 {#-
     One row per request (request_id), the earliest landed copy of it.
-    Incremental: a run reads only the raw partitions landed since the last run, from the
-    latest one already read (it may have grown since), and rewrites WHOLE event-date
-    partitions: every staged request of each event date the new rows touch, plus the new rows,
-    deduplicated again. Re-delivered copies therefore never double-count, and a late event
-    rewrites its (already built) day with all of that day's requests.
+    Incremental: a run reads only what landed since the last run. On DuckDB that is the raw
+    files not read yet (`lake.request_events_unread`, see `create_lake_source_view`); on
+    Athena the partitions landed since, from the latest one already read (it may have grown
+    since). The new copies compete with the
+    staged copy of the same request_id, and the earliest landed one wins, so re-delivered
+    copies never double-count and a late event joins its (already built) day.
+    - DuckDB writes only the requests whose winner is a new copy (delete + insert on
+      request_id): a run writes what it read that was new, whatever the history.
+    - Athena overwrites partitions, so it rewrites WHOLE event dates: every staged request
+      of each event date the new copies touch, with the new copies, deduplicated again.
 -#}
-{{ config(**incremental_settings('event_date', watermark=false)) }}
+{%- set whole_dates = rewrites_whole_partitions() -%}
+{{ config(
+    post_hook=["{{ mark_lake_files_read() }}"],
+    **incremental_settings('event_date', unique_key='request_id', watermark=false)
+) }}
 
 with
 
-{% if is_incremental() %}
+{% if is_incremental() and not whole_dates %}
+staged as (
+
+    select * from {{ this }}
+
+),
+
+raw_landed as (
+
+    select * from {{ source('lake', 'request_events_unread') }}
+
+),
+{% elif is_incremental() %}
 {%- set since_literal = none -%}
 {%- if execute and model.resource_type != 'unit_test' -%}
     {%- set since_literal = query_scalar('select max(ingest_date) from ' ~ this) -%}
@@ -77,7 +98,7 @@ dated as (
 
 ),
 
-{% if is_incremental() %}
+{% if is_incremental() and whole_dates %}
 touched_dates as (
 
     select distinct event_date from dated
@@ -87,32 +108,52 @@ touched_dates as (
 candidates as (
 
     -- Everything already staged for the touched dates competes with the new copies.
-    select staged.*
+    select
+        staged.*,
+        true as is_staged
     from staged
     inner join touched_dates on staged.event_date = touched_dates.event_date
 
     union all
 
-    select * from dated
+    select
+        *,
+        false as is_staged
+    from dated
+
+),
+{% elif is_incremental() %}
+candidates as (
+
+    -- The staged copy of a request read again competes with the new copies of it.
+    select
+        staged.*,
+        true as is_staged
+    from staged
+    where staged.request_id in (select dated.request_id from dated)
+
+    union all
+
+    select
+        *,
+        false as is_staged
+    from dated
 
 ),
 {% else %}
 candidates as (
 
-    select * from dated
+    select
+        *,
+        false as is_staged
+    from dated
 
 ),
 {% endif %}
 
-ranked as (
+first_copies as (
 
-    select
-        *,
-        row_number() over (
-            partition by request_id
-            order by landed_at asc, ingest_date asc, event_id asc, log_group asc, log_stream asc
-        ) as landed_rank
-    from candidates
+    {{ first_landed_copies('candidates') }}
 
 ),
 
@@ -139,8 +180,11 @@ final as (
         log_stream,
         event_id,
         event_date
-    from ranked
-    where landed_rank = 1
+    from first_copies
+    {%- if is_incremental() and not whole_dates %}
+    -- A staged copy that won is already stored as it is.
+    where not first_copies.is_staged
+    {%- endif %}
 
 )
 

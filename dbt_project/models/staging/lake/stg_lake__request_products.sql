@@ -1,10 +1,10 @@
 {#-
     One row per request and product line (request_id, line_number), from the staged
     (deduplicated) requests. A request without products has no row here.
-    Incremental: unnests only the requests of the changed event dates and rewrites those
-    dates whole.
+    A view: the models that read it filter it to the requests they rebuild, and the
+    engine unnests only those (a table here would copy every line once more per build).
 -#}
-{{ config(**incremental_settings('event_date')) }}
+{{ config(materialized='view') }}
 
 with
 
@@ -14,11 +14,9 @@ requests as (
 
 ),
 
-{{ scope_to_changed_dates('requests') }}
-
 lines as (
 
-    {{ unnest_products('scoped', [
+    {{ unnest_products('requests', [
         'request_id', 'session_id', 'client_id', 'reseller_id', 'user_id',
         'occurred_at', 'landed_at', 'event_date',
     ]) }}
@@ -43,6 +41,7 @@ final as (
         currency,
         cast(quantity as bigint) as quantity,
         cast(cast(unit_price as decimal(18, 4)) * quantity as decimal(18, 4)) as revenue,
+        is_first_line_of_product,
         landed_at,
         event_date
     from lines

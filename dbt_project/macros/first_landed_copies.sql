@@ -1,0 +1,96 @@
+{#-
+    The first landed copy of each request_id among the rows of `relation`: the earliest
+    landed_at, then ingest_date, event_id, log_group and log_stream, so ties resolve the same
+    way on every run, and a copy already staged (`is_staged`) before the same copy read again.
+    The result keeps every column of `relation`.
+-#}
+{% macro first_landed_copies(relation) -%}
+    {{ return(adapter.dispatch('first_landed_copies', 'request_analytics')(relation)) }}
+{%- endmacro %}
+
+{#- On a tie (the same copy read again) the staged one wins, so it is not written again. -#}
+{% macro landed_order() -%}
+    landed_at asc, ingest_date asc, event_id asc, log_group asc, log_stream asc, is_staged desc
+{%- endmacro %}
+
+{#-
+    DuckDB: most requests land once, and a window over every row drags all its columns
+    through a sort. Only the request_ids with several copies are ranked; the rest pass
+    straight through. DuckDB reads the relation once and shares it between the branches.
+-#}
+{% macro default__first_landed_copies(relation) -%}
+    with
+
+    repeated as (
+
+        select request_id
+        from {{ relation }}
+        group by request_id
+        having count(*) > 1
+
+    ),
+
+    single_copies as (
+
+        select *
+        from {{ relation }} as copies
+        where not exists (
+            select 1 from repeated where repeated.request_id = copies.request_id
+        )
+
+    ),
+
+    ranked_copies as (
+
+        select
+            copies.*,
+            row_number() over (partition by copies.request_id order by {{ landed_order() }}) as landed_rank
+        from {{ relation }} as copies
+        where exists (
+            select 1 from repeated where repeated.request_id = copies.request_id
+        )
+
+    ),
+
+    first_of_several as (
+
+        select * exclude (landed_rank)
+        from ranked_copies
+        where landed_rank = 1
+
+    ),
+
+    final as (
+
+        select * from single_copies
+        union all
+        select * from first_of_several
+
+    )
+
+    select * from final
+{%- endmacro %}
+
+{#- Athena: one window; several reads of the relation would each be billed for the bytes. -#}
+{% macro athena__first_landed_copies(relation) -%}
+    with
+
+    ranked_copies as (
+
+        select
+            copies.*,
+            row_number() over (partition by copies.request_id order by {{ landed_order() }}) as landed_rank
+        from {{ relation }} as copies
+
+    ),
+
+    final as (
+
+        select *
+        from ranked_copies
+        where landed_rank = 1
+
+    )
+
+    select * from final
+{%- endmacro %}
