@@ -28,8 +28,9 @@ from ingest_lambda.validate import Bounds, reason_code, utc_text
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 _quote = json.encoder.encode_basestring
-# Records handed to the part writer at a time, as one block.
-_STEP = 4096
+# Records handed to the part writer at a time, as one block: about 250 kB, so that the pieces, their
+# join and the block stay in the CPU's cache (4096 measured about 10% slower).
+_STEP = 512
 
 
 @dataclass
