@@ -83,12 +83,20 @@
 
 {#-
     The UTC event dates whose requests changed since this model's last run: the dates of the
-    staged requests landed after its watermark. Unit tests pin the watermark with
-    `overrides: vars: {landed_watermark: '...'}`.
+    staged requests landed after its watermark.
 -#}
 {% macro changed_event_dates() -%}
+    {{ changed_staged_rows('event_date') }}
+{%- endmacro %}
+
+{#-
+    The distinct `column` values of the staged requests landed after this model's watermark
+    (the latest landed_at it has taken in). Unit tests pin the watermark with
+    `overrides: vars: {landed_watermark: '...'}`.
+-#}
+{% macro changed_staged_rows(column) -%}
     {%- set pinned = var('landed_watermark', none) -%}
-    select distinct changed.event_date
+    select distinct changed.{{ column }}
     from {{ ref('stg_lake__request_events') }} as changed
     where changed.landed_at > {% if pinned is not none -%}
         cast('{{ pinned }}' as timestamp)
@@ -128,21 +136,7 @@
     one of them is recomputed whole on DuckDB.
 -#}
 {% macro changed_sessions() -%}
-    {%- set pinned = var('landed_watermark', none) -%}
-    select distinct changed.session_id
-    from {{ ref('stg_lake__request_events') }} as changed
-    where changed.landed_at > {% if pinned is not none -%}
-        cast('{{ pinned }}' as timestamp)
-    {%- else -%}
-        coalesce(
-            (
-                select max(watermarks.landed_watermark)
-                from {{ watermarks_relation() }} as watermarks
-                where watermarks.model_name = '{{ this.identifier }}'
-            ),
-            cast('1970-01-01 00:00:00' as timestamp)
-        )
-    {%- endif %}
+    {{ changed_staged_rows('session_id') }}
 {%- endmacro %}
 
 {#-
@@ -304,4 +298,42 @@ scoped as (
         *,
         lag(event_date) over (partition by {{ keys | join(', ') }} order by event_date) as previous_event_date
     from {{ relation }}
+{%- endmacro %}
+
+{#-
+    Athena's scope of a session-day fact: `scoped` is `upstream` (with session_id and
+    event_date) on every changed event date and on every other date of the sessions active on
+    a changed one, since a late request can give a later day of its session a new
+    previous_event_date.
+-#}
+{% macro scope_to_changed_sessions_dates(upstream) -%}
+changed_dates as (
+
+    {{ changed_event_dates() }}
+
+),
+
+changed_sessions as (
+
+    select distinct {{ upstream }}.session_id
+    from {{ upstream }}
+    inner join changed_dates on {{ upstream }}.event_date = changed_dates.event_date
+
+),
+
+rewritten_dates as (
+
+    select distinct {{ upstream }}.event_date
+    from {{ upstream }}
+    inner join changed_sessions on {{ upstream }}.session_id = changed_sessions.session_id
+
+),
+
+scoped as (
+
+    select {{ upstream }}.*
+    from {{ upstream }}
+    inner join rewritten_dates on {{ upstream }}.event_date = rewritten_dates.event_date
+
+),
 {%- endmacro %}

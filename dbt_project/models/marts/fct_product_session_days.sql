@@ -21,35 +21,7 @@ product_lines as (
 ),
 {%- if is_incremental() and rewrites_whole_partitions() %}
 
-changed_dates as (
-
-    {{ changed_event_dates() }}
-
-),
-
-changed_sessions as (
-
-    select distinct product_lines.session_id
-    from product_lines
-    inner join changed_dates on product_lines.event_date = changed_dates.event_date
-
-),
-
-rewritten_dates as (
-
-    select distinct product_lines.event_date
-    from product_lines
-    inner join changed_sessions on product_lines.session_id = changed_sessions.session_id
-
-),
-
-scoped as (
-
-    select product_lines.*
-    from product_lines
-    inner join rewritten_dates on product_lines.event_date = rewritten_dates.event_date
-
-),
+{{ scope_to_changed_sessions_dates('product_lines') }}
 {%- else %}
 
 {{ scope_to_changed('product_lines') }}

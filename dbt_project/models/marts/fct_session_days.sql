@@ -18,35 +18,7 @@ session_hours as (
 ),
 {%- if is_incremental() and rewrites_whole_partitions() %}
 
-changed_dates as (
-
-    {{ changed_event_dates() }}
-
-),
-
-changed_sessions as (
-
-    select distinct session_hours.session_id
-    from session_hours
-    inner join changed_dates on session_hours.event_date = changed_dates.event_date
-
-),
-
-rewritten_dates as (
-
-    select distinct session_hours.event_date
-    from session_hours
-    inner join changed_sessions on session_hours.session_id = changed_sessions.session_id
-
-),
-
-scoped as (
-
-    select session_hours.*
-    from session_hours
-    inner join rewritten_dates on session_hours.event_date = rewritten_dates.event_date
-
-),
+{{ scope_to_changed_sessions_dates('session_hours') }}
 {%- else %}
 
 {{ scope_to_changed('session_hours') }}
