@@ -167,7 +167,7 @@ test-viewer: setup viewer browser-setup ## only the viewer's browser tests (scre
 # Not part of `make test`: it measures, it does not assert. EVENTS sizes the data set (events over
 # the 30 base days); CHECK=1 makes a missed target fail the command. Results go to bench/results/
 # and the table on bench/README.md (the "Performance" page).
-EVENTS ?= 1000000
+EVENTS ?= 3000000
 BENCH_ARGS ?=
 .PHONY: bench
 bench: setup ## measure every stage against its limit (EVENTS=n; CHECK=1 exits 1 on a missed target)

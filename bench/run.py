@@ -28,7 +28,7 @@ from bench.targets import evaluate, shortfalls
 
 RESULTS = REPO / "bench" / "results"
 README = REPO / "bench" / "README.md"
-DEFAULT_EVENTS = 1_000_000
+DEFAULT_EVENTS = 3_000_000
 STAGES = ("data", "ingest", "dbt", "api", "athena", "lambda_init")
 README_START, README_END = "<!-- bench:results -->", "<!-- /bench:results -->"
 

@@ -10,6 +10,8 @@
       request_id): a run writes what it read that was new, whatever the history.
     - Athena overwrites partitions, so it rewrites WHOLE event dates: every staged request
       of each event date the new copies touch, with the new copies, deduplicated again.
+    Stored on DuckDB in (client_id, session_id) order, each run's rows together: the views
+    fct_requests and fct_request_products read one session's rows through the zonemaps.
 -#}
 {%- set whole_dates = rewrites_whole_partitions() -%}
 {{ config(
@@ -189,3 +191,4 @@ final as (
 )
 
 select * from final
+{{ storage_order(['client_id', 'session_id']) }}
