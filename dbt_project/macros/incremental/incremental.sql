@@ -337,3 +337,71 @@ scoped as (
 
 ),
 {%- endmacro %}
+
+{#-
+    The scope of a session-day fact: on Athena's incremental runs the changed dates and the
+    other dates of their sessions (`scope_to_changed_sessions_dates`), else `scope_to_changed`.
+-#}
+{% macro scope_session_days(upstream) -%}
+    {%- if is_incremental() and rewrites_whole_partitions() -%}
+        {{ scope_to_changed_sessions_dates(upstream) }}
+    {%- else -%}
+        {{ scope_to_changed(upstream) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
+    The CTEs that end in `with_previous`: the rows of `rows` (a session-day CTE) with
+    previous_event_date, the previous event_date of the same `keys` (session_id first).
+    A full build or DuckDB's rewrite holds whole sessions, so a window over `rows` sees every
+    day of each. Athena's rewrite holds whole dates only, so the previous day is looked up in
+    `history` (the fact's upstream) over the rewritten sessions' whole history.
+-#}
+{% macro previous_event_date_ctes(rows, history, keys) -%}
+    {%- if is_incremental() and rewrites_whole_partitions() %}
+{{ rows }}_dates as (
+
+    select distinct
+        {%- for key in keys %}
+        {{ history }}.{{ key }},
+        {%- endfor %}
+        {{ history }}.event_date
+    from {{ history }}
+    where {{ history }}.session_id in (select {{ rows }}.session_id from {{ rows }})
+
+),
+
+previous_dates as (
+
+    select
+        {%- for key in keys %}
+        {{ key }},
+        {%- endfor %}
+        event_date,
+        lag(event_date) over (partition by {{ keys | join(', ') }} order by event_date) as previous_event_date
+    from {{ rows }}_dates
+
+),
+
+with_previous as (
+
+    select
+        {{ rows }}.*,
+        previous_dates.previous_event_date
+    from {{ rows }}
+    inner join previous_dates
+        on
+            {%- for key in keys %}
+            {{ rows }}.{{ key }} is not distinct from previous_dates.{{ key }} and
+            {%- endfor %}
+            {{ rows }}.event_date = previous_dates.event_date
+
+),
+    {%- else %}
+with_previous as (
+
+    {{ with_previous_event_date(rows, keys) }}
+
+),
+    {%- endif %}
+{%- endmacro %}

@@ -19,13 +19,8 @@ product_lines as (
     select * from {{ ref('stg_lake__request_products') }}
 
 ),
-{%- if is_incremental() and rewrites_whole_partitions() %}
 
-{{ scope_to_changed_sessions_dates('product_lines') }}
-{%- else %}
-
-{{ scope_to_changed('product_lines') }}
-{%- endif %}
+{{ scope_session_days('product_lines') }}
 
 daily as (
 
@@ -48,58 +43,8 @@ daily as (
 
 ),
 
-{%- if is_incremental() and rewrites_whole_partitions() %}
+{{ previous_event_date_ctes('daily', 'product_lines', ['session_id', 'product_id', 'currency']) }}
 
-{#- The rewritten sessions' product days over their whole history, for the previous one. #}
-product_dates as (
-
-    select distinct
-        product_lines.session_id,
-        product_lines.product_id,
-        product_lines.currency,
-        product_lines.event_date
-    from product_lines
-    where product_lines.session_id in (select daily.session_id from daily)
-
-),
-
-previous_dates as (
-
-    select
-        session_id,
-        product_id,
-        currency,
-        event_date,
-        lag(event_date) over (
-            partition by session_id, product_id, currency order by event_date
-        ) as previous_event_date
-    from product_dates
-
-),
-
-with_previous as (
-
-    select
-        daily.*,
-        previous_dates.previous_event_date
-    from daily
-    inner join previous_dates
-        on
-            daily.session_id = previous_dates.session_id
-            and daily.product_id is not distinct from previous_dates.product_id
-            and daily.currency is not distinct from previous_dates.currency
-            and daily.event_date = previous_dates.event_date
-
-),
-{%- else %}
-
-{# Whole sessions (a full build, or DuckDB's rewrite of changed sessions). #}
-with_previous as (
-
-    {{ with_previous_event_date('daily', ['session_id', 'product_id', 'currency']) }}
-
-),
-{% endif %}
 final as (
 
     select

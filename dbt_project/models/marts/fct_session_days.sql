@@ -16,13 +16,8 @@ session_hours as (
     select * from {{ ref('int_session_hours') }}
 
 ),
-{%- if is_incremental() and rewrites_whole_partitions() %}
 
-{{ scope_to_changed_sessions_dates('session_hours') }}
-{%- else %}
-
-{{ scope_to_changed('session_hours') }}
-{%- endif %}
+{{ scope_session_days('session_hours') }}
 
 daily as (
 
@@ -38,51 +33,8 @@ daily as (
 
 ),
 
-{%- if is_incremental() and rewrites_whole_partitions() %}
+{{ previous_event_date_ctes('daily', 'session_hours', ['session_id']) }}
 
-{#- The rewritten sessions' days over their whole history, for the previous one. #}
-session_dates as (
-
-    select distinct
-        session_hours.session_id,
-        session_hours.event_date
-    from session_hours
-    where session_hours.session_id in (select daily.session_id from daily)
-
-),
-
-previous_dates as (
-
-    select
-        session_id,
-        event_date,
-        lag(event_date) over (partition by session_id order by event_date) as previous_event_date
-    from session_dates
-
-),
-
-with_previous as (
-
-    select
-        daily.*,
-        previous_dates.previous_event_date
-    from daily
-    inner join previous_dates
-        on
-            daily.session_id = previous_dates.session_id
-            and daily.event_date = previous_dates.event_date
-
-),
-{%- else %}
-
-{# Whole sessions (a full build, or DuckDB's rewrite of changed sessions): the window sees
-    every day of each; only sessions with several days need it at all. #}
-with_previous as (
-
-    {{ with_previous_event_date('daily', ['session_id']) }}
-
-),
-{% endif %}
 final as (
 
     select
