@@ -384,8 +384,9 @@ def sessions_page(
 
 
 # A session's requests and their product lines, by the constant session_id (and the scope on the
-# requests). DuckDB stores fct_requests by (client_id, session_id) and fct_request_products by
-# session_id, so the constant skips all but a few row groups of each.
+# requests). On DuckDB both facts are views over the staged requests, which are stored in
+# (client_id, session_id) order, so the constant skips all but a few row groups of them (and the
+# product lines unnest only that session's requests).
 SESSION_REQUESTS_SQL = """
 %(target)sSELECT r.request_id, r.occurred_at, r.method, r.path, r.status, r.duration_ms,
        p.line_number, p.product_id, p.product_name, p.category, p.unit_price, p.currency, p.quantity
