@@ -298,7 +298,7 @@ class Cors:
             problems.append("headers")
         if problems:
             error = ApiError(400, "cors_not_allowed", f"CORS: disallowed {', '.join(problems)}")
-            return json_response(error.body(), 400, headers)
+            return error.response(headers)
         headers["access-control-allow-origin"] = self.origin
         return Response(204, b"", headers)
 
@@ -344,15 +344,13 @@ class Api:
         try:
             response = self._dispatch(request)
         except ApiError as exc:
-            response = json_response(exc.body(), exc.status, exc.headers)
+            response = exc.response()
         except BackendUnavailable as exc:
             logger.warning("backend unavailable", extra={"reason": exc.message})
-            error = exc.as_api_error()
-            response = json_response(error.body(), error.status, error.headers)
+            response = exc.as_api_error().response()
         except Exception:
             logger.exception("unhandled error", extra={"path": request.path[:300]})
-            error = ApiError(500, "internal_error", "internal error; the request was logged")
-            response = json_response(error.body(), 500)
+            response = ApiError(500, "internal_error", "internal error; the request was logged").response()
         if self.cors is not None:
             self.cors.decorate(request, response)
         return response

@@ -19,7 +19,7 @@ from api_lambda.auth import Authenticator
 from api_lambda.backends import Backend
 from api_lambda.errors import ApiError
 from api_lambda.settings import Settings
-from api_lambda.web import Request, Response, json_response
+from api_lambda.web import Request, Response
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -61,9 +61,9 @@ class AsgiAdapter:
         try:
             await viewer(scope, receive, send)
         except HTTPException as exc:  # StaticFiles signals a missing file or a wrong method this way
-            error = ApiError(exc.status_code, "not_found" if exc.status_code == 404 else "error", exc.detail)
-            response = json_response(error.body(), exc.status_code, dict(exc.headers or {}))
-            await _send(response, scope["method"] == "HEAD", send)
+            code = "not_found" if exc.status_code == 404 else "error"
+            error = ApiError(exc.status_code, code, exc.detail, headers=dict(exc.headers or {}))
+            await _send(error.response(), scope["method"] == "HEAD", send)
 
 
 async def _send(response: Response, head: bool, send: Send) -> None:

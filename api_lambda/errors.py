@@ -6,6 +6,8 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
+from api_lambda.web import Response, json_response
+
 logger = Logger(service="analytics-api")
 
 
@@ -32,6 +34,10 @@ class ApiError(Exception):
         if self.field is not None:
             detail["field"] = self.field
         return {"error": detail}
+
+    def response(self, headers: dict[str, str] | None = None) -> Response:
+        """The error as the JSON response every adapter sends, with `headers` added."""
+        return json_response(self.body(), self.status, {**self.headers, **(headers or {})})
 
 
 class BackendUnavailable(Exception):
