@@ -21,6 +21,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from dbt_runner.build import dbt_args
+
 REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 SIM_ARGS = ["--seed", "7", "--days", "14", "--sessions", "3000", "--clients", "3", "--end-date", "2026-11-20"]
@@ -121,13 +123,7 @@ def measure() -> dict[str, Any]:
         run(
             [
                 str(VENV_BIN / "dbt"),
-                "build",
-                "--project-dir",
-                "dbt_project",
-                "--profiles-dir",
-                ".",
-                "--target",
-                "local",
+                *dbt_args(["build"], Path("dbt_project"), Path("."), "local"),
                 "--target-path",
                 str(target),
                 "--exclude-resource-type",

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from dbt_runner.build import dbt_args
+
 REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 
@@ -24,6 +26,11 @@ SIM_END_DATE = "2026-11-20"
 SIM_ARGS = ["--seed", "11", "--days", "10", "--sessions", "400", "--clients", "3", "--end-date", SIM_END_DATE]
 # The ingest run's clock: a day after the last simulated delivery, as a nightly backfill would be.
 INGEST_NOW = "2026-11-21T00:30:00Z"
+
+
+def local_dbt_args(command: str) -> list[str]:
+    """dbt's arguments for `command` on the repo's project and profiles, local target (run from REPO)."""
+    return dbt_args([command], Path("dbt_project"), Path("."), "local")
 
 
 @dataclass(frozen=True)
@@ -64,16 +71,7 @@ def simulated_lake(tmp_path_factory: pytest.TempPathFactory) -> BuiltLake:
 def built_warehouse(simulated_lake: BuiltLake, tmp_path_factory: pytest.TempPathFactory) -> BuiltWarehouse:
     warehouse = tmp_path_factory.mktemp("wh") / "warehouse.duckdb"
     run(
-        [
-            str(VENV_BIN / "dbt"),
-            "build",
-            "--project-dir",
-            "dbt_project",
-            "--profiles-dir",
-            ".",
-            "--target",
-            "local",
-        ],
+        [str(VENV_BIN / "dbt"), *local_dbt_args("build")],
         env={"LAKE_ROOT": str(simulated_lake.lake_root), "WAREHOUSE_PATH": str(warehouse)},
     )
     return BuiltWarehouse(lake=simulated_lake, warehouse_path=warehouse)

@@ -26,6 +26,7 @@ from api_lambda.asgi import create_app
 from api_lambda.auth import TokensFileAuthenticator
 from api_lambda.backends.duckdb import DuckDBBackend
 from api_lambda.settings import Settings
+from tests.conftest import local_dbt_args
 
 pytestmark = pytest.mark.slow
 
@@ -195,16 +196,7 @@ def test_a_rebuild_while_serving_is_never_blocked_and_is_visible_next_request(se
     asker.start()
     try:
         run(
-            [
-                str(VENV_BIN / "dbt"),
-                "run",
-                "--project-dir",
-                "dbt_project",
-                "--profiles-dir",
-                ".",
-                "--target",
-                "local",
-            ],
+            [str(VENV_BIN / "dbt"), *local_dbt_args("run")],
             env={"LAKE_ROOT": str(server.lake), "WAREHOUSE_PATH": str(server.warehouse)},
         )
     finally:
