@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from api_lambda.periods import GRAINS, MAX_SPAN_DAYS
+from api_lambda.scope import LEVELS
 from bench.measure import percentile, progress
 
 FLOOR = "GET /v1/health"
@@ -29,12 +31,10 @@ ROUTES = (
     "GET /v1/sessions",
     "GET /v1/sessions/{session_id}/requests",
 )
-LEVELS = ("global", "client", "reseller", "user")
-GRAINS = ("hour", "day", "week", "month")
 WARMUP_PER_ROUTE = 5
 SESSION_SAMPLE = 2000
-# Longest hourly span the API accepts (MAX_SPAN_DAYS["hour"]); other grains get up to 90 days.
-HOUR_SPAN_DAYS = 31
+# Longest hourly span the API accepts; other grains get up to 90 days.
+HOUR_SPAN_DAYS = MAX_SPAN_DAYS["hour"]
 SPAN_DAYS = 90
 
 

@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
+from api_lambda.scope import LEVELS
 from bench.stages.api import FLOOR, HOUR_SPAN_DAYS, ROUTES, World, plan, token_of
 
 
@@ -53,9 +54,7 @@ def test_planned_parameters_stay_within_what_the_api_accepts():
         if "by" in query:
             # A breakdown never asks for a level above its principal's
             level = planned.token.split("|")[1]
-            assert ["global", "client", "reseller", "user"].index(query["by"]) >= max(
-                ["global", "client", "reseller", "user"].index(level), 1
-            )
+            assert LEVELS.index(query["by"]) >= max(LEVELS.index(level), 1)
 
 
 def test_session_requests_are_asked_by_a_principal_whose_scope_holds_the_session():
