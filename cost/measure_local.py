@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from dbt_runner.build import dbt_args
+from ingest_lambda.commands import ingest_command, simulate_command
 
 REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -110,12 +111,9 @@ def measure() -> dict[str, Any]:
         logs, lake, warehouse = work / "logs", work / "lake", work / "warehouse.duckdb"
         env = {"LAKE_ROOT": str(lake), "WAREHOUSE_PATH": str(warehouse)}
         log("simulating 14 days of traffic and ingesting it")
-        run([sys.executable, "-m", "ingest_lambda.simulate", "--out", str(logs), "--quiet", *SIM_ARGS], env)
+        run(simulate_command(logs, "--quiet", *SIM_ARGS), env)
         started = time.perf_counter()
-        run(
-            [sys.executable, "-m", "ingest_lambda", "--from-dir", str(logs), "--now", INGEST_NOW, "--quiet"],
-            env,
-        )
+        run(ingest_command(logs, INGEST_NOW, "--quiet"), env)
         ingest_seconds = time.perf_counter() - started
         events, raw_size = raw_bytes_per_event(lake)
         log(f"{events} events landed in {raw_size} gzip bytes; building the marts with dbt (local target)")

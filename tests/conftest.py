@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from dbt_runner.build import dbt_args
+from ingest_lambda.commands import ingest_command, simulate_command
 
 REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -58,11 +59,8 @@ def run(cmd: list[str], env: dict[str, str] | None = None) -> subprocess.Complet
 def simulated_lake(tmp_path_factory: pytest.TempPathFactory) -> BuiltLake:
     base = tmp_path_factory.mktemp("sim")
     logs, lake = base / "logs", base / "lake"
-    run([sys.executable, "-m", "ingest_lambda.simulate", "--out", str(logs), *SIM_ARGS])
-    run(
-        [sys.executable, "-m", "ingest_lambda", "--from-dir", str(logs), "--now", INGEST_NOW],
-        env={"LAKE_ROOT": str(lake)},
-    )
+    run(simulate_command(logs, *SIM_ARGS))
+    run(ingest_command(logs, INGEST_NOW), env={"LAKE_ROOT": str(lake)})
     manifest = json.loads((logs / "manifest.json").read_text())
     return BuiltLake(logs_dir=logs, lake_root=lake, manifest=manifest)
 

@@ -26,6 +26,7 @@ from api_lambda.asgi import create_app
 from api_lambda.auth import TokensFileAuthenticator
 from api_lambda.backends.duckdb import DuckDBBackend
 from api_lambda.settings import Settings
+from ingest_lambda.commands import ingest_command, simulate_command
 from tests.conftest import local_dbt_args
 
 pytestmark = pytest.mark.slow
@@ -178,11 +179,8 @@ def test_a_rebuild_while_serving_is_never_blocked_and_is_visible_next_request(se
     # And more traffic has landed in the lake (another simulated day, ingested)
     logs = tmp_path / "more-logs"
     sim = ["--seed", "12", "--days", "1", "--sessions", "60", "--clients", "3", "--end-date", "2026-11-21"]
-    run([sys.executable, "-m", "ingest_lambda.simulate", "--out", str(logs), *sim])
-    run(
-        [sys.executable, "-m", "ingest_lambda", "--from-dir", str(logs), "--now", "2026-11-22T00:30:00Z"],
-        env={"LAKE_ROOT": str(server.lake)},
-    )
+    run(simulate_command(logs, *sim))
+    run(ingest_command(logs, "2026-11-22T00:30:00Z"), env={"LAKE_ROOT": str(server.lake)})
     # When dbt rebuilds the served warehouse while requests keep coming
     statuses: list[int] = []
     stop = threading.Event()
