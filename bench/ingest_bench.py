@@ -34,11 +34,20 @@ TARGET_GZIP_SHARE = 1 / 3
 # Requests per simulated session, measured on the simulator's output; sizes the run to --events.
 REQUESTS_PER_SESSION = 4.4
 REFERENCE_GZIP_LEVEL = 6  # gzip(1)'s default
+RAW_GLOB = "raw/request_events/ingest_date=*/*.json.gz"
 
 
 def reference_gzip(data: bytes) -> bytes:
     """What `gzip` does to the bytes by default: zlib's deflate at level 6 in a gzip container."""
     return gzip.compress(data, compresslevel=REFERENCE_GZIP_LEVEL, mtime=0)
+
+
+def raw_bytes(lake: Path, ingest_date: str | None = None) -> int:
+    """Bytes of the lake's raw objects (of one ingest date when given)."""
+    pattern = (
+        RAW_GLOB if ingest_date is None else RAW_GLOB.replace("ingest_date=*", f"ingest_date={ingest_date}")
+    )
+    return sum(p.stat().st_size for p in lake.glob(pattern))
 
 
 def pin_to_one_core() -> str:
@@ -91,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         ingest_wall = time.perf_counter() - started
         ingest_s = time.process_time() - cpu_started
         summary = report.summary()
-        raw_bytes = sum(p.stat().st_size for p in (lake / "raw").rglob("*.json.gz"))
+        raw_size = raw_bytes(lake)
 
         # Compression alone over the very same bytes, read beforehand so only compression is timed.
         contents = [p.read_bytes() for p in files]
@@ -123,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         "landing_compressor_events_per_second": round(events / isal_s),
         "landing_compressor_megabytes_per_second": round(log_bytes / 1e6 / isal_s, 1),
         "landing_compressor_ratio": round(log_bytes / isal_compressed, 1),
-        "raw_megabytes": round(raw_bytes / 1e6, 1),
+        "raw_megabytes": round(raw_size / 1e6, 1),
         "objects": summary["objects"],
         "cpu": pinned,
     }

@@ -20,11 +20,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.ingest_bench import TARGET_EVENTS_PER_SECOND, TARGET_GZIP_SHARE, pin_to_one_core
+from bench.ingest_bench import RAW_GLOB as RAW_GLOB  # bench.stages.dbt reads the lake by it
+from bench.ingest_bench import TARGET_EVENTS_PER_SECOND, TARGET_GZIP_SHARE, pin_to_one_core, raw_bytes
 from bench.measure import ChildRun, python_cmd, ratio, run_child
 from bench.stages.data import Dataset
-
-RAW_GLOB = "raw/request_events/ingest_date=*/*.json.gz"
 
 
 def measure_run(logs: Path, lake: Path, now: datetime) -> dict[str, Any]:
@@ -69,13 +68,6 @@ def measure_gzip(logs: Path) -> dict[str, Any]:
         "landing_bytes_out": isal_out,
         "cpu": pinned,
     }
-
-
-def raw_bytes(lake: Path, ingest_date: str | None = None) -> int:
-    pattern = (
-        RAW_GLOB if ingest_date is None else RAW_GLOB.replace("ingest_date=*", f"ingest_date={ingest_date}")
-    )
-    return sum(p.stat().st_size for p in lake.glob(pattern))
 
 
 def _child(kind: str, *args: str) -> tuple[dict[str, Any], ChildRun]:
