@@ -42,13 +42,7 @@
 
     ranked_copies as (
 
-        select
-            copies.*,
-            row_number() over (partition by copies.request_id order by {{ landed_order() }}) as landed_rank
-        from {{ relation }} as copies
-        where exists (
-            select 1 from repeated where repeated.request_id = copies.request_id
-        )
+        {{ ranked_copies(relation, only_repeated=true) }}
 
     ),
 
@@ -77,10 +71,7 @@
 
     ranked_copies as (
 
-        select
-            copies.*,
-            row_number() over (partition by copies.request_id order by {{ landed_order() }}) as landed_rank
-        from {{ relation }} as copies
+        {{ ranked_copies(relation, only_repeated=false) }}
 
     ),
 
@@ -93,4 +84,18 @@
     )
 
     select * from final
+{%- endmacro %}
+
+{#- The copies of `relation` numbered in landed order per request_id (landed_rank 1 wins);
+    only those of the `repeated` request_ids when `only_repeated`. -#}
+{% macro ranked_copies(relation, only_repeated) -%}
+    select
+        copies.*,
+        row_number() over (partition by copies.request_id order by {{ landed_order() }}) as landed_rank
+    from {{ relation }} as copies
+    {%- if only_repeated %}
+    where exists (
+        select 1 from repeated where repeated.request_id = copies.request_id
+    )
+    {%- endif %}
 {%- endmacro %}

@@ -80,17 +80,13 @@
 
 {#- Staging's post-hook on DuckDB: every file listed at the start of the run is now read. -#}
 {% macro mark_lake_files_read() -%}
-    {%- if target.type == 'athena' -%}
-        select 1
-    {%- else -%}
-        insert into {{ lake_files_read_relation() }} (filename, size, read_at)
-        select listed.filename, listed.size, cast(current_timestamp as timestamp)
-        from lake.files_listed as listed
-        where not exists (
-            select 1 from {{ lake_files_read_relation() }} as done
-            where done.filename = listed.filename and done.size = listed.size
-        )
-    {%- endif -%}
+    insert into {{ lake_files_read_relation() }} (filename, size, read_at)
+    select listed.filename, listed.size, cast(current_timestamp as timestamp)
+    from lake.files_listed as listed
+    where not exists (
+        select 1 from {{ lake_files_read_relation() }} as done
+        where done.filename = listed.filename and done.size = listed.size
+    )
 {%- endmacro %}
 
 {#- The typed rows of `files` (a glob, or a list of file names), or none of them. -#}

@@ -14,8 +14,9 @@
     fct_requests and fct_request_products read one session's rows through the zonemaps.
 -#}
 {%- set whole_dates = rewrites_whole_partitions() -%}
+{#- DuckDB marks the raw files it listed as read (Athena reads partitions, not a file list). -#}
 {{ config(
-    post_hook=["{{ mark_lake_files_read() }}"],
+    post_hook=[] if target.type == 'athena' else ["{{ mark_lake_files_read() }}"],
     **incremental_settings('event_date', unique_key='request_id', watermark=false)
 ) }}
 
