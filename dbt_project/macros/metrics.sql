@@ -205,10 +205,10 @@ scoped as (
     period_start) whose period contains a changed event date: `scoped` may hold more (a
     changed day's whole month), and rewriting those periods would change nothing.
 -#}
-{% macro keep_touched_periods(relation) -%}
+{% macro keep_touched_periods(relation, grains) -%}
     {%- if is_incremental() %}
     where
-        {%- for grain in metric_grains() %}
+        {%- for grain in grains %}
         {{ 'or ' if not loop.first }}(
             {{ relation }}.grain = '{{ grain }}'
             and {{ period_start(grain_date_unit(grain), relation ~ '.period_start') }} in (

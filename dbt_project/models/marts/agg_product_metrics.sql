@@ -61,7 +61,7 @@ final as (
         level,
         cast(period_start as date) as period_date
     from rolled_up
-    {{ keep_touched_periods('rolled_up') }}
+    {{ keep_touched_periods('rolled_up', product_metric_grains()) }}
 
 )
 

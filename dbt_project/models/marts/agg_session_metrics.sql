@@ -50,7 +50,7 @@ final as (
         level,
         cast(period_start as date) as period_date
     from rolled_up
-    {{ keep_touched_periods('rolled_up') }}
+    {{ keep_touched_periods('rolled_up', metric_grains()) }}
 
 )
 
