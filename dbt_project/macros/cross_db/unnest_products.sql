@@ -12,7 +12,7 @@
 {%- endmacro %}
 
 {% macro default__unnest_products(relation, carry) -%}
-    {#- DuckDB: unnest in the select list (a lateral join per row is ~25x slower here). -#}
+    {#- DuckDB: unnest in the select list; its lateral join form runs once per request row. -#}
     select
         {%- for column in carry %}
         lines.{{ column }},
