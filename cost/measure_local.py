@@ -21,10 +21,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from dbt_runner.build import dbt_args
-from ingest_lambda.commands import ingest_command, simulate_command
-
 REPO = Path(__file__).resolve().parents[1]
+# cost/model.py imports this module by its folder (`python cost/model.py`): the repo's packages are
+# found from the repo root.
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from dbt_runner.build import dbt_args  # noqa: E402
+from ingest_lambda.commands import ingest_command, simulate_command  # noqa: E402
+
 VENV_BIN = Path(sys.executable).parent
 SIM_ARGS = ["--seed", "7", "--days", "14", "--sessions", "3000", "--clients", "3", "--end-date", "2026-11-20"]
 INGEST_NOW = "2026-11-21T00:30:00Z"
