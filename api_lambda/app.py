@@ -365,7 +365,7 @@ class Api:
             return self.cors.preflight(request)
         route, path_values = self._route(request)
         principal = self.authenticate(request) if route.auth else None
-        values = parse_all(route.params, dict(request.query), path_values)
+        values = parse_all(route.params, request.query, path_values)
         return json_response(route.handler(Call(self, principal, values)))
 
     def _route(self, request: Request) -> tuple[Route, dict[str, str]]:

@@ -8,6 +8,7 @@ parameter object, so what the document promises is exactly what the parser enfor
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -87,6 +88,6 @@ class Param:
         return document
 
 
-def parse_all(params: tuple[Param, ...], query: dict[str, str], path: dict[str, str]) -> dict[str, Any]:
+def parse_all(params: tuple[Param, ...], query: Mapping[str, str], path: Mapping[str, str]) -> dict[str, Any]:
     """Every declared parameter's value, checked in declaration order (the first bad one is named)."""
     return {p.name: p.parse((path if p.where == "path" else query).get(p.name)) for p in params}
