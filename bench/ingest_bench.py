@@ -22,6 +22,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.targets import TARGET_EVENTS_PER_SECOND, TARGET_GZIP_SHARE
 from ingest_lambda.landing import GZIP_LEVEL, gzip_bytes
 from ingest_lambda.run import run
 from ingest_lambda.settings import Settings
@@ -29,8 +30,6 @@ from ingest_lambda.simulate import Simulator
 from ingest_lambda.sinks import LocalSink
 from ingest_lambda.sources import LocalFileSource
 
-TARGET_EVENTS_PER_SECOND = 100_000
-TARGET_GZIP_SHARE = 1 / 3
 # Requests per simulated session, measured on the simulator's output; sizes the run to --events.
 REQUESTS_PER_SESSION = 4.4
 REFERENCE_GZIP_LEVEL = 6  # gzip(1)'s default

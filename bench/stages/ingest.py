@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.ingest_bench import RAW_GLOB as RAW_GLOB  # bench.stages.dbt reads the lake by it
-from bench.ingest_bench import TARGET_EVENTS_PER_SECOND, TARGET_GZIP_SHARE, pin_to_one_core, raw_bytes
+from bench.ingest_bench import pin_to_one_core, raw_bytes
 from bench.measure import ChildRun, python_cmd, ratio, run_child
 from bench.stages.data import Dataset
+from bench.targets import TARGET_EVENTS_PER_SECOND, TARGET_GZIP_SHARE
 
 
 def measure_run(logs: Path, lake: Path, now: datetime) -> dict[str, Any]:
