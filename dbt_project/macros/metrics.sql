@@ -162,6 +162,45 @@
 {%- endmacro %}
 
 {#-
+    User-level metrics per period of every grain in `grains` (the finest first: the grain of
+    `relation`'s rows) from `relation`: one row per user, finest period (starting at
+    `time_column`) and `keys`, with `sessions` (session rows of that period) and, for each
+    coarser grain, `<grain>_repeats` (those of the rows whose session was already counted
+    earlier in the same period of that grain). A coarser period's sessions are
+    sum(sessions) - sum(<grain>_repeats) over its finest periods: exact, and no pass over the
+    sessions themselves. `sums` are summed, `maxes` maxed; the result is additive up the
+    hierarchy, ready for `rollup_tenant_levels`.
+-#}
+{% macro user_periods_from_units(relation, time_column, grains, keys, sums, maxes) -%}
+    {%- set group_keys = keys + ['client_id', 'reseller_id', 'user_id'] -%}
+    {%- for grain in grains %}
+    select
+        '{{ grain }}' as grain,
+        {{ period_start(grain, time_column) }} as period_start,
+        {%- for key in group_keys %}
+        {{ key }},
+        {%- endfor %}
+        {%- if loop.first %}
+        sum(sessions) as sessions,
+        {%- else %}
+        sum(sessions) - sum({{ grain }}_repeats) as sessions,
+        {%- endif %}
+        {%- for column in sums %}
+        sum({{ column }}) as {{ column }}{{ ',' if not loop.last or maxes }}
+        {%- endfor %}
+        {%- for column in maxes %}
+        max({{ column }}) as {{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ relation }}
+    group by {{ range(1, group_keys | length + 3) | join(', ') }}
+    {%- if not loop.last %}
+
+    union all
+    {% endif -%}
+    {%- endfor %}
+{%- endmacro %}
+
+{#-
     The CTEs every period aggregate starts from: `scoped` is `upstream` (which has an
     event_date) restricted, on incremental runs, to the WHOLE periods of `grains` that
     contain a changed event date (`changed_dates`), so each of them is recomputed from all

@@ -339,6 +339,46 @@ scoped as (
 {%- endmacro %}
 
 {#-
+    The CTEs of a model summing a session-day fact into whole event dates: `scoped` is
+    `upstream` (with session_id and event_date) on every date of each session with newly
+    landed requests since this model's last run. Those are the only rows that can have
+    changed: new requests, or a new previous_event_date after a late one.
+    The dates are looked up in `relation` (the model `upstream` imports) rather than in the
+    CTE: DuckDB buffers a CTE read twice whole, every row of the fact on every run.
+-#}
+{% macro scope_to_changed_sessions_days(upstream, relation) -%}
+    {%- if is_incremental() %}
+changed_sessions as (
+
+    {{ changed_sessions() }}
+
+),
+
+rewritten_dates as (
+
+    select distinct session_days.event_date
+    from {{ relation }} as session_days
+    where session_days.session_id in (select changed_sessions.session_id from changed_sessions)
+
+),
+
+scoped as (
+
+    select {{ upstream }}.*
+    from {{ upstream }}
+    inner join rewritten_dates on {{ upstream }}.event_date = rewritten_dates.event_date
+
+),
+    {%- else %}
+scoped as (
+
+    select * from {{ upstream }}
+
+),
+    {%- endif %}
+{%- endmacro %}
+
+{#-
     The scope of a session-day fact: on Athena's incremental runs the changed dates and the
     other dates of their sessions (`scope_to_changed_sessions_dates`), else `scope_to_changed`.
 -#}

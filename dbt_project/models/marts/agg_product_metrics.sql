@@ -1,24 +1,26 @@
 {#-
     One row per grain (day, week, month), level, tenant, period, product and currency
-    (metric_id). Computed from product-session-days: requests, quantity and revenue add up;
-    a session counts once per period it requested the product in (`user_period_metrics`).
-    Incremental: rewrites every WHOLE period containing a changed date.
+    (metric_id). Computed from user-product-days: requests, quantity and revenue add up;
+    a session counts once per period it requested the product in (the days' sessions less
+    their week or month repeats, `user_periods_from_units`).
+    Incremental: rewrites every WHOLE period containing a changed date, from that period's
+    user-product-days (about a tenth of its product-session-days).
 -#}
 {{ config(**incremental_settings(['grain', 'level', 'period_date'])) }}
 
 with
 
-product_days as (
+user_product_days as (
 
-    select * from {{ ref('fct_product_session_days') }}
+    select * from {{ ref('int_user_product_days') }}
 
 ),
 
-{{ scope_to_touched_periods('product_days', product_metric_grains()) }}
+{{ scope_to_touched_periods('user_product_days', product_metric_grains()) }}
 
 user_periods as (
 
-    {{ user_period_metrics(
+    {{ user_periods_from_units(
         'scoped', 'event_date', product_metric_grains(), ['product_id', 'currency'],
         sums=['requests', 'quantity', 'revenue'], maxes=['product_name', 'category'],
     ) }}
