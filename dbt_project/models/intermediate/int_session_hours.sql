@@ -26,7 +26,8 @@ hourly as (
         user_id,
         event_date,
         {{ period_start('hour', 'occurred_at') }} as hour_start,
-        count(distinct request_id) as requests,
+        -- Staging holds one row per request_id (tested unique): rows are distinct requests.
+        count(*) as requests,
         min(occurred_at) as first_request_at,
         max(occurred_at) as last_request_at
     from scoped

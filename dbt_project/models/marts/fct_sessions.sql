@@ -138,12 +138,22 @@ session_spans as (
 
 ),
 
+session_product_ids as (
+
+    -- Distinct pairs first, then a plain count: cheaper than a grouped count(distinct).
+    select distinct
+        session_id,
+        product_id
+    from scoped_product_days
+
+),
+
 session_products as (
 
     select
         session_id,
-        count(distinct product_id) as distinct_products
-    from scoped_product_days
+        count(*) as distinct_products
+    from session_product_ids
     group by 1
 
 ),
