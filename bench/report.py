@@ -115,6 +115,21 @@ def rows(stages: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]:
                 f"< {INCREMENTAL_MAX_RATIO:g}x the new day's scan",
             )
         )
+    half = dig(stages, "dbt", "half_history") or {}
+    if half:
+        out.append(
+            (
+                f"dbt incremental run, the same day 31 on top of {half.get('history_days')} days "
+                "(half the history)",
+                f"{_num(half.get('incremental_seconds'), 1)} s; beyond its own run with nothing new "
+                f"({_num(half.get('noop_seconds'), 1)} s): {_num(half.get('marginal_seconds'), 2)} s",
+                f"the same on {half.get('history_days_full')} days: {_num(inc.get('marginal_seconds'), 2)} s "
+                "beyond the fixed cost",
+                f"twice the history: {_x(half.get('marginal_ratio_full_to_half'))} the increment's cost "
+                f"(whole run {_x(half.get('incremental_ratio_full_to_half'))})",
+                "(information: about 1x when cost follows new data)",
+            )
+        )
     api = stages.get("api") or {}
     floor = api.get("floor") or {}
     for route, fig in (api.get("routes") or {}).items():

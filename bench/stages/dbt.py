@@ -13,14 +13,20 @@ with its own --target-path/--log-path, so it never touches dbt_project/target.
 - A run with nothing new (right after the full build) is dbt's fixed cost per run: start-up,
   parse, hooks, and a few queries per model. The incremental run's cost beyond it is what
   the new day itself costs, which is what the target compares with the new day's own scan.
+- Whether that cost follows the new data or the history: the same day 31 is landed and run
+  again on top of HALF the history (a lake holding only the later half of the base days'
+  raw files, hard-linked), after its own full build and run with nothing new. A ratio of the
+  two marginal costs near 1 means doubling the history left the increment's cost alone.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +149,56 @@ def run_figures(run: ChildRun, summary: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+_DAY_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
+
+
+def half_history_lake(lake: Path, half: Path, first_day: date) -> int:
+    """A copy of `lake` (raw files hard-linked, ingest state copied) without the raw files of
+    base days before `first_day` (the day is in each raw file's name, from its source log);
+    the number of raw files kept. Called before day 31 lands, so both lakes then get the
+    same landing."""
+    shutil.rmtree(half, ignore_errors=True)
+    shutil.copytree(lake / "_state", half / "_state")
+    kept = 0
+    for raw in sorted(lake.glob(RAW_GLOB)):
+        found = _DAY_IN_NAME.search(raw.name)
+        if found is None:
+            raise RuntimeError(f"no day in the raw file name {raw.name}: cannot split the history")
+        if date.fromisoformat(found.group(1)) < first_day:
+            continue
+        target = half / raw.relative_to(lake)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.link(raw, target)
+        kept += 1
+    return kept
+
+
+def new_day_landed_at(data: Dataset) -> datetime:
+    """When day 31 lands: half an hour into the day after it."""
+    return datetime(data.new_day.year, data.new_day.month, data.new_day.day, tzinfo=UTC) + timedelta(
+        days=1, minutes=30
+    )
+
+
+def history_run(data: Dataset, lake: Path, work: Path) -> dict[str, Any]:
+    """Full build, a run with nothing new, then day 31 landed and the incremental run, on `lake`
+    (half the history) in a warehouse of its own; the increment's cost beyond the fixed cost."""
+    warehouse = work / "warehouse-half-history.duckdb"
+    for path in (warehouse, Path(f"{warehouse}.wal")):
+        path.unlink(missing_ok=True)
+    full, _ = dbt_command("run", lake, warehouse, work)
+    noop, _ = dbt_command("run", lake, warehouse, work)
+    land(data.new_day_logs, lake, new_day_landed_at(data))
+    incremental, _ = dbt_command("run", lake, warehouse, work)
+    return {
+        "full_build_seconds": round(full.seconds, 3),
+        "noop_seconds": round(noop.seconds, 3),
+        "incremental_seconds": round(incremental.seconds, 3),
+        "marginal_seconds": round(incremental.seconds - noop.seconds, 3),
+        "fct_requests_rows_after": warehouse_rows(warehouse, "fct_requests"),
+    }
+
+
 def run_stage(data: Dataset, lake: Path, warehouse: Path, work: Path) -> dict[str, Any]:
     for path in (warehouse, Path(f"{warehouse}.wal")):
         path.unlink(missing_ok=True)
@@ -159,11 +215,12 @@ def run_stage(data: Dataset, lake: Path, warehouse: Path, work: Path) -> dict[st
     base_requests = warehouse_rows(warehouse, "fct_requests")
     progress("dbt: a run with nothing new landed (dbt's fixed cost per run)")
     noop, noop_run = dbt_command("run", lake, warehouse, work)
+    half_days = data.base_days // 2
+    half_lake = work / "lake-half-history"
+    half_files = half_history_lake(lake, half_lake, data.base_end - timedelta(days=half_days - 1))
 
     progress(f"dbt: landing day 31 ({data.new_day}) and running the incremental build")
-    landed_at = datetime(data.new_day.year, data.new_day.month, data.new_day.day, tzinfo=UTC) + timedelta(
-        days=1, minutes=30
-    )
+    landed_at = new_day_landed_at(data)
     new_day_ingest, _ = land(data.new_day_logs, lake, landed_at)
     new_partition = landed_at.date().isoformat()
     new_glob = str(lake / RAW_GLOB.replace("ingest_date=*", f"ingest_date={new_partition}"))
@@ -172,6 +229,9 @@ def run_stage(data: Dataset, lake: Path, warehouse: Path, work: Path) -> dict[st
     incremental, incremental_run = dbt_command("run", lake, warehouse, work)
     all_requests = warehouse_rows(warehouse, "fct_requests")
     marginal = incremental.seconds - noop.seconds
+    progress(f"dbt: the same day 31 on top of half the history ({half_days} days): build, no-op, incremental")
+    half = history_run(data, half_lake, work)
+    shutil.rmtree(half_lake, ignore_errors=True)
 
     return {
         "full_build": {
@@ -209,5 +269,16 @@ def run_stage(data: Dataset, lake: Path, warehouse: Path, work: Path) -> dict[st
             "ratio_to_new_day_scan": rounded_ratio(incremental.seconds, new_scan["seconds"], 2),
             "ratio_to_full_build": rounded_ratio(incremental.seconds, full.seconds, 3),
             "fct_requests_rows_after": all_requests,
+        },
+        "half_history": {
+            **half,
+            "history_days": half_days,
+            "raw_files": half_files,
+            "history_days_full": data.base_days,
+            # Doubling the history multiplied the increment's cost (beyond the fixed cost) by this.
+            "marginal_ratio_full_to_half": rounded_ratio(marginal, half["marginal_seconds"], 2),
+            "incremental_ratio_full_to_half": rounded_ratio(
+                incremental.seconds, half["incremental_seconds"], 2
+            ),
         },
     }

@@ -1,0 +1,55 @@
+"""The dbt stage's half-history lake: the later half of the base days' raw files, hard-linked."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bench.stages.dbt import half_history_lake
+
+PARTITION = "raw/request_events/ingest_date=2026-10-05"
+
+
+def raw_lake(root: Path, days: list[str]) -> Path:
+    lake = root / "lake"
+    (lake / PARTITION).mkdir(parents=True)
+    for day in days:
+        for part in ("0000", "0001"):
+            (lake / PARTITION / f"file-app-{day}-c31f94d21b6f-{part}.json.gz").write_bytes(day.encode())
+    (lake / "_state" / "ingest").mkdir(parents=True)
+    (lake / "_state" / "ingest" / "local-files.json").write_text('{"app.log": 42}')
+    return lake
+
+
+def test_keeps_the_raw_files_of_the_later_days_hard_linked_with_the_ingest_state(tmp_path: Path) -> None:
+    # Given: a lake with two raw files for each of four days and the ingest's state
+    lake = raw_lake(tmp_path, ["2026-10-01", "2026-10-02", "2026-10-03", "2026-10-04"])
+
+    # When: the half-history lake starts at the third day
+    kept = half_history_lake(lake, tmp_path / "half", date(2026, 10, 3))
+
+    # Then: only the files of days 3 and 4 are there, as links to the same bytes
+    half_files = sorted(p.name for p in (tmp_path / "half" / PARTITION).iterdir())
+    assert kept == 4
+    assert half_files == [
+        "file-app-2026-10-03-c31f94d21b6f-0000.json.gz",
+        "file-app-2026-10-03-c31f94d21b6f-0001.json.gz",
+        "file-app-2026-10-04-c31f94d21b6f-0000.json.gz",
+        "file-app-2026-10-04-c31f94d21b6f-0001.json.gz",
+    ]
+    linked = tmp_path / "half" / PARTITION / half_files[0]
+    assert linked.stat().st_ino == (lake / PARTITION / half_files[0]).stat().st_ino
+    # and the ingest state comes along, so day 31 lands the same way in both lakes
+    assert (tmp_path / "half" / "_state" / "ingest" / "local-files.json").read_text() == '{"app.log": 42}'
+
+
+def test_a_raw_file_without_a_day_in_its_name_stops_the_split(tmp_path: Path) -> None:
+    # Given: a raw file whose name carries no day
+    lake = raw_lake(tmp_path, ["2026-10-01"])
+    (lake / PARTITION / "file-app-c31f94d21b6f-0000.json.gz").write_bytes(b"x")
+
+    # When / Then: the split refuses rather than guess which half it belongs to
+    with pytest.raises(RuntimeError, match="no day in the raw file name"):
+        half_history_lake(lake, tmp_path / "half", date(2026, 10, 1))
