@@ -145,7 +145,7 @@ def athena_env(moto_endpoint: str) -> dict[str, str]:
         "projection.ingest_date.range": "2020-01-01,NOW",
     }
     glue.create_table(DatabaseName=RAW_DB, TableInput=raw)
-    # Not dbt_incremental_watermarks: the on-run-start hook must create it (a CTAS) itself.
+    # Not dbt_staged_watermarks: the on-run-start hook must create it (a CTAS) itself.
     for name, (kind, columns) in model_columns().items():
         location = f"s3://{BUCKETS['warehouse']}/dbt/{MARTS_DB}/{name}/"
         glue.create_table(DatabaseName=MARTS_DB, TableInput=glue_table(name, kind, columns, location))
@@ -224,10 +224,10 @@ def test_every_model_sends_its_sql_to_athena(athena_run: list[str]):
             assert f'create or replace view\n    "awsdatacatalog"."{MARTS_DB}"."{name}"' in text, name
     # And: the watermark table was created (it did not exist) and each model below staging recorded
     # its progress
-    assert f'create table "awsdatacatalog"."{MARTS_DB}"."dbt_incremental_watermarks"' in text
+    assert f'create table "awsdatacatalog"."{MARTS_DB}"."dbt_staged_watermarks"' in text
     # (staging's own watermark is the newest ingest_date it holds, so it records none)
     tables = [name for name, (kind, _) in model_columns().items() if kind == "EXTERNAL_TABLE"]
-    recorded = text.count(f'insert into "awsdatacatalog"."{MARTS_DB}"."dbt_incremental_watermarks"')
+    recorded = text.count(f'insert into "awsdatacatalog"."{MARTS_DB}"."dbt_staged_watermarks"')
     assert recorded == len(tables) - 1
     # And: the models read the raw Glue table of DBT_ATHENA_RAW_SCHEMA
     assert f'"awsdatacatalog"."{RAW_DB}"."request_events"' in text

@@ -11,6 +11,8 @@ into a second warehouse, must then give the same rows in every mart.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
+import json
 import shutil
 from pathlib import Path
 
@@ -60,6 +62,65 @@ def test_incremental_history_equals_full_refresh(tmp_path: Path, monkeypatch: py
         assert scalar(full_wh, f"select count(*) from wh.marts.{mart}") > 0, mart
         assert differing_rows(incremental_wh, full_wh, mart) == (0, 0), mart
     # And: the history really was incremental (it rewrote days across several runs)
-    watermarks = "wh.main.dbt_incremental_watermarks"
+    watermarks = "wh.main.dbt_staged_watermarks"
     runs = scalar(incremental_wh, f"select count(*) from {watermarks} where model_name = 'int_session_hours'")
     assert runs == len(files)
+
+
+@pytest.mark.slow
+def test_a_raw_file_rewritten_with_more_lines_is_read_again_and_deduplicated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given: two simulated days landed and built once
+    logs, lake = tmp_path / "logs", tmp_path / "lake"
+    run_python(
+        [
+            "-m",
+            "ingest_lambda.simulate",
+            "--out",
+            str(logs),
+            *SIM[:2],
+            "--days",
+            "2",
+            "--sessions",
+            "40",
+            "--clients",
+            "2",
+            "--end-date",
+            "2026-11-30",
+            "--quiet",
+        ]
+    )
+    run_python(
+        ["-m", "ingest_lambda", "--from-dir", str(logs), "--now", "2026-12-01T00:40:00Z", "--quiet"],
+        env={"LAKE_ROOT": str(lake)},
+    )
+    incremental_wh, full_wh = tmp_path / "incremental.duckdb", tmp_path / "full.duckdb"
+    target = ["--target-path", str(tmp_path / "target")]
+    env = {"LAKE_ROOT": str(lake), "WAREHOUSE_PATH": str(incremental_wh)}
+    dbt_in_process(["run", *target], env, monkeypatch)
+    before = scalar(incremental_wh, "select count(*) from wh.marts.fct_requests")
+
+    # When: one raw file already read is rewritten under the same name with other bytes: its
+    # own lines again (copies of requests already staged) and one request never seen before
+    raw = sorted(lake.glob("raw/request_events/ingest_date=*/*.json.gz"))[0]
+    lines = gzip.decompress(raw.read_bytes()).decode().splitlines()
+    extra = json.loads(lines[0])
+    extra["request_id"] = f"{extra['request_id']}-rewritten"
+    raw.write_bytes(gzip.compress(("\n".join([*lines, json.dumps(extra)]) + "\n").encode()))
+    dbt_in_process(["run", *target], env, monkeypatch)
+
+    # Then: the new request is staged once and the old copies add nothing
+    after = scalar(incremental_wh, "select count(*) from wh.marts.fct_requests")
+    assert after == before + 1
+    assert (
+        scalar(
+            incremental_wh,
+            f"select count(*) from wh.marts.fct_requests where request_id = '{extra['request_id']}'",
+        )
+        == 1
+    )
+    # And: every mart equals a full refresh of the same lake
+    dbt_in_process(["run", "--full-refresh", *target], {**env, "WAREHOUSE_PATH": str(full_wh)}, monkeypatch)
+    for mart in MARTS:
+        assert differing_rows(incremental_wh, full_wh, mart) == (0, 0), mart

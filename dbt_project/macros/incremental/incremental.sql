@@ -27,14 +27,14 @@
         }) -%}
     {%- endif -%}
     {%- if watermark -%}
-        {%- do settings.update({'post_hook': ["{{ record_landed_watermark() }}"]}) -%}
+        {%- do settings.update({'post_hook': ["{{ record_staged_watermark() }}"]}) -%}
     {%- endif -%}
     {{ return(settings) }}
 {%- endmacro %}
 
-{#- The table where each incremental model records how far into the landed data it has got. -#}
+{#- The table where each incremental model records how far into the staged requests it has got. -#}
 {% macro watermarks_relation() -%}
-    {{ return(api.Relation.create(database=target.database, schema=target.schema, identifier='dbt_incremental_watermarks')) }}
+    {{ return(api.Relation.create(database=target.database, schema=target.schema, identifier='dbt_staged_watermarks')) }}
 {%- endmacro %}
 
 {% macro create_incremental_watermarks() -%}
@@ -44,7 +44,7 @@
 {% macro default__create_incremental_watermarks() -%}
     create table if not exists {{ watermarks_relation() }} (
         model_name varchar,
-        landed_watermark timestamp,
+        staged_watermark timestamp,
         recorded_at timestamp
     )
 {%- endmacro %}
@@ -59,7 +59,7 @@
         ) as
         select
             cast(null as varchar) as model_name,
-            cast(null as timestamp) as landed_watermark,
+            cast(null as timestamp) as staged_watermark,
             cast(null as timestamp) as recorded_at
         where false
     {%- else -%}
@@ -68,42 +68,53 @@
 {%- endmacro %}
 
 {#-
-    Post-hook of every incremental model below staging: the latest landed time it has now
-    taken in. It only runs when the model succeeded, so a failed or skipped model picks the
-    missed rows up on its next run.
+    `staged_at` of the rows staging writes in this run: when the dbt run started (UTC, to the
+    millisecond, as both engines store it). Runs never overlap, so a later run's rows are
+    always newer than anything a model has already taken in.
 -#}
-{% macro record_landed_watermark() -%}
-    insert into {{ watermarks_relation() }} (model_name, landed_watermark, recorded_at)
+{% macro staged_at_literal() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] }}' as timestamp)
+{%- endmacro %}
+
+{#-
+    Post-hook of every incremental model below staging: the latest staging run it has now
+    taken in (the greatest `staged_at`). It only runs when the model succeeded, so a failed or
+    skipped model picks the missed rows up on its next run.
+-#}
+{% macro record_staged_watermark() -%}
+    insert into {{ watermarks_relation() }} (model_name, staged_watermark, recorded_at)
     select
         '{{ this.identifier }}' as model_name,
-        max(landed_at) as landed_watermark,
+        max(staged_at) as staged_watermark,
         cast(current_timestamp as timestamp) as recorded_at
     from {{ ref('stg_lake__request_events') }}
 {%- endmacro %}
 
 {#-
     The UTC event dates whose requests changed since this model's last run: the dates of the
-    staged requests landed after its watermark.
+    requests staged after its watermark.
 -#}
 {% macro changed_event_dates() -%}
     {{ changed_staged_rows('event_date') }}
 {%- endmacro %}
 
 {#-
-    The distinct `column` values of the staged requests landed after this model's watermark
-    (the latest landed_at it has taken in). Unit tests pin the watermark with
-    `overrides: vars: {landed_watermark: '...'}`.
+    The distinct `column` values of the requests staged after this model's watermark (the
+    greatest `staged_at` it has taken in). `staged_at` is when a dbt run wrote the row, not
+    when the ingest landed it: a file landed late with an older landing time (two ingests at
+    once, a file rewritten) is still newer than the watermark here. Unit tests pin the
+    watermark with `overrides: vars: {staged_watermark: '...'}`.
 -#}
 {% macro changed_staged_rows(column) -%}
-    {%- set pinned = var('landed_watermark', none) -%}
+    {%- set pinned = var('staged_watermark', none) -%}
     select distinct changed.{{ column }}
     from {{ ref('stg_lake__request_events') }} as changed
-    where changed.landed_at > {% if pinned is not none -%}
+    where changed.staged_at > {% if pinned is not none -%}
         cast('{{ pinned }}' as timestamp)
     {%- else -%}
         coalesce(
             (
-                select max(watermarks.landed_watermark)
+                select max(watermarks.staged_watermark)
                 from {{ watermarks_relation() }} as watermarks
                 where watermarks.model_name = '{{ this.identifier }}'
             ),
@@ -132,7 +143,7 @@
 {%- endmacro %}
 
 {#-
-    The sessions with requests landed since this model's last run (its watermark): every
+    The sessions with requests staged since this model's last run (its watermark): every
     one of them is recomputed whole on DuckDB.
 -#}
 {% macro changed_sessions() -%}
@@ -142,7 +153,7 @@
 {#-
     The CTEs every session-grain model starts from: `scoped` is `upstream` (a CTE with
     session_id and event_date) restricted, on incremental runs, to what the run rewrites:
-    - DuckDB: every row of each session with newly landed requests, whatever its dates
+    - DuckDB: every row of each session with newly staged requests, whatever its dates
       (the model's unique_key is session_id), so a run reads and writes what changed;
     - Athena: every row of each changed event date (insert_overwrite of those partitions).
 -#}
@@ -341,7 +352,7 @@ scoped as (
 {#-
     The CTEs of a model summing a session-day fact into whole event dates: `scoped` is
     `upstream` (with session_id and event_date) on every date of each session with newly
-    landed requests since this model's last run. Those are the only rows that can have
+    staged requests since this model's last run. Those are the only rows that can have
     changed: new requests, or a new previous_event_date after a late one.
     The dates are looked up in `relation` (the model `upstream` imports) rather than in the
     CTE: DuckDB buffers a CTE read twice whole, every row of the fact on every run.

@@ -2,7 +2,7 @@
     One row per session and UTC hour in which it had requests (session_id, hour_start).
     The smallest exact building block of the session metrics: a request falls in exactly one
     session-hour, so requests add up, and distinct sessions of any period are the distinct
-    session_ids of its session-hours. Incremental: rewrites every session with newly landed
+    session_ids of its session-hours. Incremental: rewrites every session with newly staged
     requests whole (DuckDB), or whole changed event dates (Athena).
 -#}
 {{ config(**incremental_settings('event_date', unique_key='session_id')) }}

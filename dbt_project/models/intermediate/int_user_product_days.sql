@@ -8,7 +8,7 @@
     previous_event_date falls inside them), so a week's sessions are sum(sessions) minus
     sum(week_repeats) over its days, exactly, with no distinct count.
     Incremental (both engines): rewrites WHOLE event dates, every date of each session with
-    newly landed requests (a late request may change a later day's previous_event_date).
+    newly staged requests (a late request may change a later day's previous_event_date).
 -#}
 {{ config(**incremental_settings('event_date')) }}
 

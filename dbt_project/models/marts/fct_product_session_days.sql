@@ -5,7 +5,7 @@
     on which the session had requests with this product and currency (null on the first), so
     the distinct sessions of a product over a day range are its rows whose
     previous_event_date is null or before the range.
-    Incremental on DuckDB: rewrites every session with newly landed requests whole.
+    Incremental on DuckDB: rewrites every session with newly staged requests whole.
     Incremental on Athena: rewrites whole event dates that changed, and the other days of the
     sessions with product requests on them (a late request can give a later day a new
     previous_event_date).

@@ -3,7 +3,7 @@
     A session spanning midnight has a row on each day. previous_event_date is the session's
     previous day with requests (null on its first), so the distinct sessions of a day range are
     its rows whose previous_event_date is null or before the range: no distinct count needed.
-    Incremental on DuckDB: rewrites every session with newly landed requests whole.
+    Incremental on DuckDB: rewrites every session with newly staged requests whole.
     Incremental on Athena: rewrites whole event dates that changed, and the other days of the
     sessions active on them (a late request can give a later day a new previous_event_date).
 -#}

@@ -1,7 +1,7 @@
 {#-
     One row per session (session_id): its first and last request, duration, requests and
     distinct products, over all of its days.
-    Incremental on DuckDB: every session with newly landed requests is recomputed whole
+    Incremental on DuckDB: every session with newly staged requests is recomputed whole
     (unique_key session_id).
     Incremental on Athena: a changed day can change any session that had a request on it,
     whatever day it started. The run rebuilds WHOLE started_on partitions: every session that had a request

@@ -10,6 +10,8 @@
       request_id): a run writes what it read that was new, whatever the history.
     - Athena overwrites partitions, so it rewrites WHOLE event dates: every staged request
       of each event date the new copies touch, with the new copies, deduplicated again.
+    Every row written carries `staged_at`, the run that wrote it: the models downstream
+    recompute what was staged after their watermark.
     Stored on DuckDB in (client_id, session_id) order, each run's rows together: the views
     fct_requests and fct_request_products read one session's rows through the zonemaps.
 -#}
@@ -96,7 +98,9 @@ dated as (
 
     select
         *,
-        cast(occurred_at as date) as event_date
+        cast(occurred_at as date) as event_date,
+        -- Change detection downstream follows this, not landed_at (see changed_staged_rows).
+        {{ staged_at_literal() }} as staged_at
     from renamed
 
 ),
@@ -182,7 +186,8 @@ final as (
         log_group,
         log_stream,
         event_id,
-        event_date
+        event_date,
+        staged_at
     from first_copies
     {%- if is_incremental() and not whole_dates %}
     -- A staged copy that won is already stored as it is.
