@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.ingest_bench import REQUESTS_PER_SESSION
-from bench.measure import python_cmd, run_child
+from bench.measure import run_child
+from ingest_lambda.commands import simulate_command
 
 BASE_DAYS = 30
 # The base month ends where the other suites' data ends; day 31 is the day after.
@@ -52,22 +53,10 @@ def generate(workdir: Path, events: int, seed: int, clients: int) -> tuple[Datas
     days = BASE_DAYS + 1
     sessions = sessions_for(events, days)
     child = run_child(
-        python_cmd(
-            "-m",
-            "ingest_lambda.simulate",
-            "--out",
-            str(sim_dir),
-            "--seed",
-            str(seed),
-            "--days",
-            str(days),
-            "--sessions",
-            str(sessions),
-            "--clients",
-            str(clients),
-            "--end-date",
-            NEW_DAY.isoformat(),
-            "--quiet",
+        simulate_command(
+            sim_dir,
+            *("--seed", str(seed), "--days", str(days), "--sessions", str(sessions)),
+            *("--clients", str(clients), "--end-date", NEW_DAY.isoformat(), "--quiet"),
         )
     ).check()
     manifest = json.loads((sim_dir / "manifest.json").read_text())

@@ -23,6 +23,8 @@ MARTS = (
     "agg_session_metrics",
     "fct_product_session_days",
     "agg_product_metrics",
+    "fct_session_day_continuations",
+    "fct_product_session_day_continuations",
 )
 
 
@@ -65,13 +67,12 @@ def release_duckdb() -> None:
             DuckDBConnectionManager._ENV = None
 
 
-def run_python(args: list[str], env: dict[str, str] | None = None) -> None:
-    proc = subprocess.run(
-        [sys.executable, *args], cwd=REPO, env={**os.environ, **(env or {})}, capture_output=True, text=True
-    )
+def run_command(cmd: list[str], env: dict[str, str] | None = None) -> None:
+    """Run `cmd` from the repo root; fail the test with its output if it fails."""
+    proc = subprocess.run(cmd, cwd=REPO, env={**os.environ, **(env or {})}, capture_output=True, text=True)
     if proc.returncode != 0:
         output = f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
-        pytest.fail(f"{' '.join(args)} exited {proc.returncode}\n{output}")
+        pytest.fail(f"{' '.join(cmd)} exited {proc.returncode}\n{output}")
 
 
 def query(sql: str, attach: dict[str, Path]) -> list[tuple]:

@@ -17,9 +17,24 @@ import shutil
 from pathlib import Path
 
 import pytest
-from dbt_helpers import MARTS, dbt_in_process, differing_rows, run_python, scalar
+from dbt_helpers import MARTS, dbt_in_process, differing_rows, run_command, scalar
+
+from ingest_lambda.commands import ingest_command, simulate_command
 
 SIM = ["--seed", "5", "--days", "6", "--sessions", "120", "--clients", "2", "--end-date", "2026-11-30"]
+# Two days of the same simulation, for the rewritten-file test.
+SIM_TWO_DAYS = [
+    "--seed",
+    "5",
+    "--days",
+    "2",
+    "--sessions",
+    "40",
+    "--clients",
+    "2",
+    "--end-date",
+    "2026-11-30",
+]
 
 
 def ingest_clock(delivery_day: dt.date, position: int) -> str:
@@ -34,7 +49,7 @@ def ingest_clock(delivery_day: dt.date, position: int) -> str:
 def test_incremental_history_equals_full_refresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Given: the simulator's delivery files, and an empty lake and warehouse
     logs, lake = tmp_path / "logs", tmp_path / "lake"
-    run_python(["-m", "ingest_lambda.simulate", "--out", str(logs), *SIM, "--quiet"])
+    run_command(simulate_command(logs, *SIM, "--quiet"))
     incremental_wh, full_wh = tmp_path / "incremental.duckdb", tmp_path / "full.duckdb"
     files = sorted(logs.glob("*.log"))
     assert len(files) == 6
@@ -47,10 +62,7 @@ def test_incremental_history_equals_full_refresh(tmp_path: Path, monkeypatch: py
         one.mkdir(parents=True)
         shutil.copy(log_file, one / log_file.name)
         day = dt.date.fromisoformat(log_file.stem.removeprefix("app-"))
-        run_python(
-            ["-m", "ingest_lambda", "--from-dir", str(one), "--now", ingest_clock(day, position), "--quiet"],
-            env={"LAKE_ROOT": str(lake)},
-        )
+        run_command(ingest_command(one, ingest_clock(day, position), "--quiet"), env={"LAKE_ROOT": str(lake)})
         dbt_in_process(["run", *target], env, monkeypatch)
 
     # And: a full refresh of the final lake into a second warehouse
@@ -73,28 +85,8 @@ def test_a_raw_file_rewritten_with_more_lines_is_read_again_and_deduplicated(
 ) -> None:
     # Given: two simulated days landed and built once
     logs, lake = tmp_path / "logs", tmp_path / "lake"
-    run_python(
-        [
-            "-m",
-            "ingest_lambda.simulate",
-            "--out",
-            str(logs),
-            *SIM[:2],
-            "--days",
-            "2",
-            "--sessions",
-            "40",
-            "--clients",
-            "2",
-            "--end-date",
-            "2026-11-30",
-            "--quiet",
-        ]
-    )
-    run_python(
-        ["-m", "ingest_lambda", "--from-dir", str(logs), "--now", "2026-12-01T00:40:00Z", "--quiet"],
-        env={"LAKE_ROOT": str(lake)},
-    )
+    run_command(simulate_command(logs, *SIM_TWO_DAYS, "--quiet"))
+    run_command(ingest_command(logs, "2026-12-01T00:40:00Z", "--quiet"), env={"LAKE_ROOT": str(lake)})
     incremental_wh, full_wh = tmp_path / "incremental.duckdb", tmp_path / "full.duckdb"
     target = ["--target-path", str(tmp_path / "target")]
     env = {"LAKE_ROOT": str(lake), "WAREHOUSE_PATH": str(incremental_wh)}
