@@ -135,7 +135,7 @@ def _repeats(grain: Grain) -> str:
 
 def _continuations(backend: Backend, name: str) -> str:
     """Where to count one of `backends.CONTINUATIONS`: the backend's copy of those rows, or the
-    fact itself (the repeats' `previous_event_date >= ?` keeps only those rows anyway)."""
+    mart dbt keeps of them."""
     return backend.continuation_tables.get(name) or "{marts}." + CONTINUATIONS[name][0]
 
 

@@ -27,12 +27,16 @@ class Backend(Protocol):
 
 
 # The rows of the session-day facts that continue a session (or a session's product) from an
-# earlier day: previous_event_date is set. The multi-period corrections read only these rows:
-# a few per cent of fct_session_days and a fraction of a per cent of fct_product_session_days.
+# earlier day (previous_event_date is set), kept by dbt in marts of their own: a few per cent of
+# fct_session_days and a fraction of a per cent of fct_product_session_days. The multi-period
+# corrections read only these rows, so on Athena they scan the small tables, not the facts.
 _CONTINUATION_COLUMNS = "client_id, reseller_id, user_id, event_date, previous_event_date"
 CONTINUATIONS: dict[str, tuple[str, str]] = {
-    "session_continuations": ("fct_session_days", _CONTINUATION_COLUMNS),
-    "product_continuations": ("fct_product_session_days", f"{_CONTINUATION_COLUMNS}, product_id, currency"),
+    "session_continuations": ("fct_session_day_continuations", _CONTINUATION_COLUMNS),
+    "product_continuations": (
+        "fct_product_session_day_continuations",
+        f"{_CONTINUATION_COLUMNS}, product_id, currency",
+    ),
 }
 
 

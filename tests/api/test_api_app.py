@@ -72,11 +72,11 @@ def test_unknown_routes_and_methods_get_json_errors(tmp_path: Path):
 def test_a_warehouse_without_the_api_marts_is_503_not_500(tmp_path: Path):
     import duckdb
 
-    # Given a warehouse file built by an older project: its session-day fact lacks a column
+    # Given a warehouse file built by an older project: its continuation mart lacks columns
     warehouse = tmp_path / "old.duckdb"
     with duckdb.connect(str(warehouse)) as conn:
         conn.execute("create schema marts")
-        conn.execute("create table marts.fct_session_days (session_id varchar, event_date date)")
+        conn.execute("create table marts.fct_session_day_continuations (session_id varchar, event_date date)")
     tokens_file = tmp_path / "tokens.json"
     tokens_file.write_text(json.dumps({"good": {"level": "global"}}))
     settings = Settings.from_env({"WAREHOUSE_PATH": str(warehouse), "CURSOR_SECRET": "s"})

@@ -364,7 +364,7 @@ def test_session_requests_products_breakdown_parse(athena, tokens):
     assert "agg_session_metrics" in executions[1]["Query"]
     assert executions[1]["ExecutionParameters"][:2] == ["'month'", "'user'"]
     assert "agg_product_metrics" in executions[2]["Query"]
-    assert "fct_product_session_days" not in executions[2]["Query"]
+    assert "continuations" not in executions[2]["Query"]
     assert executions[2]["ExecutionParameters"][:2] == ["'month'", "'reseller'"]
 
 

@@ -115,7 +115,7 @@ def test_the_api_statements_of_every_route_for_one_client():
     assert Predicate("client_id", "=", "acme") in series.predicates
     assert Predicate("grain", "=", "day") in series.predicates
     assert Predicate("period_start", ">=", datetime(2026, 8, 24)) in series.predicates
-    products = scans["GET /v1/metrics/products"]["fct_product_session_days"]
+    products = scans["GET /v1/metrics/products"]["fct_product_session_day_continuations"]
     assert Predicate("event_date", "<=", date(2026, 11, 21)) in products.predicates
     # And the session's requests read both facts, each filtered by the session inside its subquery
     requests = scans["GET /v1/sessions/{session_id}/requests"]

@@ -253,6 +253,8 @@ ATHENA_PARTITIONS = {
     "fct_sessions": ["started_on"],
     "fct_session_days": ["event_date"],
     "fct_product_session_days": ["event_date"],
+    "fct_session_day_continuations": ["event_date"],
+    "fct_product_session_day_continuations": ["event_date"],
     "agg_session_metrics": ["grain", "level", "period_date"],
     "agg_product_metrics": ["grain", "level", "period_date"],
 }

@@ -35,6 +35,10 @@ CONTRACT_COLUMNS = {
         product_id product_name category currency requests quantity revenue previous_event_date""",
     "agg_product_metrics": """metric_id grain level client_id reseller_id user_id period_start product_id
         product_name category currency requests sessions quantity revenue period_date""",
+    "fct_session_day_continuations": """session_day_id session_id client_id reseller_id user_id
+        previous_event_date event_date""",
+    "fct_product_session_day_continuations": """product_session_day_id session_id client_id reseller_id
+        user_id product_id currency previous_event_date event_date""",
 }
 
 

@@ -1,0 +1,37 @@
+{#-
+    One row per session and UTC day that continues the session from an earlier day
+    (session_day_id): the rows of fct_session_days with a previous_event_date, a few per cent
+    of them. The API subtracts them to count sessions over several periods; on Athena that
+    query reads this small table rather than every session-day of its range.
+    Incremental (both engines): rewrites whole event dates, every date of each session with
+    newly staged requests (those are the only rows whose previous_event_date can change).
+-#}
+{{ config(**incremental_settings('event_date')) }}
+
+with
+
+session_days as (
+
+    select * from {{ ref('fct_session_days') }}
+
+),
+
+{{ scope_to_changed_sessions_days('session_days', ref('fct_session_days')) }}
+
+final as (
+
+    select
+        session_day_id,
+        session_id,
+        client_id,
+        reseller_id,
+        user_id,
+        previous_event_date,
+        event_date
+    from scoped
+    where previous_event_date is not null
+
+)
+
+select * from final
+{{ storage_order(['client_id', 'event_date', 'session_id']) }}
