@@ -250,7 +250,9 @@ def test_an_incomplete_rebuild_keeps_the_last_complete_snapshot_serving(
     before = client.get("/v1/metrics/products", params=params, headers=headers)
     # When the file is replaced by a build that lacks a column the API reads
     with duckdb.connect(str(warehouse)) as conn:
-        conn.execute("alter table marts.fct_product_session_day_continuations drop column previous_event_date")
+        conn.execute(
+            "alter table marts.fct_product_session_day_continuations drop column previous_event_date"
+        )
     after = [client.get("/v1/metrics/products", params=params, headers=headers) for _ in range(2)]
     backend.close()
     # Then the last complete snapshot keeps answering, with the same figures
