@@ -173,6 +173,9 @@
 -#}
 {% macro user_periods_from_units(relation, time_column, grains, keys, sums, maxes) -%}
     {%- set group_keys = keys + ['client_id', 'reseller_id', 'user_id'] -%}
+    {%- set aggregates = [] -%}
+    {%- for column in sums -%}{%- do aggregates.append('sum(' ~ column ~ ') as ' ~ column) -%}{%- endfor -%}
+    {%- for column in maxes -%}{%- do aggregates.append('max(' ~ column ~ ') as ' ~ column) -%}{%- endfor -%}
     {%- for grain in grains %}
     select
         '{{ grain }}' as grain,
@@ -181,15 +184,12 @@
         {{ key }},
         {%- endfor %}
         {%- if loop.first %}
-        sum(sessions) as sessions,
+        sum(sessions) as sessions
         {%- else %}
-        sum(sessions) - sum({{ grain }}_repeats) as sessions,
+        sum(sessions) - sum({{ grain }}_repeats) as sessions
         {%- endif %}
-        {%- for column in sums %}
-        sum({{ column }}) as {{ column }}{{ ',' if not loop.last or maxes }}
-        {%- endfor %}
-        {%- for column in maxes %}
-        max({{ column }}) as {{ column }}{{ ',' if not loop.last }}
+        {%- for aggregate in aggregates %},
+        {{ aggregate }}
         {%- endfor %}
     from {{ relation }}
     group by {{ range(1, group_keys | length + 3) | join(', ') }}
