@@ -126,7 +126,10 @@ def rows(stages: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]:
                 f"the same on {half.get('history_days_full')} days: {_num(inc.get('marginal_seconds'), 2)} s "
                 "beyond the fixed cost",
                 f"twice the history: {_x(half.get('marginal_ratio_full_to_half'))} the increment's cost "
-                f"(whole run {_x(half.get('incremental_ratio_full_to_half'))})",
+                f"(in dbt's own elapsed time, {_num(half.get('marginal_dbt_elapsed_seconds_full'), 2)} s vs "
+                f"{_num(half.get('marginal_dbt_elapsed_seconds'), 2)} s: "
+                f"{_x(half.get('marginal_dbt_elapsed_ratio_full_to_half'))}; "
+                f"whole run {_x(half.get('incremental_ratio_full_to_half'))})",
                 "(information: about 1x when cost follows new data)",
             )
         )
