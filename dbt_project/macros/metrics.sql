@@ -38,16 +38,13 @@
     {%- set tenant = ['client_id', 'reseller_id', 'user_id'] -%}
     {%- set group_keys = keys + tenant -%}
     {%- set finest_aggregates = ['count(*) as sessions'] -%}
-    {%- set summed_aggregates = ['sum(sessions) as sessions'] -%}
     {%- set corrected = ['summed.sessions - coalesce(repeats_per_user.repeats, 0) as sessions'] -%}
     {%- for column in sums -%}
         {%- do finest_aggregates.append('sum(' ~ column ~ ') as ' ~ column) -%}
-        {%- do summed_aggregates.append('sum(' ~ column ~ ') as ' ~ column) -%}
         {%- do corrected.append('summed.' ~ column) -%}
     {%- endfor -%}
     {%- for column in maxes -%}
         {%- do finest_aggregates.append('max(' ~ column ~ ') as ' ~ column) -%}
-        {%- do summed_aggregates.append('max(' ~ column ~ ') as ' ~ column) -%}
         {%- do corrected.append('summed.' ~ column) -%}
     {%- endfor -%}
     with
@@ -120,21 +117,7 @@
 
     summed as (
 
-        {%- for grain in grains %}
-        select
-            '{{ grain }}' as grain,
-            {{ period_start(grain, 'unit_start') }} as period_start,
-            {%- for key in group_keys %}
-            {{ key }},
-            {%- endfor %}
-            {{ summed_aggregates | join(',\n            ') }}
-        from finest
-        group by {{ range(1, group_keys | length + 3) | join(', ') }}
-        {%- if not loop.last %}
-
-        union all
-        {% endif -%}
-        {%- endfor %}
+        {{ user_periods_from_units('finest', 'unit_start', grains, keys, sums, maxes, repeats=false) }}
 
     ),
 
@@ -169,9 +152,10 @@
     earlier in the same period of that grain). A coarser period's sessions are
     sum(sessions) - sum(<grain>_repeats) over its finest periods: exact, and no pass over the
     sessions themselves. `sums` are summed, `maxes` maxed; the result is additive up the
-    hierarchy, ready for `rollup_tenant_levels`.
+    hierarchy, ready for `rollup_tenant_levels`. Without `repeats` (no such columns) coarser
+    periods are plain sums, which count a session once per finest period it was active in.
 -#}
-{% macro user_periods_from_units(relation, time_column, grains, keys, sums, maxes) -%}
+{% macro user_periods_from_units(relation, time_column, grains, keys, sums, maxes, repeats=true) -%}
     {%- set group_keys = keys + ['client_id', 'reseller_id', 'user_id'] -%}
     {%- set aggregates = [] -%}
     {%- for column in sums -%}{%- do aggregates.append('sum(' ~ column ~ ') as ' ~ column) -%}{%- endfor -%}
@@ -183,7 +167,7 @@
         {%- for key in group_keys %}
         {{ key }},
         {%- endfor %}
-        {%- if loop.first %}
+        {%- if loop.first or not repeats %}
         sum(sessions) as sessions
         {%- else %}
         sum(sessions) - sum({{ grain }}_repeats) as sessions
@@ -231,11 +215,7 @@ scoped as (
 
 ),
     {%- else %}
-scoped as (
-
-    select * from {{ upstream }}
-
-),
+{{ scope_to_every_row(upstream) }}
     {%- endif %}
 {%- endmacro %}
 

@@ -77,17 +77,21 @@
 {%- endmacro %}
 
 {#-
-    Post-hook of every incremental model below staging: the latest staging run it has now
-    taken in (the greatest `staged_at`). It only runs when the model succeeded, so a failed or
-    skipped model picks the missed rows up on its next run.
+    Post-hook of every incremental model below staging: it has now taken in every row staged
+    so far, so its watermark is this run's `staged_at` (no row can be staged later with an
+    earlier one), written without reading staging (on Athena a read of the column over all
+    history is billed, per model and per run). It only runs when the model succeeded, so a
+    failed or skipped model picks the missed rows up on its next run.
 -#}
 {% macro record_staged_watermark() -%}
+    {#- Declares the dependency on staging, which `changed_staged_rows` reads on incremental
+        runs only (dbt infers dependencies from a full build's SQL). -#}
+    {%- do ref('stg_lake__request_events') -%}
     insert into {{ watermarks_relation() }} (model_name, staged_watermark, recorded_at)
     select
         '{{ this.identifier }}' as model_name,
-        max(staged_at) as staged_watermark,
+        {{ staged_at_literal() }} as staged_watermark,
         cast(current_timestamp as timestamp) as recorded_at
-    from {{ ref('stg_lake__request_events') }}
 {%- endmacro %}
 
 {#-
@@ -150,6 +154,15 @@
     {{ changed_staged_rows('session_id') }}
 {%- endmacro %}
 
+{#- A full build's `scoped` CTE: every row of `upstream`, for the scope macros below. -#}
+{% macro scope_to_every_row(upstream) -%}
+scoped as (
+
+    select * from {{ upstream }}
+
+),
+{%- endmacro %}
+
 {#-
     The CTEs every session-grain model starts from: `scoped` is `upstream` (a CTE with
     session_id and event_date) restricted, on incremental runs, to what the run rewrites:
@@ -187,11 +200,7 @@ scoped as (
 
 ),
     {%- else %}
-scoped as (
-
-    select * from {{ upstream }}
-
-),
+{{ scope_to_every_row(upstream) }}
     {%- endif %}
 {%- endmacro %}
 
@@ -381,11 +390,7 @@ scoped as (
 
 ),
     {%- else %}
-scoped as (
-
-    select * from {{ upstream }}
-
-),
+{{ scope_to_every_row(upstream) }}
     {%- endif %}
 {%- endmacro %}
 
