@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from api_lambda.backends import CONTINUATIONS, Backend, Param, Row
+from api_lambda.backends import Backend, Param, Row, continuation_table
 from api_lambda.periods import DateRange, Grain, dense_series, format_instant, format_period, whole_periods
 from api_lambda.scope import ID_KEYS, LEVELS, Level, Scope
 
@@ -133,12 +133,6 @@ def _repeats(grain: Grain) -> str:
     }
 
 
-def _continuations(backend: Backend, name: str) -> str:
-    """Where to count one of `backends.CONTINUATIONS`: the backend's copy of those rows, or the
-    mart dbt keeps of them."""
-    return backend.continuation_tables.get(name) or "{marts}." + CONTINUATIONS[name][0]
-
-
 def _repeat_params(date_range: DateRange) -> list[Param]:
     """The parameters of `_REPEATS_IN_RANGE`, in its order."""
     return [_day(date_range.start), _day(date_range.end), _day(date_range.start)]
@@ -173,7 +167,6 @@ ORDER BY sessions DESC, %(t_columns)s
 
 
 def _over_periods(
-    backend: Backend,
     scope: Scope,
     date_range: DateRange,
     level: Level,
@@ -192,7 +185,7 @@ def _over_periods(
         "scope": scope_sql,
         "periods": _PERIODS_IN_RANGE,
         "repeats": _repeats(grain),
-        "continuations": _continuations(backend, continuations),
+        "continuations": continuation_table(continuations),
         **(extra or {}),
     }
     one_period, several = statements
@@ -202,7 +195,6 @@ def _over_periods(
 def session_breakdown(backend: Backend, scope: Scope, date_range: DateRange, by: Level) -> dict[str, Any]:
     columns = list(ID_KEYS[: LEVELS.index(by)])
     sql, params = _over_periods(
-        backend,
         scope,
         date_range,
         by,
@@ -267,7 +259,6 @@ LIMIT ?
 
 def products(backend: Backend, scope: Scope, date_range: DateRange, limit: int) -> dict[str, Any]:
     sql, params = _over_periods(
-        backend,
         scope,
         date_range,
         scope.level,

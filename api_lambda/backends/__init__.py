@@ -7,7 +7,7 @@ the Lambda (Athena) never imports duckdb and the local server never needs boto3.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from api_lambda.settings import Settings
@@ -20,8 +20,6 @@ class Backend(Protocol):
     name: str
     # Identifier put in front of table names (`{marts}.fct_sessions`); from settings, never input.
     marts: str
-    # Tables a backend keeps of the CONTINUATIONS below, by name; absent: the facts are read.
-    continuation_tables: Mapping[str, str]
 
     def query(self, sql: str, params: Sequence[Param]) -> list[Row]: ...
 
@@ -29,7 +27,7 @@ class Backend(Protocol):
 # The rows of the session-day facts that continue a session (or a session's product) from an
 # earlier day (previous_event_date is set), kept by dbt in marts of their own: a few per cent of
 # fct_session_days and a fraction of a per cent of fct_product_session_days. The multi-period
-# corrections read only these rows, so on Athena they scan the small tables, not the facts.
+# corrections read only these rows: a few thousand, not the facts.
 _CONTINUATION_COLUMNS = "client_id, reseller_id, user_id, event_date, previous_event_date"
 CONTINUATIONS: dict[str, tuple[str, str]] = {
     "session_continuations": ("fct_session_day_continuations", _CONTINUATION_COLUMNS),
@@ -40,10 +38,14 @@ CONTINUATIONS: dict[str, tuple[str, str]] = {
 }
 
 
+def continuation_table(name: str) -> str:
+    """The mart of one of the CONTINUATIONS (`{marts}` left for the backend)."""
+    return "{marts}." + CONTINUATIONS[name][0]
+
+
 def continuation_sql(name: str) -> str:
-    """The SELECT of one of the CONTINUATIONS over its fact (`{marts}` left for the backend)."""
-    table, columns = CONTINUATIONS[name]
-    return f"SELECT {columns} FROM {{marts}}.{table} WHERE previous_event_date IS NOT NULL"
+    """A SELECT of the columns the API reads from one of the CONTINUATIONS."""
+    return f"SELECT {CONTINUATIONS[name][1]} FROM {continuation_table(name)}"
 
 
 def make_backend(settings: Settings) -> Backend:

@@ -109,8 +109,6 @@ class AthenaBackend:
         self._sleep = sleep
         self._clock = clock
         self.marts = f'"{database}"'
-        # Athena reads the continuations from the facts themselves (their event_date partitions).
-        self.continuation_tables: dict[str, str] = {}
 
     def query(self, sql: str, params: Sequence[Param]) -> list[Row]:
         request: dict[str, Any] = {

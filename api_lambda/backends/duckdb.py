@@ -7,9 +7,9 @@ snapshot, and, when the warehouse's (inode, size, mtime) changes, takes a fresh 
 the next request once the writer (e.g. `make build`) has let go. During a build the previous
 snapshot keeps answering; a finished rebuild is visible on the next request.
 
-Each snapshot is attached read-only to an in-memory database, which also keeps the facts'
-continuation rows (`backends.CONTINUATIONS`, taken once per snapshot) for the multi-period
-corrections: they then read a few thousand rows instead of scanning the facts.
+Each snapshot is attached read-only to an in-memory database. A snapshot whose continuation
+marts (`backends.CONTINUATIONS`) lack a column the API reads is an older or failed build: it is
+not taken, and the previous one keeps answering.
 """
 
 from __future__ import annotations
@@ -116,7 +116,6 @@ class DuckDBBackend:
     def __init__(self, warehouse_path: Path, schema: str = "marts", snapshot_dir: Path | None = None) -> None:
         self.warehouse_path = Path(warehouse_path)
         self.marts = f"{_ATTACHED}.{schema}"
-        self.continuation_tables = {name: f"memory.main.{name}" for name in CONTINUATIONS}
         # The signature of a copy found incomplete: not copied again until the file changes.
         self._incomplete: tuple[int, int, int] | None = None
         self._own_dir = snapshot_dir is None
@@ -237,9 +236,8 @@ class DuckDBBackend:
             logger.warning("warehouse snapshot did not open", extra={"error": str(exc)})
             return None
         try:
-            for name, table in self.continuation_tables.items():
-                select = continuation_sql(name).replace("{marts}", self.marts)
-                conn.execute(f"CREATE TABLE {table} AS {select} ORDER BY client_id, event_date")
+            for name in CONTINUATIONS:
+                conn.execute(continuation_sql(name).replace("{marts}", self.marts) + " LIMIT 0")
         except (duckdb.CatalogException, duckdb.BinderException) as exc:
             conn.close()
             target.unlink(missing_ok=True)

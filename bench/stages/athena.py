@@ -47,8 +47,6 @@ class RecordingBackend:
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, list[Any]]] = []
-        # As on Athena: no in-memory continuation tables, the routes read the facts.
-        self.continuation_tables: dict[str, str] = {}
 
     def query(self, sql: str, params: Any) -> list[dict[str, Any]]:
         self.calls.append((sql.replace("{marts}", self.marts), list(params)))
