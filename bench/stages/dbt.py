@@ -217,7 +217,7 @@ def run_stage(data: Dataset, lake: Path, warehouse: Path, work: Path) -> dict[st
     tests, tests_run = dbt_command("test", lake, warehouse, work)
     progress("dbt: scans of the raw files (typed, every column; light, one column)")
     # The typed scan is the target's baseline: the median of 3, since one scan of the month
-    # varied from 4.8 to 6.6 s between runs here. The light one is information: one scan.
+    # varied from 4.1 to 6.6 s between runs here. The light one is information: one scan.
     base_scan = scan(typed_scan_sql(warehouse, None), repeats=SCAN_REPEATS, database=warehouse)
     base_light = scan(light_scan_sql(str(lake / RAW_GLOB)), repeats=1)
     base_requests = warehouse_rows(warehouse, "fct_requests")
