@@ -137,6 +137,22 @@
 {%- endmacro %}
 
 {#-
+    The first ingest_date partition an Athena run of staging reads again: the one of the latest
+    landing time staged (`max(column)`), less `landing_lookback_minutes`. An ingest run names
+    its partition after the time it started, so until it ends it may still add files to the
+    partition before the latest; the lookback must cover the ingest's longest run.
+-#}
+{% macro landing_partition_since(column) -%}
+    {%- set minutes = var('landing_lookback_minutes', 15) -%}
+    {%- if minutes is not integer or minutes < 0 -%}
+        {{ exceptions.raise_compiler_error(
+            "var landing_lookback_minutes must be a whole number of minutes >= 0, got " ~ minutes
+        ) }}
+    {%- endif -%}
+    cast(cast(max({{ column }}) - interval '{{ minutes }}' minute as date) as varchar)
+{%- endmacro %}
+
+{#-
     Whether incremental runs rewrite WHOLE partitions (Athena's insert_overwrite) rather than
     only the rows of the requests or sessions that changed (DuckDB's delete + insert on the
     model's unique_key). Unit tests run on DuckDB and pin `whole_partitions: true` to check

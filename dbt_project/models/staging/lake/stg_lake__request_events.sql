@@ -10,6 +10,11 @@
       request_id): a run writes what it read that was new, whatever the history.
     - Athena overwrites partitions, so it rewrites WHOLE event dates: every staged request
       of each event date the new copies touch, with the new copies, deduplicated again.
+      An ingest run writes its files under the partition of the date it started on, for as long
+      as it runs, so the run reads back from the partition of the latest staged landing minus
+      `landing_lookback_minutes` (default 15: AWS Lambda's longest run; the ingest's own limit
+      is 10): a run that started before midnight and lands its last files after a dbt run has
+      already read the next day is not lost.
     Every row written carries `staged_at`, the run that wrote it: the models downstream
     recompute what was staged after their watermark.
     Stored on DuckDB in (client_id, session_id) order, each run's rows together: the views
@@ -39,7 +44,7 @@ raw_landed as (
 {% elif is_incremental() %}
 {%- set since_literal = none -%}
 {%- if execute and model.resource_type != 'unit_test' -%}
-    {%- set since_literal = query_scalar('select max(ingest_date) from ' ~ this) -%}
+    {%- set since_literal = query_scalar('select ' ~ landing_partition_since('landed_at') ~ ' from ' ~ this) -%}
 {% endif %}
 staged as (
 
@@ -49,11 +54,12 @@ staged as (
 
 raw_landed as (
 
-    -- The latest partition already read is read again: an ingest later that day adds files.
+    -- The latest partition already read is read again: an ingest later that day adds files,
+    -- and the one before it too while an ingest run that started on it may still be landing.
     select * from {{ source('lake', 'request_events') }}
     where
         -- An empty staged table (a build before the first ingest) reads every partition.
-        ingest_date >= coalesce((select max(staged.ingest_date) from staged), '')
+        ingest_date >= coalesce((select {{ landing_partition_since('staged.landed_at') }} from staged), '')
         {%- if since_literal is not none %}
         -- The same bound as a literal lets the engine prune hive partitions before reading.
         and ingest_date >= '{{ since_literal }}'
