@@ -182,7 +182,7 @@ def versions() -> dict[str, str | None]:
         "dbt-core": version_of("dbt-core"),
         "dbt-duckdb": version_of("dbt-duckdb"),
         "dbt-athena-community": version_of("dbt-athena-community"),
-        "fastapi": version_of("fastapi"),
+        "starlette": version_of("starlette"),
         "sqlglot": version_of("sqlglot"),
     }
 
