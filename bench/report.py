@@ -133,6 +133,7 @@ def rows(stages: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]:
                 "(information: about 1x when cost follows new data)",
             )
         )
+    out.extend(_floor_rows(dig(stages, "dbt", "floor") or {}, full, inc))
     api = stages.get("api") or {}
     floor = api.get("floor") or {}
     for route, fig in (api.get("routes") or {}).items():
@@ -180,6 +181,35 @@ def rows(stages: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]:
     for name, value in memory.items():
         out.append((f"memory: peak RSS of {name}", human_bytes(value), "-", "-", "-"))
     return out
+
+
+def _floor_rows(
+    floor: Mapping[str, Any], full: Mapping[str, Any], inc: Mapping[str, Any]
+) -> list[tuple[str, str, str, str, str]]:
+    """The floors under the two dbt targets (bench/stages/floor.py), beside the same baselines."""
+    if not floor:
+        return []
+    persisted, as_parquet, appended = floor["persist"], floor["parquet"], floor["append"]
+    return [
+        (
+            "floor under the full build: one typed copy of the raw files, no dbt, no model",
+            f"DuckDB table: {_num(persisted.get('seconds'), 2)} s ({human_bytes(persisted.get('bytes'))}); "
+            f"Parquet file: {_num(as_parquet.get('seconds'), 2)} s ({human_bytes(as_parquet.get('bytes'))}); "
+            f"dbt's start-up: {_num(floor.get('dbt_startup_seconds'), 2)} s",
+            f"the typed scan: {_num(full.get('scan_seconds'), 2)} s",
+            f"start-up + the cheaper copy: {_x(floor.get('full_build_floor_ratio_to_scan'))} "
+            f"(table {_x(floor.get('persist_ratio_to_scan'))}, "
+            f"Parquet {_x(floor.get('parquet_ratio_to_scan'))})",
+            f"(information: the full build's target is <= {DBT_FULL_MAX_RATIO:g}x)",
+        ),
+        (
+            "floor under the increment: the new day appended to that copy, deduplicated on request_id",
+            f"{_num(appended.get('seconds'), 2)} s ({_num(appended.get('rows_added'))} rows added)",
+            f"the new day's typed scan: {_num(inc.get('new_day_scan_seconds'), 2)} s",
+            _x(floor.get("append_ratio_to_new_day_scan")),
+            f"(information: the increment's target is < {INCREMENTAL_MAX_RATIO:g}x)",
+        ),
+    ]
 
 
 def markdown_table(stages: Mapping[str, Any]) -> str:

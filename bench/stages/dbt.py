@@ -13,6 +13,9 @@ with its own --target-path/--log-path, so it never touches dbt_project/target.
 - A run with nothing new (right after the full build) is dbt's fixed cost per run: start-up,
   parse, hooks, and a few queries per model. The incremental run's cost beyond it is what
   the new day itself costs, which is what the target compares with the new day's own scan.
+- Floors (bench/stages/floor.py): the same raw files copied once into a DuckDB table and to
+  Parquet, and the new day appended to that copy deduplicated on request_id, all without dbt;
+  with dbt's start-up they are the least a full build and an increment can cost here.
 - Whether that cost follows the new data or the history: the same day 31 is landed and run
   again on top of HALF the history (a lake holding only the later half of the base days'
   raw files, hard-linked), after its own full build and run with nothing new. A ratio of the
@@ -31,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.measure import REPO, ChildRun, dbt_executable, median, progress, ratio, run_child, timed
+from bench.stages import floor
 from bench.stages.data import Dataset
 from bench.stages.ingest import RAW_GLOB, land, raw_bytes
 
@@ -200,6 +204,33 @@ def history_run(data: Dataset, lake: Path, work: Path) -> dict[str, Any]:
     }
 
 
+def floor_figures(
+    persisted: dict[str, Any],
+    as_parquet: dict[str, Any],
+    appended: dict[str, Any],
+    startup_seconds: float,
+    base_scan: dict[str, Any],
+    new_scan: dict[str, Any],
+) -> dict[str, Any]:
+    """The floors (bench/stages/floor.py) against the targets' own baselines. A full build is
+    at least dbt's start-up (the no-op run's wall time outside dbt's own elapsed time: import,
+    parse, connection) plus the cheaper of the two copies; an increment beyond the fixed cost
+    at least the deduplicated append."""
+    cheaper_copy = min(persisted["seconds"], as_parquet["seconds"])
+    full_floor = startup_seconds + cheaper_copy
+    return {
+        "persist": persisted,
+        "parquet": as_parquet,
+        "append": appended,
+        "dbt_startup_seconds": round(startup_seconds, 3),
+        "full_build_floor_seconds": round(full_floor, 3),
+        "full_build_floor_ratio_to_scan": rounded_ratio(full_floor, base_scan["seconds"], 2),
+        "persist_ratio_to_scan": rounded_ratio(persisted["seconds"], base_scan["seconds"], 2),
+        "parquet_ratio_to_scan": rounded_ratio(as_parquet["seconds"], base_scan["seconds"], 2),
+        "append_ratio_to_new_day_scan": rounded_ratio(appended["seconds"], new_scan["seconds"], 2),
+    }
+
+
 def elapsed_marginal(incremental_run: dict[str, Any], noop_run: dict[str, Any]) -> float:
     """The increment's cost in dbt's own elapsed time (the run after start-up and parse, whose
     length varies most between otherwise equal runs) beyond a run with nothing new."""
@@ -221,6 +252,10 @@ def run_stage(data: Dataset, lake: Path, warehouse: Path, work: Path) -> dict[st
     base_scan = scan(typed_scan_sql(warehouse, None), repeats=SCAN_REPEATS, database=warehouse)
     base_light = scan(light_scan_sql(str(lake / RAW_GLOB)), repeats=1)
     base_requests = warehouse_rows(warehouse, "fct_requests")
+    progress("dbt: floors without dbt (a persistent typed copy of the raw files; the same as Parquet)")
+    floor_db = work / "floor.duckdb"
+    persisted = floor.persist(floor_db, warehouse)
+    as_parquet = floor.parquet(work / "floor.parquet", floor_db, warehouse)
     progress("dbt: a run with nothing new landed (dbt's fixed cost per run)")
     noop, noop_run = dbt_command("run", lake, warehouse, work)
     half_days = data.base_days // 2
@@ -234,9 +269,13 @@ def run_stage(data: Dataset, lake: Path, warehouse: Path, work: Path) -> dict[st
     new_glob = str(lake / RAW_GLOB.replace("ingest_date=*", f"ingest_date={new_partition}"))
     new_scan = scan(typed_scan_sql(warehouse, new_partition), database=warehouse)
     new_light = scan(light_scan_sql(new_glob))
+    appended = floor.append(floor_db, warehouse, new_partition)
+    for path in (floor_db, Path(f"{floor_db}.wal")):
+        path.unlink(missing_ok=True)
     incremental, incremental_run = dbt_command("run", lake, warehouse, work)
     all_requests = warehouse_rows(warehouse, "fct_requests")
     marginal = incremental.seconds - noop.seconds
+    startup = noop.seconds - noop_run["dbt_elapsed_seconds"]
     marginal_elapsed = elapsed_marginal(incremental_run, noop_run)
     progress(f"dbt: the same day 31 on top of half the history ({half_days} days): build, no-op, incremental")
     half = history_run(data, half_lake, work)
@@ -262,6 +301,7 @@ def run_stage(data: Dataset, lake: Path, warehouse: Path, work: Path) -> dict[st
             "raw_gzip_bytes": raw_bytes(lake) - raw_bytes(lake, new_partition),
         },
         "noop": {**run_figures(noop, noop_run), "command": "dbt run (nothing new landed)"},
+        "floor": floor_figures(persisted, as_parquet, appended, startup, base_scan, new_scan),
         "incremental": {
             **run_figures(incremental, incremental_run),
             "command": "dbt run",
