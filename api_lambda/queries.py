@@ -297,14 +297,27 @@ SELECT MAX(period_start) AS last_day
 FROM {marts}.agg_session_metrics
 WHERE grain = 'day' AND level = ? AND %(scope)s
 """
+# Each bound on started_at comes with the bound it implies on started_on (its UTC date), the
+# column Athena partitions fct_sessions by: Athena prunes partitions only on that column.
 _OVERLAPS_FROM = " AND ended_at >= CAST(? AS TIMESTAMP)"
-_OVERLAPS_TO = " AND started_at < CAST(? AS TIMESTAMP)"
+_OVERLAPS_TO = " AND started_at < CAST(? AS TIMESTAMP) AND started_on <= CAST(? AS DATE)"
 _AFTER_CURSOR = (
     " AND (started_at < CAST(? AS TIMESTAMP) OR (started_at = CAST(? AS TIMESTAMP) AND session_id < ?))"
+    " AND started_on <= CAST(? AS DATE)"
 )
-_STARTED_SINCE = " AND started_at >= CAST(? AS TIMESTAMP)"
-# Look-back windows (days before the newest possible start) tried in turn on DuckDB, then none.
+_STARTED_SINCE = " AND started_at >= CAST(? AS TIMESTAMP) AND started_on >= CAST(? AS DATE)"
+# Look-back windows (days before the newest possible start) tried in turn, then none.
 SESSION_WINDOWS_DAYS = (1, 8)
+
+
+def reads_sessions_by_windows(backend: Backend, scope: Scope) -> bool:
+    """Whether a sessions page is read from look-back windows before one unbounded query.
+
+    Athena bills the bytes of every partition a query reads, so a window of the last days reads
+    a day or a week of fct_sessions instead of its whole history, whatever the scope. DuckDB
+    pays for rows rather than partitions: a user's sessions are few, so they are ordered at once.
+    """
+    return backend.name == "athena" or scope.level != "user"
 
 
 def sessions_page(
@@ -317,14 +330,14 @@ def sessions_page(
 ) -> tuple[list[dict[str, Any]], tuple[datetime, str] | None]:
     """Sessions overlapping [start, end] newest first, and the keyset position of the next page.
 
-    Ordering every session of a large scope to keep the newest few costs a sort of all of them.
-    On DuckDB, whose table is stored by (client_id, started_at), a lower bound on started_at
-    skips all but the last days' row groups: the page is read from a window before the newest
-    possible start (`to`, the cursor, or the scope's last active day), widened while it holds
-    fewer than `limit + 1` rows, and finally unbounded. A window holding `limit + 1` rows holds
-    the top `limit + 1` overall (everything outside it started earlier), so every try is exact.
-    A user's sessions are few, so they are ordered at once; Athena, which pays about a second
-    per query, also asks once.
+    Ordering every session of a large scope to keep the newest few costs a sort of all of them,
+    and on Athena a read of every partition. A lower bound on started_at skips all but the last
+    days: on DuckDB, whose table is stored by (client_id, started_at), their row groups; on
+    Athena, through the started_on bound that comes with it, their partitions. So the page is
+    read from a window before the newest possible start (`to`, the cursor, or the scope's last
+    active day), widened while it holds fewer than `limit + 1` rows, and finally unbounded. A
+    window holding `limit + 1` rows holds the top `limit + 1` overall (everything outside it
+    started earlier), so every try is exact. See `reads_sessions_by_windows` for who does it.
     """
     scope_sql, scope_params = _scope_filter(scope)
     filters, params = scope_sql, list(scope_params)
@@ -335,13 +348,13 @@ def sessions_page(
     if end is not None:
         filters += _OVERLAPS_TO
         newest = datetime(end.year, end.month, end.day) + timedelta(days=1)
-        params.append(_ts(newest))
+        params += [_ts(newest), _day(end)]
     if after is not None:
         filters += _AFTER_CURSOR
-        params += [_ts(after[0]), _ts(after[0]), after[1]]
+        params += [_ts(after[0]), _ts(after[0]), after[1], _day(after[0].date())]
         newest = after[0] if newest is None else min(newest, after[0])
     windows: list[datetime | None] = [None]
-    if backend.name == "duckdb" and scope.level != "user":
+    if reads_sessions_by_windows(backend, scope):
         if newest is None:
             found = backend.query(LAST_ACTIVE_DAY_SQL % {"scope": scope_sql}, [scope.level, *scope_params])
             last_day = found[0]["last_day"] if found else None
@@ -353,7 +366,7 @@ def sessions_page(
         # One row more than asked tells whether another page exists without a count query.
         rows = backend.query(
             SESSIONS_SQL % {"filters": filters, "window": _STARTED_SINCE if since else ""},
-            [*params, *([_ts(since)] if since else []), limit + 1],
+            [*params, *([_ts(since), _day(since.date())] if since else []), limit + 1],
         )
         if len(rows) > limit:
             break

@@ -166,31 +166,28 @@ SESSION_COLUMNS = [
 ]
 
 
-def test_sessions_cursor_position_is_a_parameter_too(athena, tokens):
-    # Given two scripted pages (the backend asks for one row more than the page size)
-    queue_result(
-        SESSION_COLUMNS,
-        [
-            ["s-2", "acme", "north-shop", "u-1", "2026-11-20 10:00:00.250", "2026-11-20 10:05:00.000", "4"],
-            ["s-1", "acme", "north-shop", "u-2", "2026-11-19 09:00:00.000", "2026-11-19 09:01:00.000", "2"],
-        ],
-    )
-    queue_result(
-        SESSION_COLUMNS,
-        [["s-1", "acme", "north-shop", "u-2", "2026-11-19 09:00:00.000", "2026-11-19 09:01:00.000", "2"]],
-    )
+def test_sessions_pages_read_windows_of_partitions_and_the_cursor_is_a_parameter(athena, tokens):
+    # Given Athena's answers to each try of two pages of limit=1 (the backend asks for one row
+    # more than the page size): the first page's one-day window holds two sessions; on the
+    # second page neither the one-day nor the eight-day window before the cursor holds two, so
+    # the last try is unbounded
+    s3 = ["s-3", "acme", "north-shop", "u-1", "2026-11-20 10:00:00.250", "2026-11-20 10:05:00.000", "4"]
+    s2 = ["s-2", "acme", "north-shop", "u-2", "2026-11-20 08:00:00.000", "2026-11-20 08:01:00.000", "2"]
+    for rows in ([s3, s2], [s2], [s2], [s2]):
+        queue_result(SESSION_COLUMNS, rows)
     api = make_app(athena, tokens)
+    dates = {"from": "2026-11-01", "to": "2026-11-20"}
+
     # When the reseller pages through with limit=1
-    first = api.get("/v1/sessions", params={"limit": 1, "from": "2026-11-01"}, headers=HEADERS).json()
+    first = api.get("/v1/sessions", params={"limit": 1, **dates}, headers=HEADERS).json()
     second = api.get(
-        "/v1/sessions",
-        params={"limit": 1, "from": "2026-11-01", "cursor": first["next_cursor"]},
-        headers=HEADERS,
+        "/v1/sessions", params={"limit": 1, **dates, "cursor": first["next_cursor"]}, headers=HEADERS
     ).json()
+
     # Then the rows parse and the second page ends the list
     assert first["sessions"] == [
         {
-            "session_id": "s-2",
+            "session_id": "s-3",
             "client_id": "acme",
             "reseller_id": "north-shop",
             "user_id": "u-1",
@@ -199,21 +196,37 @@ def test_sessions_cursor_position_is_a_parameter_too(athena, tokens):
             "requests": 4,
         }
     ]
-    assert [s["session_id"] for s in second["sessions"]] == ["s-1"]
+    assert [s["session_id"] for s in second["sessions"]] == ["s-2"]
     assert second["next_cursor"] is None
-    # And the keyset position went to Athena as parameters, not as SQL text
-    page_two = sent_queries(athena)[1]
-    assert page_two["ExecutionParameters"] == [
-        "'acme'",
-        "'north-shop'",
-        "'2026-11-01 00:00:00.000000'",
-        "'2026-11-20 10:00:00.250000'",
-        "'2026-11-20 10:00:00.250000'",
-        "'s-2'",
+    # And each try bounds the started_on partitions it reads: the first page's window is the
+    # day of `to`; the second page's windows end at the cursor's day and start one and eight
+    # days before the cursor; the last try is bounded by `to` and the cursor only
+    sent = sent_queries(athena)
+    assert len(sent) == 4
+    scope_and_range = ["'acme'", "'north-shop'", "'2026-11-01 00:00:00.000000'"]
+    to_bound = ["'2026-11-21 00:00:00.000000'", "'2026-11-20'"]
+    cursor = ["'2026-11-20 10:00:00.250000'", "'2026-11-20 10:00:00.250000'", "'s-3'", "'2026-11-20'"]
+    assert sent[0]["ExecutionParameters"] == [
+        *scope_and_range,
+        *to_bound,
+        "'2026-11-20 00:00:00.000000'",
+        "'2026-11-20'",
         "2",
     ]
-    assert "s-2" not in page_two["Query"]
-    assert "10:00" not in page_two["Query"]
+    assert sent[1]["ExecutionParameters"] == [
+        *scope_and_range,
+        *to_bound,
+        *cursor,
+        "'2026-11-19 10:00:00.250000'",
+        "'2026-11-19'",
+        "2",
+    ]
+    assert sent[2]["ExecutionParameters"][-3:] == ["'2026-11-12 10:00:00.250000'", "'2026-11-12'", "2"]
+    assert sent[3]["ExecutionParameters"] == [*scope_and_range, *to_bound, *cursor, "2"]
+    assert all("started_on >= CAST(? AS DATE)" in q["Query"] for q in sent[:3])
+    assert "started_on >= " not in sent[3]["Query"]
+    # And the keyset position went to Athena as parameters, not as SQL text
+    assert all("s-3" not in q["Query"] and "10:00" not in q["Query"] for q in sent)
 
 
 def test_session_requests_products_breakdown_parse(athena, tokens):
@@ -476,7 +489,9 @@ def test_every_route_sends_trino_sql_with_one_parameter_per_placeholder(athena, 
         assert response.status_code in (200, 404), (path, response.text)
     # Then each query parses as Athena (Trino) SQL and carries exactly one parameter per `?`
     executions = sent_queries(athena)
-    assert len(executions) == len(calls)
+    # With no rows, the dated sessions page tries two look-back windows and then no window (two
+    # more queries); the undated one asks for the scope's last active day first (one more).
+    assert len(executions) == len(calls) + 3
     for execution in executions:
         tree = sqlglot.parse_one(execution["Query"], read="athena")
         placeholders = list(tree.find_all(exp.Placeholder))
