@@ -152,13 +152,25 @@ def rows(stages: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]:
     athena = stages.get("athena") or {}
     for route, fig in (athena.get("routes") or {}).items():
         at_scale = fig.get("bytes_90d_at_10m_events_per_day")
-        every = "" if str(fig.get("partition_pruning", "")).startswith("by") else ", every partition"
+        several = (fig.get("tries") or 1) > 1
+        days = fig.get("days_covered")
+        covered = f"{days} day{'' if days == 1 else 's'} of data"
+        if not str(fig.get("partition_pruning", "")).startswith("by"):
+            covered += ", every partition"
+        if several:
+            covered += f", the first of {fig['tries']} tries asks for {fig.get('days_asked')} day(s)"
+        tries = (
+            f"; all {fig['tries']} tries, when no window fills the page: "
+            f"{human_bytes(fig.get('bytes_90d_at_10m_events_per_day_every_try'))}"
+            if several
+            else ""
+        )
         out.append(
             (
                 f"Athena bytes {route} (one client, 90 days)",
-                f"{human_bytes(fig.get('bytes'))} here ({fig.get('days_covered')} days of data{every}, "
+                f"{human_bytes(fig.get('bytes'))} here ({covered}, "
                 f"{_num(fig.get('rows_read_per_day'))} rows read per day); "
-                f"{human_bytes(at_scale)} at 10M events/day",
+                f"{human_bytes(at_scale)} at 10M events/day{tries}",
                 f"billing minimum {human_bytes(ATHENA_MIN_BILLED_BYTES)}",
                 _x(at_scale / ATHENA_MIN_BILLED_BYTES if at_scale is not None else None),
                 f"<= {human_bytes(ATHENA_MIN_BILLED_BYTES)}" if route == TYPICAL_ROUTE else "(information)",

@@ -18,15 +18,19 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.athena_bytes import ChunkRow, ScanBytes, render_sql, scanned_bytes, table_scans
+from bench.athena_bytes import ChunkRow, Predicate, ScanBytes, render_sql, scanned_bytes, table_scans
 from bench.measure import REPO, dbt_executable, progress, run_child
 from bench.targets import ATHENA_EVENTS_PER_DAY, ATHENA_MIN_BILLED_BYTES
 
 RANGE_DAYS = 90
+AT_SCALE = "bytes_90d_at_10m_events_per_day"
+EVERY_PARTITION = "none: every partition (all history)"
+TRY_KEYS = ("partition_pruning", "days_asked", "days_covered", "bytes", AT_SCALE)
 # Athena engine v3 writes Hive Parquet tables with GZIP unless told otherwise.
 ATHENA_DEFAULT_PARQUET_COMPRESSION = "gzip"
 # The API reads only the models of this schema (docs/contracts.md section 3).
@@ -93,8 +97,11 @@ def athena_layouts(work: Path) -> dict[str, dict[str, Any]]:
     return layouts
 
 
-def route_statements(scope_client: str, session_id: str, end: date) -> dict[str, tuple[str, list[Any]]]:
-    """The SQL each route runs for one client over the RANGE_DAYS days ending at `end`."""
+def route_statements(scope_client: str, session_id: str, end: date) -> dict[str, list[tuple[str, list[Any]]]]:
+    """The SQL each route runs for one client over the RANGE_DAYS days ending at `end`, every
+    statement in the order sent. The recording backend answers no rows, so a route that asks
+    again when an answer is short (the sessions page's look-back windows) sends all its tries:
+    the first is what it sends when that first answer fills the page."""
     from api_lambda import queries
     from api_lambda.periods import resolve_range
     from api_lambda.scope import Scope
@@ -102,7 +109,7 @@ def route_statements(scope_client: str, session_id: str, end: date) -> dict[str,
     scope = Scope(client_id=scope_client)
     start = end - timedelta(days=RANGE_DAYS - 1)
     days = resolve_range(start.isoformat(), end.isoformat(), "day")
-    calls: dict[str, tuple[str, list[Any]]] = {}
+    calls: dict[str, list[tuple[str, list[Any]]]] = {}
     for route, call in (
         ("GET /v1/metrics/sessions", lambda b: queries.session_series(b, scope, days)),
         (
@@ -115,8 +122,102 @@ def route_statements(scope_client: str, session_id: str, end: date) -> dict[str,
     ):
         backend = RecordingBackend()
         call(backend)
-        (calls[route],) = backend.calls
+        calls[route] = backend.calls
     return calls
+
+
+def date_bounds(predicates: list[Predicate], column: str) -> tuple[date | None, date | None]:
+    """The first and last day `column` may take under constant predicates (None: unbounded)."""
+    low: date | None = None
+    high: date | None = None
+    for p in predicates:
+        if p.column != column or not isinstance(p.value, date) or isinstance(p.value, datetime):
+            continue
+        if p.op in ("=", ">=", ">"):
+            day = p.value + timedelta(days=1) if p.op == ">" else p.value
+            low = day if low is None else max(low, day)
+        if p.op in ("=", "<=", "<"):
+            day = p.value - timedelta(days=1) if p.op == "<" else p.value
+            high = day if high is None else min(high, day)
+    return low, high
+
+
+def partition_span(scans: list[ScanBytes], layouts: dict[str, dict[str, Any]]) -> tuple[date, date] | None:
+    """The first and last day of the date partitions the statement asks for, over all its
+    tables, when it bounds every table's on both sides; None when one is open-ended."""
+    lows, highs = [], []
+    for s in scans:
+        for column in layouts[s.table]["partitioned_by"]:
+            low, high = date_bounds(s.predicates, column)
+            if low is not None and high is not None:
+                lows.append(low)
+                highs.append(high)
+                break
+        else:
+            return None
+    return (min(lows), max(highs)) if lows else None
+
+
+@dataclass(frozen=True)
+class Scale:
+    """What the extrapolation needs of the measured data: its days of events, each of its days,
+    and the factor from its events per day to ATHENA_EVENTS_PER_DAY."""
+
+    event_days: int
+    data_days: list[date]
+    event_factor: float
+
+
+def statement_bytes(
+    sql: str,
+    params: list[Any],
+    metadata: dict[str, tuple[list[ChunkRow], dict[str, int]]],
+    layouts: dict[str, dict[str, Any]],
+    types: dict[str, dict[str, str]],
+    scale: Scale,
+) -> dict[str, Any]:
+    """The bytes one statement reads here, and extrapolated: column chunks grow with the events
+    of a day, footers do not; the days scale from the days of data it covers here to the days
+    it asks for (RANGE_DAYS of history when its date partitions are open-ended)."""
+    scans: list[ScanBytes] = []
+    for table, scan in table_scans(render_sql(sql, params)).items():
+        chunks, sizes = metadata[table]
+        scans.append(scanned_bytes(scan, chunks, layouts[table]["partitioned_by"], types[table], sizes))
+    span = partition_span(scans, layouts)
+    if span is None:
+        asked, covered = RANGE_DAYS, scale.event_days
+    else:
+        asked = max(0, (span[1] - span[0]).days + 1)
+        covered = sum(1 for day in scale.data_days if span[0] <= day <= span[1])
+    chunk_bytes = sum(s.column_chunk_bytes for s in scans)
+    footer_bytes = sum(s.footer_bytes for s in scans)
+    at_scale = round((chunk_bytes * scale.event_factor + footer_bytes) * asked / max(covered, 1))
+    rows = sum(s.rows_selected for s in scans)
+    return {
+        # What the linear scaling assumes grows with events: the rows read per day of data.
+        "rows_read_per_day": round(rows / max(covered, 1), 1),
+        "column_chunk_bytes_per_row_read": round(chunk_bytes / rows, 1) if rows else None,
+        "tables": {
+            s.table: {
+                "columns_read": s.columns,
+                "predicates": [f"{p.column} {p.op} {p.value}" for p in s.predicates],
+                "files": f"{s.files_selected}/{s.files_total}",
+                "row_groups": f"{s.row_groups_selected}/{s.row_groups_total}",
+                "rows_in_selected_row_groups": s.rows_selected,
+                "column_chunk_bytes": s.column_chunk_bytes,
+                "footer_bytes": s.footer_bytes,
+            }
+            for s in scans
+        },
+        "partition_pruning": EVERY_PARTITION if span is None else f"by date: {asked} days",
+        "days_asked": asked,
+        "days_covered": covered,
+        "bytes": chunk_bytes + footer_bytes,
+        "column_chunk_bytes": chunk_bytes,
+        "footer_bytes": footer_bytes,
+        "bytes_90d_at_10m_events_per_day": at_scale,
+        "billed_bytes_90d_at_10m_events_per_day": max(at_scale, ATHENA_MIN_BILLED_BYTES),
+    }
 
 
 def export(con: Any, mart: str, layout: dict[str, Any], out: Path) -> None:
@@ -188,47 +289,16 @@ def run_stage(warehouse: Path, work: Path, lake_events: int | None = None) -> di
     mart_bytes = {mart: sum(sizes.values()) for mart, (_, sizes) in metadata.items()}
     routes: dict[str, Any] = {}
     start = last_day - timedelta(days=RANGE_DAYS - 1)
-    days_in_range = sum(
-        1 for d in range((last_day - first_day).days + 1) if first_day + timedelta(days=d) >= start
-    )
-    for route, (sql, params) in route_statements(client, session_id, last_day).items():
-        scans: list[ScanBytes] = []
-        for table, scan in table_scans(render_sql(sql, params)).items():
-            chunks, sizes = metadata[table]
-            scans.append(scanned_bytes(scan, chunks, layouts[table]["partitioned_by"], types[table], sizes))
-        prunes_by_date = any(
-            p.column in layouts[s.table]["partitioned_by"] for s in scans for p in s.predicates
-        )
-        covered = days_in_range if prunes_by_date else event_days
-        chunk_bytes = sum(s.column_chunk_bytes for s in scans)
-        footer_bytes = sum(s.footer_bytes for s in scans)
-        day_scale = RANGE_DAYS / covered
-        event_scale = ATHENA_EVENTS_PER_DAY / events_per_day
-        at_scale = round((chunk_bytes * event_scale + footer_bytes) * day_scale)
-        rows = sum(s.rows_selected for s in scans)
+    data_days = [first_day + timedelta(days=d) for d in range((last_day - first_day).days + 1)]
+    scale = Scale(event_days, data_days, ATHENA_EVENTS_PER_DAY / events_per_day)
+    for route, statements in route_statements(client, session_id, last_day).items():
+        tries = [statement_bytes(sql, params, metadata, layouts, types, scale) for sql, params in statements]
         routes[route] = {
-            # What the linear scaling assumes grows with events: the rows read per day of data.
-            "rows_read_per_day": round(rows / covered, 1),
-            "column_chunk_bytes_per_row_read": round(chunk_bytes / rows, 1) if rows else None,
-            "tables": {
-                s.table: {
-                    "columns_read": s.columns,
-                    "predicates": [f"{p.column} {p.op} {p.value}" for p in s.predicates],
-                    "files": f"{s.files_selected}/{s.files_total}",
-                    "row_groups": f"{s.row_groups_selected}/{s.row_groups_total}",
-                    "rows_in_selected_row_groups": s.rows_selected,
-                    "column_chunk_bytes": s.column_chunk_bytes,
-                    "footer_bytes": s.footer_bytes,
-                }
-                for s in scans
-            },
-            "partition_pruning": "by date range" if prunes_by_date else "none: every partition (all history)",
-            "days_covered": covered,
-            "bytes": chunk_bytes + footer_bytes,
-            "column_chunk_bytes": chunk_bytes,
-            "footer_bytes": footer_bytes,
-            "bytes_90d_at_10m_events_per_day": at_scale,
-            "billed_bytes_90d_at_10m_events_per_day": max(at_scale, ATHENA_MIN_BILLED_BYTES),
+            **tries[0],
+            # Every try in the order sent, for a route that asks again when an answer is short.
+            "tries": len(tries),
+            "bytes_90d_at_10m_events_per_day_every_try": sum(t[AT_SCALE] for t in tries),
+            "every_try": [{key: t[key] for key in TRY_KEYS} for t in tries],
         }
     events_for_size = lake_events or requests
     return {

@@ -18,7 +18,7 @@ from bench.athena_bytes import (
     table_scans,
     typed,
 )
-from bench.stages.athena import route_statements
+from bench.stages.athena import Scale, date_bounds, route_statements, statement_bytes
 
 TYPES = {"event_date": "DATE", "client_id": "VARCHAR", "session_id": "VARCHAR", "sessions": "BIGINT"}
 
@@ -108,7 +108,7 @@ def test_without_a_prunable_predicate_every_row_group_and_partition_counts(mart)
 def test_the_api_statements_of_every_route_for_one_client():
     # Given the SQL each route sends for client acme over 90 days (captured from the query layer)
     statements = route_statements("acme", "s-1", date(2026, 11, 21))
-    scans = {route: table_scans(render_sql(sql, params)) for route, (sql, params) in statements.items()}
+    scans = {route: table_scans(render_sql(*tries[0])) for route, tries in statements.items()}
     # Then each route reads the mart(s) it should, with the client's equality to prune with
     series = scans["GET /v1/metrics/sessions"]["agg_session_metrics"]
     assert {"period_start", "sessions", "requests", "client_id", "level", "grain"} <= series.columns
@@ -128,6 +128,65 @@ def test_the_api_statements_of_every_route_for_one_client():
     )
     assert Predicate("session_id", "=", "s-1") in requests["fct_request_products"].predicates
     assert Predicate("client_id", "=", "acme") in requests["fct_requests"].predicates
+    # And the sessions page, answered no rows, tries a day, a week and then no window, each try
+    # bounding the started_on partitions by `to`, the first two also from below
+    tries = [table_scans(render_sql(*t))["fct_sessions"] for t in statements["GET /v1/sessions"]]
+    assert [date_bounds(t.predicates, "started_on") for t in tries] == [
+        (date(2026, 11, 21), date(2026, 11, 21)),
+        (date(2026, 11, 14), date(2026, 11, 21)),
+        (None, date(2026, 11, 21)),
+    ]
+    assert all(len(t) == 1 for route, t in statements.items() if route != "GET /v1/sessions")
+
+
+def test_a_statement_scales_from_the_days_it_covers_here_to_the_days_it_asks_for(mart):
+    # Given the two-day mart, measured at 1,000 events a day (10,000x short of 10M)
+    chunks, sizes = metadata(mart)
+    layouts = {"fct": {"partitioned_by": ["event_date"]}}
+    scale = Scale(2, [date(2026, 11, 1), date(2026, 11, 2)], 10_000.0)
+    one_day = "SELECT sessions FROM fct WHERE event_date >= CAST(? AS DATE) AND event_date <= CAST(? AS DATE)"
+
+    # When one statement asks for the second day only, one for 90 days ending then, one is open
+    day = statement_bytes(
+        one_day, ["2026-11-02", "2026-11-02"], {"fct": (chunks, sizes)}, layouts, {"fct": TYPES}, scale
+    )
+    range_ = statement_bytes(
+        one_day, ["2026-08-05", "2026-11-02"], {"fct": (chunks, sizes)}, layouts, {"fct": TYPES}, scale
+    )
+    open_ = statement_bytes(
+        "SELECT sessions FROM fct", [], {"fct": (chunks, sizes)}, layouts, {"fct": TYPES}, scale
+    )
+
+    # Then the day reads one partition and stays one day at scale; the range covers both days
+    # here and scales to its 90; the open one is taken as 90 days of history, every partition
+    assert (day["days_asked"], day["days_covered"], day["partition_pruning"]) == (1, 1, "by date: 1 days")
+    assert day["bytes_90d_at_10m_events_per_day"] == round(
+        day["column_chunk_bytes"] * 10_000 + day["footer_bytes"]
+    )
+    assert (range_["days_asked"], range_["days_covered"]) == (90, 2)
+    assert range_["bytes"] == open_["bytes"]
+    assert range_["column_chunk_bytes"] > day["column_chunk_bytes"]
+    assert range_["bytes_90d_at_10m_events_per_day"] == round(
+        (range_["column_chunk_bytes"] * 10_000 + range_["footer_bytes"]) * 90 / 2
+    )
+    assert open_["partition_pruning"].startswith("none")
+    assert (open_["days_asked"], open_["days_covered"]) == (90, 2)
+
+
+def test_date_bounds_take_the_tightest_constant_on_each_side():
+    predicates = [
+        Predicate("started_on", ">=", date(2026, 11, 1)),
+        Predicate("started_on", ">", date(2026, 11, 3)),
+        Predicate("started_on", "<", date(2026, 11, 10)),
+        Predicate("started_at", ">=", datetime(2026, 11, 5, 10)),
+        Predicate("client_id", "=", "acme"),
+    ]
+    assert date_bounds(predicates, "started_on") == (date(2026, 11, 4), date(2026, 11, 9))
+    assert date_bounds(predicates, "event_date") == (None, None)
+    assert date_bounds([Predicate("event_date", "=", date(2026, 11, 2))], "event_date") == (
+        date(2026, 11, 2),
+        date(2026, 11, 2),
+    )
 
 
 def test_casts_and_flipped_comparisons_become_typed_predicates():
