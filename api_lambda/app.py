@@ -87,6 +87,13 @@ SESSIONS_PARAMS = (
     Param("cursor", "A `next_cursor`.", pattern=CURSOR_PATTERN, max_length=450),
 )
 SESSION_ID = Param("session_id", "A session id.", where="path", pattern=ID_PATTERN, max_length=128)
+STARTED_ON_HINT = Param(
+    "started_on",
+    "The session's first day (UTC, the date of its `started_at` in the sessions list): optional; "
+    "on Athena it narrows the partitions read. A wrong day costs a second query, never another answer.",
+    pattern=DATE_PATTERN,
+    example="2026-11-20",
+)
 
 # --- the routes ---------------------------------------------------------------------------------
 
@@ -182,7 +189,8 @@ def _sessions(call: Call) -> dict[str, Any]:
 
 def _session_requests(call: Call) -> dict[str, Any]:
     assert call.principal is not None
-    body = queries.session_requests(call.api.backend, call.principal, call.values["session_id"])
+    started_on = parse_optional_date(call.values["started_on"], "started_on")
+    body = queries.session_requests(call.api.backend, call.principal, call.values["session_id"], started_on)
     if body is None:
         raise not_found("no such session", field="session_id")
     return body
@@ -258,7 +266,7 @@ ROUTES: tuple[Route, ...] = (
         "sessions",
         "SessionRequests",
         _session_requests,
-        (SESSION_ID,),
+        (SESSION_ID, STARTED_ON_HINT),
         errors=(400, 401, 403, 404, 503),
     ),
     Route(

@@ -414,32 +414,50 @@ ORDER BY r.occurred_at, r.request_id, p.line_number
 _TARGET_SESSION = """WITH target_session AS (
   SELECT session_id, started_on AS first_day, CAST(ended_at AS DATE) AS last_day
   FROM {marts}.fct_sessions
-  WHERE session_id = ? AND %(scope)s
+  WHERE session_id = ? AND %(scope)s%(started_on)s
 )
 """
 _JOIN_TARGET_SESSION = """
   INNER JOIN target_session AS s
     ON %(t)s.session_id = s.session_id
-    AND %(t)s.event_date >= s.first_day AND %(t)s.event_date <= s.last_day"""
+    AND %(t)s.event_date >= s.first_day AND %(t)s.event_date <= s.last_day%(from_day)s"""
+# The hinted start day as constants, which Athena prunes partitions on before it runs the query:
+# fct_sessions' started_on partition, and the facts' event_date partitions before that day.
+_STARTED_ON = " AND started_on = CAST(? AS DATE)"
+_FROM_DAY = " AND %(t)s.event_date >= CAST(? AS DATE)"
 
 
-def session_requests(backend: Backend, scope: Scope, session_id: str) -> dict[str, Any] | None:
+def session_requests(
+    backend: Backend, scope: Scope, session_id: str, started_on: date | None = None
+) -> dict[str, Any] | None:
     """The session's requests in time order with their products; None when out of scope or absent.
 
-    Products come only with in-scope requests (of an in-scope session, on Athena).
+    Products come only with in-scope requests (of an in-scope session, on Athena). `started_on`
+    (the session's first UTC day, which the sessions list gives) is a hint for Athena: with it
+    the session's row is looked up in one started_on partition and the facts are read from that
+    day on. A session found under the hint started that day, so its answer is exact; none
+    found (a wrong hint, or no such session in scope) is asked again without the hint, so a
+    hint can cost a second query but never change the answer. DuckDB needs no hint.
     """
     scope_sql, scope_params = _scope_filter(scope)
     fact_scope_sql, _ = _scope_filter(scope, "f.")
     parts = {"target": "", "requests_join": "", "products_join": "", "fact_scope": fact_scope_sql}
     params: list[Param] = [session_id, *scope_params, session_id]
+    hinted = started_on is not None and backend.name != "duckdb"
     if backend.name != "duckdb":
+        day = [_day(started_on)] if hinted and started_on is not None else []
         parts |= {
-            "target": _TARGET_SESSION % {"scope": scope_sql},
-            "requests_join": _JOIN_TARGET_SESSION % {"t": "f"},
-            "products_join": _JOIN_TARGET_SESSION % {"t": "g"},
+            "target": _TARGET_SESSION % {"scope": scope_sql, "started_on": _STARTED_ON if day else ""},
+            "requests_join": _JOIN_TARGET_SESSION
+            % {"t": "f", "from_day": _FROM_DAY % {"t": "f"} if day else ""},
+            "products_join": _JOIN_TARGET_SESSION
+            % {"t": "g", "from_day": _FROM_DAY % {"t": "g"} if day else ""},
         }
-        params = [session_id, *scope_params, *params]
+        # In the order of the placeholders: the target session, then each fact's join and filter.
+        params = [session_id, *scope_params, *day, *day, session_id, *scope_params, *day, session_id]
     rows: list[Row] = backend.query(SESSION_REQUESTS_SQL % parts, params)
+    if not rows and hinted:
+        return session_requests(backend, scope, session_id)
     if not rows:
         return None
     requests: dict[str, dict[str, Any]] = {}

@@ -482,6 +482,7 @@ def test_every_route_sends_trino_sql_with_one_parameter_per_placeholder(athena, 
         ("/v1/sessions", {**dates, **first_page}),
         ("/v1/sessions", {}),
         ("/v1/sessions/s-1/requests", {}),
+        ("/v1/sessions/s-1/requests", {"started_on": "2026-11-20"}),
     ]
     # When every route is called
     for path, params in calls:
@@ -490,8 +491,12 @@ def test_every_route_sends_trino_sql_with_one_parameter_per_placeholder(athena, 
     # Then each query parses as Athena (Trino) SQL and carries exactly one parameter per `?`
     executions = sent_queries(athena)
     # With no rows, the dated sessions page tries two look-back windows and then no window (two
-    # more queries); the undated one asks for the scope's last active day first (one more).
-    assert len(executions) == len(calls) + 3
+    # more queries); the undated one asks for the scope's last active day first (one more); the
+    # session hinted with a start day finds nothing there and asks again without it (one more).
+    assert len(executions) == len(calls) + 4
+    hinted = [e for e in executions if "started_on = CAST(? AS DATE)" in e["Query"]]
+    assert len(hinted) == 1
+    assert hinted[0]["Query"].count("event_date >= CAST(? AS DATE)") == 2
     for execution in executions:
         tree = sqlglot.parse_one(execution["Query"], read="athena")
         placeholders = list(tree.find_all(exp.Placeholder))
