@@ -265,8 +265,11 @@ def test_open_a_sessions_requests_and_share_the_link(page, api, tenants, artifac
     session_id = listed["sessions"][0]["session_id"]
 
     # When they open the newest session
-    page.locator(f"a.session-link[data-session='{session_id}']").click()
+    with page.expect_request(lambda r: f"/v1/sessions/{session_id}/requests" in r.url) as asked:
+        page.locator(f"a.session-link[data-session='{session_id}']").click()
     page.wait_for_selector("[data-testid=requests-table]")
+    # (the viewer passes the session's start day from the list, which spares Athena partitions)
+    assert asked.value.url.endswith(f"?started_on={listed['sessions'][0]['started_at'][:10]}")
 
     # Then its requests and their products are those the API answers, in time order
     expected = api.get(f"/v1/sessions/{session_id}/requests", "reseller")["requests"]

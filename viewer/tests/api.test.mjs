@@ -23,9 +23,11 @@ test("requests carry the token and the query, against the configured base", asyn
   // Then the URL and the bearer header are right
   assert.equal(calls[0].url, "https://api.example.com/v1/metrics/sessions?grain=day&from=2026-11-01&to=2026-11-02");
   assert.equal(calls[0].init.headers.Authorization, "Bearer t-1");
-  // And a session id is escaped into its path
+  // And a session id is escaped into its path, with its start day when the list gave one
   await api.sessionRequests("a/b");
   assert.equal(calls[1].url, "https://api.example.com/v1/sessions/a%2Fb/requests");
+  await api.sessionRequests("s-1", "2026-11-20");
+  assert.equal(calls[2].url, "https://api.example.com/v1/sessions/s-1/requests?started_on=2026-11-20");
 });
 
 test("the API's JSON error becomes an ApiError with its message, field and Retry-After", async () => {

@@ -22,6 +22,7 @@ let lastDataKey = null;
 let lastSession = undefined;
 let listPages = [null]; // cursors of the pages seen so far; index 0 is the first page
 let listPage = 0;
+const sessionStartDays = new Map(); // session id -> its first UTC day, from the lists seen
 
 const main = () => document.getElementById("main");
 
@@ -48,6 +49,7 @@ function signOut(notice) {
   ui = null;
   lastDataKey = null;
   lastSession = undefined;
+  sessionStartDays.clear();
   showSignIn(notice);
 }
 
@@ -556,6 +558,7 @@ async function loadSessionList(view) {
   }
   const body = result[0].value;
   const sessions = body.sessions || [];
+  for (const s of sessions) sessionStartDays.set(s.session_id, String(s.started_at).slice(0, 10));
   if (body.next_cursor) listPages[listPage + 1] = body.next_cursor;
   else listPages.length = listPage + 1;
   if (!sessions.length && listPage === 0) {
@@ -638,7 +641,7 @@ async function loadSessionDetail(view) {
   const close = () => navigate({ ...currentState(), session: null });
   replace(ui.detail.heading, `Requests of session ${view.session}`);
   showLoading(ui.detail, "requests");
-  const result = await Promise.allSettled([api.sessionRequests(view.session)]);
+  const result = await Promise.allSettled([api.sessionRequests(view.session, sessionStartDays.get(view.session))]);
   if (gen !== loads.detail || !ui) return;
   if (handleAuthFailures(result)) return;
   const closeButton = h("button", { type: "button", class: "close", onclick: close }, "Close session");
