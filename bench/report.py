@@ -160,7 +160,7 @@ def rows(stages: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]:
         if several:
             covered += f", the first of {fig['tries']} tries asks for {fig.get('days_asked')} day(s)"
         tries = (
-            f"; all {fig['tries']} tries, when no window fills the page: "
+            f"; all {fig['tries']} tries, when the first answer falls short: "
             f"{human_bytes(fig.get('bytes_90d_at_10m_events_per_day_every_try'))}"
             if several
             else ""

@@ -78,26 +78,45 @@ def athena_layouts(work: Path) -> dict[str, dict[str, Any]]:
         "--output",
         "json",
         "--output-keys",
-        "name config",
+        "name config depends_on",
         "--quiet",
     ]
     child = run_child(cmd, env=_DUMMY_ATHENA_ENV).check()
+    nodes = [json.loads(line) for line in child.stdout.splitlines() if line.startswith("{")]
+    return view_layouts(nodes)
+
+
+def view_layouts(nodes: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each model's layout from its `dbt ls` node. A view (fct_requests, fct_request_products:
+    views over the staged requests) stores nothing: Athena reads the table under it, through
+    the view, and prunes that table's partitions with the view's predicates on the same
+    columns, so a view takes the partitioning and compression of the one model it reads,
+    followed down through views."""
+    by_name = {node["name"]: node for node in nodes}
+
+    def stored_under(name: str) -> dict[str, Any]:
+        config = by_name[name]["config"]
+        upstream = [n.split(".")[-1] for n in by_name[name].get("depends_on", {}).get("nodes", [])]
+        models = [n for n in upstream if n in by_name]
+        if config.get("materialized") == "view" and len(models) == 1:
+            return stored_under(models[0])
+        return config
+
     layouts = {}
-    for line in child.stdout.splitlines():
-        if line.startswith("{"):
-            node = json.loads(line)
-            config = node["config"]
-            layouts[node["name"]] = {
-                "schema": config.get("schema"),
-                "partitioned_by": list(config.get("partitioned_by") or []),
-                "compression": (
-                    config.get("write_compression") or ATHENA_DEFAULT_PARQUET_COMPRESSION
-                ).lower(),
-            }
+    for name, node in by_name.items():
+        stored = stored_under(name)
+        layouts[name] = {
+            "schema": node["config"].get("schema"),
+            "materialized": node["config"].get("materialized"),
+            "partitioned_by": list(stored.get("partitioned_by") or []),
+            "compression": (stored.get("write_compression") or ATHENA_DEFAULT_PARQUET_COMPRESSION).lower(),
+        }
     return layouts
 
 
-def route_statements(scope_client: str, session_id: str, end: date) -> dict[str, list[tuple[str, list[Any]]]]:
+def route_statements(
+    scope_client: str, session: tuple[str, date], end: date
+) -> dict[str, list[tuple[str, list[Any]]]]:
     """The SQL each route runs for one client over the RANGE_DAYS days ending at `end`, every
     statement in the order sent. The recording backend answers no rows, so a route that asks
     again when an answer is short (the sessions page's look-back windows) sends all its tries:
@@ -118,7 +137,11 @@ def route_statements(scope_client: str, session_id: str, end: date) -> dict[str,
         ),
         ("GET /v1/metrics/products", lambda b: queries.products(b, scope, days, 20)),
         ("GET /v1/sessions", lambda b: queries.sessions_page(b, scope, start, end, 50, None)),
-        ("GET /v1/sessions/{session_id}/requests", lambda b: queries.session_requests(b, scope, session_id)),
+        # With the start day the viewer passes from the list (a wrong one would be the second try).
+        (
+            "GET /v1/sessions/{session_id}/requests",
+            lambda b: queries.session_requests(b, scope, session[0], session[1]),
+        ),
     ):
         backend = RecordingBackend()
         call(backend)
@@ -142,20 +165,24 @@ def date_bounds(predicates: list[Predicate], column: str) -> tuple[date | None, 
     return low, high
 
 
-def partition_span(scans: list[ScanBytes], layouts: dict[str, dict[str, Any]]) -> tuple[date, date] | None:
-    """The first and last day of the date partitions the statement asks for, over all its
-    tables, when it bounds every table's on both sides; None when one is open-ended."""
-    lows, highs = [], []
+def partition_span(
+    scans: list[ScanBytes], layouts: dict[str, dict[str, Any]]
+) -> tuple[date | None, date | None]:
+    """The first and last day of the date partitions the statement asks for over all its
+    tables; None on a side where one table's are open."""
+    lows: list[date | None] = []
+    highs: list[date | None] = []
     for s in scans:
+        bounds: tuple[date | None, date | None] = (None, None)
         for column in layouts[s.table]["partitioned_by"]:
-            low, high = date_bounds(s.predicates, column)
-            if low is not None and high is not None:
-                lows.append(low)
-                highs.append(high)
+            bounds = date_bounds(s.predicates, column)
+            if bounds != (None, None):
                 break
-        else:
-            return None
-    return (min(lows), max(highs)) if lows else None
+        lows.append(bounds[0])
+        highs.append(bounds[1])
+    low = min(d for d in lows if d is not None) if lows and None not in lows else None
+    high = max(d for d in highs if d is not None) if highs and None not in highs else None
+    return low, high
 
 
 @dataclass(frozen=True)
@@ -183,12 +210,17 @@ def statement_bytes(
     for table, scan in table_scans(render_sql(sql, params)).items():
         chunks, sizes = metadata[table]
         scans.append(scanned_bytes(scan, chunks, layouts[table]["partitioned_by"], types[table], sizes))
-    span = partition_span(scans, layouts)
-    if span is None:
-        asked, covered = RANGE_DAYS, scale.event_days
+    low, high = partition_span(scans, layouts)
+    if low is not None and high is not None:
+        asked = max(0, (high - low).days + 1)
+        covered = sum(1 for day in scale.data_days if low <= day <= high)
+        pruning = f"by date: {asked} days"
+    elif low is not None:
+        # From a day on to the newest: the same days whatever the history's length.
+        covered = asked = sum(1 for day in scale.data_days if day >= low)
+        pruning = f"by date: from {low} on"
     else:
-        asked = max(0, (span[1] - span[0]).days + 1)
-        covered = sum(1 for day in scale.data_days if span[0] <= day <= span[1])
+        asked, covered, pruning = RANGE_DAYS, scale.event_days, EVERY_PARTITION
     chunk_bytes = sum(s.column_chunk_bytes for s in scans)
     footer_bytes = sum(s.footer_bytes for s in scans)
     at_scale = round((chunk_bytes * scale.event_factor + footer_bytes) * asked / max(covered, 1))
@@ -209,7 +241,7 @@ def statement_bytes(
             }
             for s in scans
         },
-        "partition_pruning": EVERY_PARTITION if span is None else f"by date: {asked} days",
+        "partition_pruning": pruning,
         "days_asked": asked,
         "days_covered": covered,
         "bytes": chunk_bytes + footer_bytes,
@@ -258,11 +290,11 @@ def run_stage(warehouse: Path, work: Path, lake_events: int | None = None) -> di
         client, _ = con.execute(
             "select client_id, count(*) from marts.fct_requests group by 1 order by 2 desc, 1 limit 1"
         ).fetchone()  # type: ignore[misc]
-        session_id = con.execute(
-            "select session_id from marts.fct_sessions where client_id = ? "
+        session_id, started_on = con.execute(
+            "select session_id, started_on from marts.fct_sessions where client_id = ? "
             "order by hash(session_id), session_id limit 1",
             [client],
-        ).fetchone()[0]  # type: ignore[index]
+        ).fetchone()  # type: ignore[misc]
         requests, event_days, first_day, last_day = con.execute(
             "select count(*), count(distinct event_date), min(event_date), max(event_date) "
             "from marts.fct_requests"
@@ -291,7 +323,7 @@ def run_stage(warehouse: Path, work: Path, lake_events: int | None = None) -> di
     start = last_day - timedelta(days=RANGE_DAYS - 1)
     data_days = [first_day + timedelta(days=d) for d in range((last_day - first_day).days + 1)]
     scale = Scale(event_days, data_days, ATHENA_EVENTS_PER_DAY / events_per_day)
-    for route, statements in route_statements(client, session_id, last_day).items():
+    for route, statements in route_statements(client, (session_id, started_on), last_day).items():
         tries = [statement_bytes(sql, params, metadata, layouts, types, scale) for sql, params in statements]
         routes[route] = {
             **tries[0],

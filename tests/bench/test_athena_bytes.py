@@ -18,7 +18,7 @@ from bench.athena_bytes import (
     table_scans,
     typed,
 )
-from bench.stages.athena import Scale, date_bounds, route_statements, statement_bytes
+from bench.stages.athena import Scale, date_bounds, route_statements, statement_bytes, view_layouts
 
 TYPES = {"event_date": "DATE", "client_id": "VARCHAR", "session_id": "VARCHAR", "sessions": "BIGINT"}
 
@@ -107,7 +107,7 @@ def test_without_a_prunable_predicate_every_row_group_and_partition_counts(mart)
 
 def test_the_api_statements_of_every_route_for_one_client():
     # Given the SQL each route sends for client acme over 90 days (captured from the query layer)
-    statements = route_statements("acme", "s-1", date(2026, 11, 21))
+    statements = route_statements("acme", ("s-1", date(2026, 11, 2)), date(2026, 11, 21))
     scans = {route: table_scans(render_sql(*tries[0])) for route, tries in statements.items()}
     # Then each route reads the mart(s) it should, with the client's equality to prune with
     series = scans["GET /v1/metrics/sessions"]["agg_session_metrics"]
@@ -136,7 +136,20 @@ def test_the_api_statements_of_every_route_for_one_client():
         (date(2026, 11, 14), date(2026, 11, 21)),
         (None, date(2026, 11, 21)),
     ]
-    assert all(len(t) == 1 for route, t in statements.items() if route != "GET /v1/sessions")
+    # And the session's requests, hinted with its start day, read that started_on partition
+    # and the facts from that day on; answered no rows, they ask again without the hint
+    hinted, unhinted = (
+        table_scans(render_sql(*t)) for t in statements["GET /v1/sessions/{session_id}/requests"]
+    )
+    assert date_bounds(hinted["fct_sessions"].predicates, "started_on") == (
+        date(2026, 11, 2),
+        date(2026, 11, 2),
+    )
+    assert date_bounds(hinted["fct_requests"].predicates, "event_date") == (date(2026, 11, 2), None)
+    assert date_bounds(unhinted["fct_requests"].predicates, "event_date") == (None, None)
+    assert all(
+        len(t) == 1 for route, t in statements.items() if "sessions" not in route or "metrics" in route
+    )
 
 
 def test_a_statement_scales_from_the_days_it_covers_here_to_the_days_it_asks_for(mart):
@@ -157,6 +170,17 @@ def test_a_statement_scales_from_the_days_it_covers_here_to_the_days_it_asks_for
         "SELECT sessions FROM fct", [], {"fct": (chunks, sizes)}, layouts, {"fct": TYPES}, scale
     )
 
+    from_day = statement_bytes(
+        "SELECT sessions FROM fct WHERE event_date >= CAST(? AS DATE)",
+        ["2026-11-02"],
+        {"fct": (chunks, sizes)},
+        layouts,
+        {"fct": TYPES},
+        scale,
+    )
+    assert (from_day["days_asked"], from_day["days_covered"]) == (1, 1)
+    assert from_day["partition_pruning"] == "by date: from 2026-11-02 on"
+    assert from_day["bytes_90d_at_10m_events_per_day"] == day["bytes_90d_at_10m_events_per_day"]
     # Then the day reads one partition and stays one day at scale; the range covers both days
     # here and scales to its 90; the open one is taken as 90 days of history, every partition
     assert (day["days_asked"], day["days_covered"], day["partition_pruning"]) == (1, 1, "by date: 1 days")
@@ -229,3 +253,39 @@ def test_partition_values_and_types():
     assert typed("12.5000", "DECIMAL(18,4)") * 2 == 25
     assert typed("7", "BIGINT") == 7
     assert typed(None, "DATE") is None
+
+
+def test_a_view_is_laid_out_as_the_table_it_reads_through_other_views():
+    # Given a partitioned staging table, a view over it, a view over that view, and a view
+    # that joins two models
+    def node(name, materialized, upstream, **config):
+        nodes = [f"model.request_analytics.{u}" for u in upstream]
+        return {
+            "name": name,
+            "config": {"materialized": materialized, **config},
+            "depends_on": {"nodes": nodes},
+        }
+
+    nodes = [
+        node("stg", "incremental", [], partitioned_by=["event_date"], schema="staging"),
+        node("lines", "view", ["stg"], schema="staging"),
+        node("fct_lines", "view", ["lines"], schema="marts"),
+        node("fct_joined", "view", ["stg", "fct_lines"], schema="marts"),
+        node("agg", "table", ["stg"], partitioned_by=["grain", "period_date"], write_compression="ZSTD"),
+    ]
+
+    # When the layouts are worked out
+    layouts = view_layouts(nodes)
+
+    # Then the views over one model take the staging table's partitions, keeping their schema
+    assert layouts["fct_lines"] == {
+        "schema": "marts",
+        "materialized": "view",
+        "partitioned_by": ["event_date"],
+        "compression": "gzip",
+    }
+    assert layouts["lines"]["partitioned_by"] == ["event_date"]
+    # and a view over two models, which could be laid out like either, is left unpartitioned
+    assert layouts["fct_joined"]["partitioned_by"] == []
+    assert layouts["agg"]["partitioned_by"] == ["grain", "period_date"]
+    assert layouts["agg"]["compression"] == "zstd"
