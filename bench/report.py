@@ -99,12 +99,22 @@ def rows(stages: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]:
             out.append(("dbt data and unit tests (`dbt test`)", _dbt_time(tests), "-", "-", "-"))
     noop = dig(stages, "dbt", "noop") or {}
     if noop:
-        out.append(("dbt run with nothing new landed (fixed cost per run)", _dbt_time(noop), "-", "-", "-"))
+        out.append(
+            (
+                "dbt run with nothing new landed (fixed cost per run; median run of "
+                f"{len(noop.get('runs_seconds') or [1])})",
+                _dbt_time(noop),
+                "-",
+                "-",
+                "-",
+            )
+        )
     inc = dig(stages, "dbt", "incremental") or {}
     if inc:
         out.append(
             (
-                "dbt incremental run (day 31 on top of 30, `dbt run`)",
+                "dbt incremental run (day 31 on top of 30, `dbt run`; median run of "
+                f"{len(inc.get('runs_seconds') or [1])})",
                 _dbt_time(inc),
                 f"new day's own scan, every column typed: {_num(inc.get('new_day_scan_seconds'), 2)} s; "
                 f"full build: {_num(full.get('seconds'), 1)} s",

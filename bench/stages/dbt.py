@@ -11,7 +11,10 @@ with its own --target-path/--log-path, so it never touches dbt_project/target.
   a build must do); the `light` scan counts rows and distinct request_ids (one column). The
   target uses the typed scan; the light one is shown beside it.
 - A run with nothing new (right after the full build) is dbt's fixed cost per run: start-up,
-  parse, hooks, and a few queries per model. The incremental run's cost beyond it is what
+  parse, hooks, and a few queries per model. It and the incremental run are each run
+  RUN_REPEATS times (the incremental one on copies of the warehouse as it was before it) and
+  the run of median wall time counts: the increment is the difference of two runs of several
+  seconds whose start-up alone moves by a second or two. The incremental run's cost beyond it is what
   the new day itself costs, which is what the target compares with the new day's own scan.
 - Floors (bench/stages/floor.py): the same raw files copied once into a DuckDB table and to
   Parquet, and the new day appended to that copy deduplicated on request_id, all without dbt;
@@ -40,6 +43,10 @@ from bench.stages.ingest import RAW_GLOB, land, raw_bytes
 
 # The new day's scan is short, so it is repeated and its median taken.
 SCAN_REPEATS = 3
+# The runs with nothing new and the incremental runs are a few seconds apart, and dbt's start-up
+# alone moves by a second or two between equal runs: each is run this many times (an
+# incremental run on copies of the warehouse as it was before it) and the median run counts.
+RUN_REPEATS = 3
 LIGHT_SCAN_SQL = (
     "select count(*), count(distinct request_id) from read_json("
     "'{glob}', format = 'newline_delimited', compression = 'gzip', hive_partitioning = true)"
@@ -191,10 +198,14 @@ def history_run(data: Dataset, lake: Path, work: Path) -> dict[str, Any]:
     for path in (warehouse, Path(f"{warehouse}.wal")):
         path.unlink(missing_ok=True)
     full, _ = dbt_command("run", lake, warehouse, work)
-    noop, noop_run = dbt_command("run", lake, warehouse, work)
+    noops = repeated_noop(lake, warehouse, work)
+    noop, noop_run = median_run(noops)
     land(data.new_day_logs, lake, new_day_landed_at(data))
-    incremental, incremental_run = dbt_command("run", lake, warehouse, work)
+    increments = repeated_incremental(lake, warehouse, work)
+    incremental, incremental_run = median_run(increments)
     return {
+        "noop_runs_seconds": runs_seconds(noops)["runs_seconds"],
+        "incremental_runs_seconds": runs_seconds(increments)["runs_seconds"],
         "full_build_seconds": round(full.seconds, 3),
         "noop_seconds": round(noop.seconds, 3),
         "incremental_seconds": round(incremental.seconds, 3),
@@ -231,6 +242,42 @@ def floor_figures(
     }
 
 
+Run = tuple[ChildRun, dict[str, Any]]
+
+
+def median_run(runs: list[Run]) -> Run:
+    """The run of median wall time (every figure then comes from one real run)."""
+    return sorted(runs, key=lambda run: run[0].seconds)[len(runs) // 2]
+
+
+def repeated_noop(lake: Path, warehouse: Path, work: Path) -> list[Run]:
+    """RUN_REPEATS runs with nothing new landed, one after the other (each leaves the same state)."""
+    return [dbt_command("run", lake, warehouse, work) for _ in range(RUN_REPEATS)]
+
+
+def repeated_incremental(lake: Path, warehouse: Path, work: Path) -> list[Run]:
+    """The incremental run on `warehouse`, then RUN_REPEATS - 1 more on copies of it as it was
+    before (the copies have not read the new files either, so each run is the same increment)."""
+    before = work / "warehouse-before-increment.duckdb"
+    shutil.copyfile(warehouse, before)
+    runs = [dbt_command("run", lake, warehouse, work)]
+    again = work / "warehouse-increment-again.duckdb"
+    for _ in range(RUN_REPEATS - 1):
+        shutil.copyfile(before, again)
+        runs.append(dbt_command("run", lake, again, work))
+        for path in (again, Path(f"{again}.wal")):
+            path.unlink(missing_ok=True)
+    before.unlink()
+    return runs
+
+
+def runs_seconds(runs: list[Run]) -> dict[str, list[float]]:
+    return {
+        "runs_seconds": [round(child.seconds, 3) for child, _ in runs],
+        "runs_dbt_elapsed_seconds": [summary["dbt_elapsed_seconds"] for _, summary in runs],
+    }
+
+
 def elapsed_marginal(incremental_run: dict[str, Any], noop_run: dict[str, Any]) -> float:
     """The increment's cost in dbt's own elapsed time (the run after start-up and parse, whose
     length varies most between otherwise equal runs) beyond a run with nothing new."""
@@ -256,13 +303,14 @@ def run_stage(data: Dataset, lake: Path, warehouse: Path, work: Path) -> dict[st
     floor_db = work / "floor.duckdb"
     persisted = floor.persist(floor_db, warehouse)
     as_parquet = floor.parquet(work / "floor.parquet", floor_db, warehouse)
-    progress("dbt: a run with nothing new landed (dbt's fixed cost per run)")
-    noop, noop_run = dbt_command("run", lake, warehouse, work)
+    progress(f"dbt: {RUN_REPEATS} runs with nothing new landed (dbt's fixed cost per run)")
+    noops = repeated_noop(lake, warehouse, work)
+    noop, noop_run = median_run(noops)
     half_days = data.base_days // 2
     half_lake = work / "lake-half-history"
     half_files = half_history_lake(lake, half_lake, data.base_end - timedelta(days=half_days - 1))
 
-    progress(f"dbt: landing day 31 ({data.new_day}) and running the incremental build")
+    progress(f"dbt: landing day 31 ({data.new_day}) and running the incremental build ({RUN_REPEATS} times)")
     landed_at = new_day_landed_at(data)
     new_day_ingest, _ = land(data.new_day_logs, lake, landed_at)
     new_partition = landed_at.date().isoformat()
@@ -272,7 +320,8 @@ def run_stage(data: Dataset, lake: Path, warehouse: Path, work: Path) -> dict[st
     appended = floor.append(floor_db, warehouse, new_partition)
     for path in (floor_db, Path(f"{floor_db}.wal")):
         path.unlink(missing_ok=True)
-    incremental, incremental_run = dbt_command("run", lake, warehouse, work)
+    increments = repeated_incremental(lake, warehouse, work)
+    incremental, incremental_run = median_run(increments)
     all_requests = warehouse_rows(warehouse, "fct_requests")
     marginal = incremental.seconds - noop.seconds
     startup = noop.seconds - noop_run["dbt_elapsed_seconds"]
@@ -300,11 +349,16 @@ def run_stage(data: Dataset, lake: Path, warehouse: Path, work: Path) -> dict[st
             "fct_requests_rows": base_requests,
             "raw_gzip_bytes": raw_bytes(lake) - raw_bytes(lake, new_partition),
         },
-        "noop": {**run_figures(noop, noop_run), "command": "dbt run (nothing new landed)"},
+        "noop": {
+            **run_figures(noop, noop_run),
+            **runs_seconds(noops),
+            "command": f"dbt run (nothing new landed), the median of {RUN_REPEATS}",
+        },
         "floor": floor_figures(persisted, as_parquet, appended, startup, base_scan, new_scan),
         "incremental": {
             **run_figures(incremental, incremental_run),
-            "command": "dbt run",
+            **runs_seconds(increments),
+            "command": f"dbt run, the median of {RUN_REPEATS} (two on copies of the warehouse before it)",
             "new_day": data.new_day.isoformat(),
             "new_partition": f"ingest_date={new_partition}",
             "new_day_landed": new_day_ingest["summary"]["landed"],
