@@ -94,9 +94,6 @@ def rows(stages: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]:
                 f"<= {DBT_FULL_MAX_RATIO:g}x",
             )
         )
-        tests = full.get("tests") or {}
-        if tests:
-            out.append(("dbt data and unit tests (`dbt test`)", _dbt_time(tests), "-", "-", "-"))
     noop = dig(stages, "dbt", "noop") or {}
     if noop:
         out.append(
