@@ -98,7 +98,7 @@ def rows(stages: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]:
     if noop:
         out.append(
             (
-                "dbt run with nothing new landed (fixed cost per run; median run of "
+                "dbt run with nothing new landed (fixed cost per run; the faster of "
                 f"{len(noop.get('runs_seconds') or [1])})",
                 _dbt_time(noop),
                 "-",
@@ -110,7 +110,7 @@ def rows(stages: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]:
     if inc:
         out.append(
             (
-                "dbt incremental run (day 31 on top of 30, `dbt run`; median run of "
+                "dbt incremental run (day 31 on top of 30, `dbt run`; the faster of "
                 f"{len(inc.get('runs_seconds') or [1])})",
                 _dbt_time(inc),
                 f"new day's own scan, every column typed: {_num(inc.get('new_day_scan_seconds'), 2)} s; "

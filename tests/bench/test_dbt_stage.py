@@ -55,20 +55,20 @@ def test_a_raw_file_without_a_day_in_its_name_stops_the_split(tmp_path: Path) ->
         half_history_lake(lake, tmp_path / "half", date(2026, 10, 1))
 
 
-def test_the_median_run_is_one_real_run_of_middle_wall_time() -> None:
+def test_the_fastest_run_counts_whole() -> None:
     from bench.measure import ChildRun
-    from bench.stages.dbt import median_run
+    from bench.stages.dbt import fastest_run
 
-    # Given three runs, the slowest first
+    # Given two runs of the same work, the slower first
     def run(seconds: float, elapsed: float):
         child = ChildRun(["dbt"], seconds, seconds, 0, 0, "", "")
         return child, {"dbt_elapsed_seconds": elapsed}
 
-    runs = [run(9.5, 3.0), run(8.1, 2.4), run(8.7, 2.9)]
+    runs = [run(9.5, 2.4), run(8.7, 2.9)]
 
-    # When the median is taken
-    child, summary = median_run(runs)
+    # When the run that counts is taken
+    child, summary = fastest_run(runs)
 
-    # Then it is the 8.7 s run, with its own dbt elapsed time (not a mix of runs)
+    # Then it is the 8.7 s run with its own dbt elapsed time (not the smaller one of the other)
     assert child.seconds == 8.7
     assert summary["dbt_elapsed_seconds"] == 2.9
