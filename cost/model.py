@@ -131,12 +131,19 @@ API_ROUTES = {
 class Inputs:
     raw_gzip_bytes_per_event: float
     parquet_bytes_per_event: float
-    api_bytes_per_query_per_event_per_day: float  # bytes scanned by one API query per daily event
+    # Per API route: bytes one query of it scans per daily event (calls spread evenly over them).
+    api_route_bytes_per_event_per_day: list[float]
     test_bytes_per_event: list[float]  # per dbt data test: bytes of what it scans per event of history
     raw_readers: int
     table_models: int
     ingest_events_per_second: float
     source: str
+
+    @property
+    def api_bytes_per_query_per_event_per_day(self) -> float:
+        """The mean over the routes: what one API call scans per daily event."""
+        routes = self.api_route_bytes_per_event_per_day
+        return sum(routes) / len(routes)
 
 
 def inputs_from(measured: dict[str, Any], bench: dict[str, Any] | None) -> Inputs:
@@ -157,8 +164,9 @@ def inputs_from(measured: dict[str, Any], bench: dict[str, Any] | None) -> Input
             # A test on an intermediate model or on an expression: take the whole (largest) table.
             tables, column = tables or ["fct_requests"], None
         tests.append(sum(per_event(t, column) for t in tables))
-    route_bytes = [sum(per_event(mart, c) for c in columns) for mart, columns in API_ROUTES.values()]
-    api_per_event_day = API_RANGE_DAYS * sum(route_bytes) / len(route_bytes)
+    api_routes = [
+        API_RANGE_DAYS * sum(per_event(mart, c) for c in columns) for mart, columns in API_ROUTES.values()
+    ]
     raw = measured["raw_gzip_bytes_per_event"]
     parquet = measured["parquet_mart_bytes_per_event"]
     source = measured["source"]
@@ -168,12 +176,12 @@ def inputs_from(measured: dict[str, Any], bench: dict[str, Any] | None) -> Input
         parquet = inputs.get("parquet_mart_bytes_per_event") or parquet
         at_10m = inputs.get("athena_bytes_per_query_90d_at_10m_events_per_day") or {}
         if at_10m:
-            api_per_event_day = sum(at_10m.values()) / len(at_10m) / 10_000_000
+            api_routes = [route / 10_000_000 for route in at_10m.values()]
         source += " + bench/results/latest.json cost_inputs"
     return Inputs(
         raw_gzip_bytes_per_event=raw,
         parquet_bytes_per_event=parquet,
-        api_bytes_per_query_per_event_per_day=api_per_event_day,
+        api_route_bytes_per_event_per_day=api_routes,
         test_bytes_per_event=tests,
         raw_readers=len(measured["project"]["raw_readers"]),
         table_models=measured["project"]["table_models"],
@@ -248,9 +256,13 @@ def monthly_bill(
     if naive:
         per_query = inputs.raw_gzip_bytes_per_event * n * API_RANGE_DAYS
         gets += api_calls * API_RANGE_DAYS * raw_objects_per_run * INGEST_RUNS_PER_DAY
+        bill["Athena (API)"] = athena_cost(per_query * api_calls, api_calls)
     else:
-        per_query = inputs.api_bytes_per_query_per_event_per_day * n
-    bill["Athena (API)"] = athena_cost(per_query * api_calls, api_calls)
+        # Each route's calls billed apart: a route under Athena's 10 MB minimum pays the minimum
+        # whatever the others scan (billing the routes' mean would hide it).
+        routes = inputs.api_route_bytes_per_event_per_day
+        calls = api_calls / len(routes)
+        bill["Athena (API)"] = sum(athena_cost(route * n * calls, calls) for route in routes)
     bill["S3 requests"] = puts / 1000 * PRICES["s3_put_per_1000"] + gets / 1000 * PRICES["s3_get_per_1000"]
 
     # Lambda: ingest every 10 minutes, dbt hourly, the API per call.

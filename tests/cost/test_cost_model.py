@@ -103,6 +103,21 @@ def test_bill_scales_with_traffic_and_the_naive_api_costs_more():
     assert small["total"] < big["total"]
 
 
+def test_each_api_route_is_billed_at_least_the_minimum_on_its_own():
+    # Given bench figures of two routes at 10M events a day: one scans 1 MB, the other 1 GB
+    bench = {"cost_inputs": {"athena_bytes_per_query_90d_at_10m_events_per_day": {"a": 2**20, "b": 2**30}}}
+    inputs = model.inputs_from(measurement(), bench)
+
+    # When the API's bill is worked out at that traffic
+    bill = model.monthly_bill(10_000_000, inputs, history_months=12)
+
+    # Then half the calls pay the 10 MB minimum and half their 1 GB, not all of them their mean
+    calls = model.API_QUERIES_PER_DAY * model.DAYS_PER_MONTH
+    per_route = calls / 2 * (10 * 2**20 + 2**30) / 2**40 * 5.0
+    assert bill["Athena (API)"] == pytest.approx(per_route)
+    assert bill["Athena (API)"] > model.athena_cost(calls * (2**20 + 2**30) / 2, calls)
+
+
 def test_cli_prints_the_three_scales_from_a_saved_measurement(tmp_path: Path):
     # Given a saved measurement and no bench results
     saved = tmp_path / "m.json"
