@@ -45,6 +45,12 @@ def ratio(figure: float, baseline: float) -> float | None:
     return figure / baseline if baseline else None
 
 
+def remove_database(path: Path) -> None:
+    """Delete a DuckDB file and its write-ahead log, if there are any."""
+    for file in (path, Path(f"{path}.wal")):
+        file.unlink(missing_ok=True)
+
+
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     started = time.perf_counter()
     value = fn()

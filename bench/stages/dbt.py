@@ -38,7 +38,17 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.measure import REPO, ChildRun, dbt_executable, median, progress, ratio, run_child, timed
+from bench.measure import (
+    REPO,
+    ChildRun,
+    dbt_executable,
+    median,
+    progress,
+    ratio,
+    remove_database,
+    run_child,
+    timed,
+)
 from bench.stages import floor
 from bench.stages.data import Dataset
 from bench.stages.ingest import RAW_GLOB, land, raw_bytes
@@ -198,8 +208,7 @@ def history_run(data: Dataset, lake: Path, work: Path) -> dict[str, Any]:
     """Full build, a run with nothing new, then day 31 landed and the incremental run, on `lake`
     (half the history) in a warehouse of its own; the increment's cost beyond the fixed cost."""
     warehouse = work / "warehouse-half-history.duckdb"
-    for path in (warehouse, Path(f"{warehouse}.wal")):
-        path.unlink(missing_ok=True)
+    remove_database(warehouse)
     full, _ = dbt_command("run", lake, warehouse, work)
     noops = repeated_noop(lake, warehouse, work)
     noop, noop_run = fastest_run(noops)
@@ -269,8 +278,7 @@ def repeated_incremental(lake: Path, warehouse: Path, work: Path) -> list[Run]:
     for _ in range(RUN_REPEATS - 1):
         shutil.copyfile(before, again)
         runs.append(dbt_command("run", lake, again, work))
-        for path in (again, Path(f"{again}.wal")):
-            path.unlink(missing_ok=True)
+        remove_database(again)
     before.unlink()
     return runs
 
@@ -289,8 +297,7 @@ def elapsed_marginal(incremental_run: dict[str, Any], noop_run: dict[str, Any]) 
 
 
 def run_stage(data: Dataset, lake: Path, warehouse: Path, work: Path) -> dict[str, Any]:
-    for path in (warehouse, Path(f"{warehouse}.wal")):
-        path.unlink(missing_ok=True)
+    remove_database(warehouse)
     shutil.rmtree(work / "dbt-target", ignore_errors=True)
 
     progress("dbt: full build (dbt run) over the 30 base days")
@@ -304,7 +311,7 @@ def run_stage(data: Dataset, lake: Path, warehouse: Path, work: Path) -> dict[st
     progress("dbt: floors without dbt (a persistent typed copy of the raw files; the same as Parquet)")
     floor_db = work / "floor.duckdb"
     persisted = floor.persist(floor_db, warehouse)
-    as_parquet = floor.parquet(work / "floor.parquet", floor_db, warehouse)
+    as_parquet = floor.parquet(work / "floor.parquet", warehouse)
     progress(f"dbt: {RUN_REPEATS} runs with nothing new landed (dbt's fixed cost per run)")
     noops = repeated_noop(lake, warehouse, work)
     noop, noop_run = fastest_run(noops)
@@ -320,8 +327,7 @@ def run_stage(data: Dataset, lake: Path, warehouse: Path, work: Path) -> dict[st
     new_scan = scan(typed_scan_sql(warehouse, new_partition), database=warehouse)
     new_light = scan(light_scan_sql(new_glob))
     appended = floor.append(floor_db, warehouse, new_partition)
-    for path in (floor_db, Path(f"{floor_db}.wal")):
-        path.unlink(missing_ok=True)
+    remove_database(floor_db)
     increments = repeated_incremental(lake, warehouse, work)
     incremental, incremental_run = fastest_run(increments)
     all_requests = warehouse_rows(warehouse, "fct_requests")

@@ -28,6 +28,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bench.measure import remove_database
+
 FLOOR_TABLE = "requests"
 
 
@@ -36,10 +38,11 @@ def _quoted(path: Path) -> str:
 
 
 @contextmanager
-def _floor_connection(floor_db: Path, warehouse: Path) -> Iterator[Any]:
+def _floor_connection(floor_db: Path | None, warehouse: Path) -> Iterator[Any]:
+    """`floor_db` (None: an in-memory database) with the warehouse attached read-only."""
     import duckdb
 
-    con = duckdb.connect(str(floor_db))
+    con = duckdb.connect(":memory:" if floor_db is None else str(floor_db))
     try:
         con.execute("set enable_progress_bar = false")
         con.execute(f"attach '{_quoted(warehouse)}' as warehouse (read_only true)")
@@ -61,8 +64,7 @@ def _timed_statements(con: Any, statements: list[str]) -> dict[str, float]:
 def persist(floor_db: Path, warehouse: Path) -> dict[str, Any]:
     """A fresh `floor_db` holding one typed copy of every raw file the warehouse's lake view
     reads now; the time to write it (scan included) and its rows."""
-    for path in (floor_db, Path(f"{floor_db}.wal")):
-        path.unlink(missing_ok=True)
+    remove_database(floor_db)
     with _floor_connection(floor_db, warehouse) as con:
         figures = _timed_statements(
             con,
@@ -72,10 +74,10 @@ def persist(floor_db: Path, warehouse: Path) -> dict[str, Any]:
     return {**figures, "rows": rows, "bytes": floor_db.stat().st_size}
 
 
-def parquet(target: Path, floor_db: Path, warehouse: Path) -> dict[str, Any]:
+def parquet(target: Path, warehouse: Path) -> dict[str, Any]:
     """The same typed scan copied to one Parquet file (DuckDB's default snappy) at `target`."""
     target.unlink(missing_ok=True)
-    with _floor_connection(floor_db, warehouse) as con:
+    with _floor_connection(None, warehouse) as con:
         figures = _timed_statements(
             con,
             [f"copy (select * from warehouse.lake.request_events) to '{_quoted(target)}' (format parquet)"],

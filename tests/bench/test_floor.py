@@ -54,7 +54,7 @@ def test_the_parquet_copy_is_measured_then_removed(tmp_path: Path) -> None:
     target = tmp_path / "floor.parquet"
 
     # When: the same rows are copied to Parquet
-    figures = floor.parquet(target, tmp_path / "floor.duckdb", warehouse)
+    figures = floor.parquet(target, warehouse)
 
     # Then: its size is kept and the file is gone, so the bench leaves no copy behind
     assert figures["bytes"] > 0
