@@ -310,6 +310,12 @@ _STARTED_SINCE = " AND started_at >= CAST(? AS TIMESTAMP) AND started_on >= CAST
 SESSION_WINDOWS_DAYS = (1, 8)
 
 
+def _reads_partitions(backend: Backend) -> bool:
+    """Whether the backend reads (and bills) whole partitions: Athena, and any stand-in for it;
+    DuckDB reads row groups of one file, by the zonemaps of its sort order."""
+    return backend.name != "duckdb"
+
+
 def reads_sessions_by_windows(backend: Backend, scope: Scope) -> bool:
     """Whether a sessions page is read from look-back windows before one unbounded query.
 
@@ -317,7 +323,7 @@ def reads_sessions_by_windows(backend: Backend, scope: Scope) -> bool:
     a day or a week of fct_sessions instead of its whole history, whatever the scope. DuckDB
     pays for rows rather than partitions: a user's sessions are few, so they are ordered at once.
     """
-    return backend.name == "athena" or scope.level != "user"
+    return _reads_partitions(backend) or scope.level != "user"
 
 
 def sessions_page(
@@ -443,9 +449,8 @@ def session_requests(
     fact_scope_sql, _ = _scope_filter(scope, "f.")
     parts = {"target": "", "requests_join": "", "products_join": "", "fact_scope": fact_scope_sql}
     params: list[Param] = [session_id, *scope_params, session_id]
-    hinted = started_on is not None and backend.name != "duckdb"
-    if backend.name != "duckdb":
-        day = [_day(started_on)] if hinted and started_on is not None else []
+    day = [_day(started_on)] if started_on is not None and _reads_partitions(backend) else []
+    if _reads_partitions(backend):
         parts |= {
             "target": _TARGET_SESSION % {"scope": scope_sql, "started_on": _STARTED_ON if day else ""},
             "requests_join": _JOIN_TARGET_SESSION
@@ -456,7 +461,7 @@ def session_requests(
         # In the order of the placeholders: the target session, then each fact's join and filter.
         params = [session_id, *scope_params, *day, *day, session_id, *scope_params, *day, session_id]
     rows: list[Row] = backend.query(SESSION_REQUESTS_SQL % parts, params)
-    if not rows and hinted:
+    if not rows and day:
         return session_requests(backend, scope, session_id)
     if not rows:
         return None
