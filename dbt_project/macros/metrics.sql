@@ -21,6 +21,14 @@
     {{ return('day' if grain == 'hour' else grain) }}
 {%- endmacro %}
 
+{#- `sum(c) as c` for each of `sums`, then `max(c) as c` for each of `maxes`. -#}
+{% macro summed_and_maxed(sums, maxes) -%}
+    {%- set aggregates = [] -%}
+    {%- for column in sums -%}{%- do aggregates.append('sum(' ~ column ~ ') as ' ~ column) -%}{%- endfor -%}
+    {%- for column in maxes -%}{%- do aggregates.append('max(' ~ column ~ ') as ' ~ column) -%}{%- endfor -%}
+    {{ return(aggregates) }}
+{%- endmacro %}
+
 {#-
     User-level metrics per period of every grain in `grains` (finest first), from
     `relation`: one row per session and finest period (and `keys`, e.g. product and
@@ -37,14 +45,9 @@
 {% macro user_period_metrics(relation, time_column, grains, keys, sums, maxes) -%}
     {%- set tenant = ['client_id', 'reseller_id', 'user_id'] -%}
     {%- set group_keys = keys + tenant -%}
-    {%- set finest_aggregates = ['count(*) as sessions'] -%}
+    {%- set finest_aggregates = ['count(*) as sessions'] + summed_and_maxed(sums, maxes) -%}
     {%- set corrected = ['summed.sessions - coalesce(repeats_per_user.repeats, 0) as sessions'] -%}
-    {%- for column in sums -%}
-        {%- do finest_aggregates.append('sum(' ~ column ~ ') as ' ~ column) -%}
-        {%- do corrected.append('summed.' ~ column) -%}
-    {%- endfor -%}
-    {%- for column in maxes -%}
-        {%- do finest_aggregates.append('max(' ~ column ~ ') as ' ~ column) -%}
+    {%- for column in sums + maxes -%}
         {%- do corrected.append('summed.' ~ column) -%}
     {%- endfor -%}
     with
@@ -157,9 +160,7 @@
 -#}
 {% macro user_periods_from_units(relation, time_column, grains, keys, sums, maxes, repeats=true) -%}
     {%- set group_keys = keys + ['client_id', 'reseller_id', 'user_id'] -%}
-    {%- set aggregates = [] -%}
-    {%- for column in sums -%}{%- do aggregates.append('sum(' ~ column ~ ') as ' ~ column) -%}{%- endfor -%}
-    {%- for column in maxes -%}{%- do aggregates.append('max(' ~ column ~ ') as ' ~ column) -%}{%- endfor -%}
+    {%- set aggregates = summed_and_maxed(sums, maxes) -%}
     {%- for grain in grains %}
     select
         '{{ grain }}' as grain,

@@ -179,6 +179,17 @@ scoped as (
 ),
 {%- endmacro %}
 
+{#- The `scoped` CTE of an incremental run: the rows of `upstream` on the event dates of `dates`. -#}
+{% macro scope_to_dates(upstream, dates) -%}
+scoped as (
+
+    select {{ upstream }}.*
+    from {{ upstream }}
+    inner join {{ dates }} on {{ upstream }}.event_date = {{ dates }}.event_date
+
+),
+{%- endmacro %}
+
 {#-
     The CTEs every session-grain model starts from: `scoped` is `upstream` (a CTE with
     session_id and event_date) restricted, on incremental runs, to what the run rewrites:
@@ -194,13 +205,7 @@ changed_dates as (
 
 ),
 
-scoped as (
-
-    select {{ upstream }}.*
-    from {{ upstream }}
-    inner join changed_dates on {{ upstream }}.event_date = changed_dates.event_date
-
-),
+{{ scope_to_dates(upstream, 'changed_dates') }}
     {%- elif is_incremental() %}
 changed_sessions as (
 
@@ -365,13 +370,7 @@ rewritten_dates as (
 
 ),
 
-scoped as (
-
-    select {{ upstream }}.*
-    from {{ upstream }}
-    inner join rewritten_dates on {{ upstream }}.event_date = rewritten_dates.event_date
-
-),
+{{ scope_to_dates(upstream, 'rewritten_dates') }}
 {%- endmacro %}
 
 {#-
@@ -398,13 +397,7 @@ rewritten_dates as (
 
 ),
 
-scoped as (
-
-    select {{ upstream }}.*
-    from {{ upstream }}
-    inner join rewritten_dates on {{ upstream }}.event_date = rewritten_dates.event_date
-
-),
+{{ scope_to_dates(upstream, 'rewritten_dates') }}
     {%- else %}
 {{ scope_to_every_row(upstream) }}
     {%- endif %}
