@@ -225,7 +225,7 @@ def test_every_model_sends_its_sql_to_athena(athena_run: list[str]):
     # And: the watermark table was created (it did not exist) and each model below staging recorded
     # its progress
     assert f'create table "awsdatacatalog"."{MARTS_DB}"."dbt_staged_watermarks"' in text
-    # (staging's own watermark is the newest ingest_date it holds, so it records none)
+    # (staging keeps no watermark: it reads back from its own newest landing, so it records none)
     tables = [name for name, (kind, _) in model_columns().items() if kind == "EXTERNAL_TABLE"]
     recorded = text.count(f'insert into "awsdatacatalog"."{MARTS_DB}"."dbt_staged_watermarks"')
     assert recorded == len(tables) - 1

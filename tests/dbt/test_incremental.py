@@ -21,20 +21,26 @@ from dbt_helpers import MARTS, dbt_in_process, differing_rows, run_command, scal
 
 from ingest_lambda.commands import ingest_command, simulate_command
 
-SIM = ["--seed", "5", "--days", "6", "--sessions", "120", "--clients", "2", "--end-date", "2026-11-30"]
+
+def simulation(days: int, sessions: int) -> list[str]:
+    """The simulator's arguments: the same seed, clients and last day, `days` days long."""
+    return [
+        "--seed",
+        "5",
+        "--days",
+        str(days),
+        "--sessions",
+        str(sessions),
+        "--clients",
+        "2",
+        "--end-date",
+        "2026-11-30",
+    ]
+
+
+SIM = simulation(days=6, sessions=120)
 # Two days of the same simulation, for the rewritten-file test.
-SIM_TWO_DAYS = [
-    "--seed",
-    "5",
-    "--days",
-    "2",
-    "--sessions",
-    "40",
-    "--clients",
-    "2",
-    "--end-date",
-    "2026-11-30",
-]
+SIM_TWO_DAYS = simulation(days=2, sessions=40)
 
 
 def ingest_clock(delivery_day: dt.date, position: int) -> str:
