@@ -58,11 +58,14 @@ raw_landed as (
     -- and the one before it too while an ingest run that started on it may still be landing.
     select * from {{ source('lake', 'request_events') }}
     where
-        -- An empty staged table (a build before the first ingest) reads every partition.
-        ingest_date >= coalesce((select {{ landing_partition_since('staged.landed_at') }} from staged), '')
         {%- if since_literal is not none %}
-        -- The same bound as a literal lets the engine prune hive partitions before reading.
-        and ingest_date >= '{{ since_literal }}'
+        -- A literal, so the engine prunes hive partitions before reading (and staging's
+        -- landed_at, billed on Athena, is read once per run, by the query that found it).
+        ingest_date >= '{{ since_literal }}'
+        {%- else %}
+        -- The same bound in SQL where no query ran (unit tests) or the staged table is empty
+        -- (a build before the first ingest: every partition is read).
+        ingest_date >= coalesce((select {{ landing_partition_since('staged.landed_at') }} from staged), '')
         {%- endif %}
 
 ),
