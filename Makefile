@@ -150,8 +150,8 @@ tf-fmt-fix: setup ## terraform fmt, rewriting files
 package: setup ## build build/<function>.zip per Lambda for ARCH (arm64|x86_64) and build/manifest.json
 	$(PY) packaging/build_lambdas.py --arch $(ARCH) --out build
 
-cost: setup ## monthly AWS bill at 1M/10M/100M requests a day from measured sizes (cost/model.py)
-	$(PY) cost/model.py
+cost: setup ## monthly AWS bill at 1M/10M/100M requests a day from measured sizes -> cost/results/latest.md
+	$(PY) cost/model.py --out cost/results
 
 
 ## --- viewer -----------------------------------------------------------------------------------
