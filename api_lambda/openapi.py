@@ -102,7 +102,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "product_id": _string(),
             "name": _string(),
             "category": _string(),
-            "currency": _string("ISO 4217; figures are per product and currency."),
+            "currency": _string(
+                "Currency code (three upper-case letters, as ingest accepted it); figures are per currency."
+            ),
             "requests": _integer("Distinct requests that carried the product."),
             "sessions": _integer("Distinct sessions with such a request."),
             "quantity": _integer(),
