@@ -2,10 +2,11 @@
 one that `make bench` or `make cost` generated.
 
 A *measured figure* is a number followed by a unit of measurement: `ms`, `s`/`sec`/`seconds`,
-a rate `<word>/s` (events/s), a decimal size `B`, `kB`/`KB`, `MB`, `GB`, `TB`, money (`USD`
-after it or `$` before it), or a ratio (`9.6x`, the multiplication sign, `11 times`). Binary sizes (KiB, MiB,
-GiB) and minutes, hours and days are not measured units here: they are how settings, limits,
-schedules and windows are written. Percentages are not checked.
+a rate `<word>/s` (events/s, also as `112.7k events/s`), a decimal size `B`, `kB`/`KB`, `MB`,
+`GB`, `TB`, money (`USD` after it or `$` before it), or a ratio (`9.6x`, the multiplication
+sign, `11 times`). Binary sizes (KiB, MiB, GiB) and minutes, hours and days are not measured
+units here: they are how settings, limits, schedules and windows are written. Percentages are
+not checked.
 
 A measured figure in a doc passes when one of these holds:
 - a generated file holds a figure of the same unit, at least as precise, that rounds to it at
@@ -72,7 +73,7 @@ LIMIT_BEFORE = (
 LIMIT_AFTER = ("limit", "minimum", "maximum", "cap", "cutoff", "default", "or less", "or more")
 SPEC_MARKER = "<!-- spec -->"
 
-_NUMBER = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+_NUMBER = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?P<mult>[kM](?= \w+/s))?"
 _UNIT = (
     r"(?P<unit>(?:[A-Za-z]+/s)(?![\w/])"  # a rate: events/s
     r"|(?:ms|sec|seconds?|kB|KB|MB|GB|TB|USD)(?![\w/])"  # letters: a space is optional
@@ -119,8 +120,12 @@ def _unit(match: re.Match[str]) -> str | None:
 def _figure(match: re.Match[str], text: str, unit: str) -> Figure:
     number = match["num"].replace(",", "")
     decimals = len(number.split(".")[1]) if "." in number else 0
+    value = Decimal(number)
+    if match["mult"]:  # 112.7k events/s: thousands, precise to the hundred
+        shift = 3 if match["mult"] == "k" else 6
+        value, decimals = value.scaleb(shift), decimals - shift
     line = text.count("\n", 0, match.start()) + 1
-    return Figure(Decimal(number), decimals, unit, match.group(0).strip(), line)
+    return Figure(value, decimals, unit, match.group(0).strip(), line)
 
 
 def figures(text: str, *, bare_unit: str | None = None) -> list[Figure]:
