@@ -40,9 +40,15 @@ def test_a_rounding_that_changes_the_figure_fails():
 def test_limits_targets_and_marked_spec_values_pass():
     text = (
         "Zips of at most 50 MB; p99 target <= 500 ms; the 10 MB billing minimum; the 250 MB unzipped "
-        "limit; a cutoff (100 GB by default); polled every 1 s<!-- spec --> up to a 20 s default."
+        "limit; over Lambda's 50 MB; a cutoff per query (100 GB and 10 GB by default); polled every "
+        "1 s<!-- spec --> up to a 20 s default."
     )
     assert unheld(text) == []
+
+
+def test_a_limit_word_on_another_line_or_far_away_does_not_excuse_a_figure():
+    assert unheld("the limit:\n205 ms") == ["205 ms"]
+    assert unheld("205 ms is what one run of the import took, far from any limit") == ["205 ms"]
 
 
 def test_units_that_are_not_measurements_and_words_that_only_look_like_figures_pass():
