@@ -55,7 +55,7 @@ test: setup lint viewer browser-setup checkov-setup ## every check: lint, then p
 
 # The inner loop: no dbt build, no browser, no twin, no checkov. tests/conftest.py marks what is
 # slow from the fixtures and helpers a test uses; `make test` still runs everything.
-test-fast: setup ## ruff, then the tests not marked slow or browser (well under a minute)
+test-fast: setup ## ruff, then the tests not marked slow or browser (no dbt build, browser, twin or checkov)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest -m "not slow and not browser" -q
