@@ -19,7 +19,7 @@ DEMO_SESSIONS ?= 6000
 DEMO_CLIENTS ?= 3
 DEMO_LOGS := data/demo_logs
 
-.PHONY: help setup test lint fmt demo clean
+.PHONY: help setup test test-fast lint deadcode fmt demo clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
@@ -34,11 +34,17 @@ $(STAMP): requirements-dev.txt
 
 setup: $(STAMP) ## create .venv with every pinned tool (idempotent)
 
-lint: setup ## ruff, sqlfluff and terraform fmt, all read-only
+lint: setup ## ruff, dead code (vulture), sqlfluff and terraform fmt, all read-only
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(MAKE) --no-print-directory deadcode
 	$(MAKE) --no-print-directory tf-fmt
 	$(MAKE) --no-print-directory dbt-lint
+
+# Allow-list: tests/vulture_allowlist.py (names used only by a library or by pytest, each with its user).
+DEADCODE_PATHS := ingest_lambda api_lambda dbt_runner bench cost packaging docs tests
+deadcode: setup ## unused functions, classes, variables and imports (vulture; allow-list in tests/vulture_allowlist.py)
+	$(PY) -m vulture $(wildcard $(DEADCODE_PATHS) twin)
 
 fmt: setup ## apply ruff's formatter and fixes
 	$(PY) -m ruff check --fix .
@@ -46,6 +52,13 @@ fmt: setup ## apply ruff's formatter and fixes
 
 test: setup lint viewer browser-setup checkov-setup ## every check: lint, then pytest over tests/ (ingest, dbt + Athena gate, api, terraform, viewer)
 	$(PY) -m pytest
+
+# The inner loop: no dbt build, no browser, no twin, no checkov. tests/conftest.py marks what is
+# slow from the fixtures and helpers a test uses; `make test` still runs everything.
+test-fast: setup ## ruff, then the tests not marked slow or browser (no dbt build, browser, twin or checkov)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m pytest -m "not slow and not browser" -q
 
 ## --- ingest -----------------------------------------------------------------------------------
 # make ingest LOGS_DIR=path/to/logs INGEST_NOW=2026-11-21T00:30:00Z   -> backfill with a fixed clock.
@@ -98,10 +111,13 @@ API_PORT ?= 8000
 export API_TOKENS_FILE ?= data/tokens.json
 SERVE_ARGS ?=
 
-.PHONY: serve tokens
+.PHONY: serve tokens docs-api
 
 serve: setup ## serve the API (and viewer/dist, if built) on 127.0.0.1:$(API_PORT) over $(WAREHOUSE_PATH)
 	$(PY) -m api_lambda --host 127.0.0.1 --port $(API_PORT) $(SERVE_ARGS)
+
+docs-api: setup ## write docs/api-reference.md from the API's OpenAPI document (tests/docs checks it is current)
+	$(PY) docs/api_reference.py
 
 tokens: setup ## write one demo token per level to $(API_TOKENS_FILE) from the warehouse's tenants, print them
 	$(PY) -m api_lambda.tokens --warehouse $(WAREHOUSE_PATH) --out $(API_TOKENS_FILE)
@@ -134,8 +150,8 @@ tf-fmt-fix: setup ## terraform fmt, rewriting files
 package: setup ## build build/<function>.zip per Lambda for ARCH (arm64|x86_64) and build/manifest.json
 	$(PY) packaging/build_lambdas.py --arch $(ARCH) --out build
 
-cost: setup ## monthly AWS bill at 1M/10M/100M requests a day from measured sizes (cost/model.py)
-	$(PY) cost/model.py
+cost: setup ## monthly AWS bill at 1M/10M/100M requests a day from measured sizes -> cost/results/latest.md
+	$(PY) cost/model.py --out cost/results
 
 
 ## --- viewer -----------------------------------------------------------------------------------

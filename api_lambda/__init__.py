@@ -1,1 +1,3 @@
-"""Tenant-scoped analytics API over the marts: FastAPI app, DuckDB (local) and Athena (AWS) backends."""
+"""Tenant-scoped analytics API over the marts, with no web framework: a route table and pure
+handlers (app.py) behind two thin adapters, the Lambda handler (API Gateway HTTP API events) and
+an ASGI adapter for the local server; DuckDB (local) and Athena (AWS) backends."""

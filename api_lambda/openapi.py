@@ -102,7 +102,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "product_id": _string(),
             "name": _string(),
             "category": _string(),
-            "currency": _string("ISO 4217; figures are per product and currency."),
+            "currency": _string(
+                "Currency code (three upper-case letters, as ingest accepted it); figures are per currency."
+            ),
             "requests": _integer("Distinct requests that carried the product."),
             "sessions": _integer("Distinct sessions with such a request."),
             "quantity": _integer(),
@@ -173,7 +175,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 
 ERROR_DESCRIPTIONS: dict[int, str] = {
     400: "Invalid parameter: the body names the problem and the field.",
-    401: "Missing or unknown token.",
+    401: (
+        "Missing or unknown token. In AWS, API Gateway's JWT authorizer refuses a missing or invalid"
+        ' JWT itself, before the API runs, with the body `{"message":"Unauthorized"}` instead.'
+    ),
     403: "The requested scope is outside the token's scope.",
     404: "No such session in the token's scope (its existence is not revealed).",
     503: "The warehouse cannot answer now; retry after `Retry-After` seconds.",

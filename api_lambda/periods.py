@@ -118,14 +118,6 @@ def last_day_of_period(day: date, grain: Grain) -> date:
     return day
 
 
-def floor_ts(moment: datetime, grain: Grain) -> datetime:
-    """The start of the period of `grain` that contains `moment`."""
-    if grain == "hour":
-        return moment.replace(minute=0, second=0, microsecond=0)
-    day = floor_date(moment.date(), grain)
-    return datetime(day.year, day.month, day.day)
-
-
 def next_period(start: datetime, grain: Grain) -> datetime:
     if grain == "hour":
         return start + timedelta(hours=1)

@@ -7,10 +7,15 @@ session keeps `make test` fast.
 
 from __future__ import annotations
 
+import ast
+import functools
+import inspect
 import json
 import os
 import subprocess
 import sys
+import textwrap
+import types
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,3 +78,90 @@ def built_warehouse(simulated_lake: BuiltLake, tmp_path_factory: pytest.TempPath
         env={"LAKE_ROOT": str(simulated_lake.lake_root), "WAREHOUSE_PATH": str(warehouse)},
     )
     return BuiltWarehouse(lake=simulated_lake, warehouse_path=warehouse)
+
+
+# --- the fast lane ------------------------------------------------------------------------------
+# `make test-fast` runs `pytest -m "not slow and not browser"`. The marks are added here, from
+# what a test uses, never by hand: a test that needs the built lake or warehouse, a dbt run, a
+# moto server, checkov, the AWS twin or a browser is slow, and a new test that requests one of
+# those fixtures (directly or through another fixture) or calls one of those helpers is slow
+# without anyone remembering to say so. A name stands alone, or as "<file>::<name>" where the
+# name by itself is too generic.
+SLOW_FIXTURES = frozenset(
+    {
+        "simulated_lake",  # simulator + ingest (this file)
+        "built_warehouse",  # dbt build (this file)
+        "moto_endpoint",  # moto_server + dbt runs on the Athena target (tests/dbt)
+        "tests/terraform/test_checkov.py::report",  # checkov, in its own venv (make checkov-setup)
+    }
+)
+BROWSER_FIXTURES = frozenset({"browser", "page", "chromium_path", "viewer_dist"})
+# Calls in a test's own body that run dbt or build Lambda packages from PyPI wheels.
+SLOW_CALLS = frozenset(
+    {
+        "dbt",
+        "dbt_in_process",
+        "dbtRunner",
+        "run_and_publish",  # dbt_runner: dbt build, then publish
+        "tests/terraform/test_packaging.py::build",  # pip download + zip
+    }
+)
+# The AWS twin (Trino and an S3 server on loopback): any fixture or call whose name says so.
+TWIN_WORDS = ("twin", "trino")
+
+
+def _qualified(name: str, filename: str) -> set[str]:
+    path = Path(filename)
+    if path.is_relative_to(REPO):
+        return {name, f"{path.relative_to(REPO).as_posix()}::{name}"}
+    return {name}
+
+
+def _fixture_keys(item: pytest.Item) -> set[str]:
+    """Every fixture the test uses (the whole closure), by name and by its definition's file."""
+    keys: set[str] = set()
+    defs = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+    for name in getattr(item, "fixturenames", ()):
+        keys.add(name)
+        for fixture in defs.get(name, ()):
+            keys |= _qualified(name, fixture.func.__code__.co_filename)
+    return keys
+
+
+@functools.cache
+def _calls(code: types.CodeType) -> frozenset[str]:
+    """The names a test function calls in its own body (`f(...)`, `x.f(...)`), by name and file."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(code)))
+    except (OSError, SyntaxError):
+        return frozenset()
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            if name:
+                names |= _qualified(name, code.co_filename)
+    return frozenset(names)
+
+
+def slow_reason(fixtures: set[str], calls: frozenset[str] = frozenset()) -> str | None:
+    """ "browser", "slow", or None (the fast lane) for a test using these fixtures and calls."""
+    if fixtures & BROWSER_FIXTURES:
+        return "browser"
+    if fixtures & SLOW_FIXTURES or calls & SLOW_CALLS:
+        return "slow"
+    if any(word in key.lower() for key in fixtures | calls for word in TWIN_WORDS):
+        return "slow"
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        function = getattr(item, "function", None)
+        calls = _calls(function.__code__) if function is not None else frozenset()
+        reason = slow_reason(_fixture_keys(item), calls)
+        if reason == "browser":
+            item.add_marker(pytest.mark.browser)
+        if reason:
+            item.add_marker(pytest.mark.slow)

@@ -26,8 +26,6 @@ from api_lambda.backends.duckdb import DuckDBBackend
 from api_lambda.scope import ID_PATTERN
 from api_lambda.settings import Settings
 
-pytestmark = pytest.mark.slow
-
 GLOBAL = {"Authorization": "Bearer t-global"}
 
 

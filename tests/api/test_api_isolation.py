@@ -9,8 +9,6 @@ from __future__ import annotations
 import pytest
 from conftest import Tenants
 
-pytestmark = pytest.mark.slow
-
 LEVELS = ["global", "client", "reseller", "user", "reseller_twin", "user_twin"]
 SCOPED_ROUTES = [
     "/v1/metrics/sessions",

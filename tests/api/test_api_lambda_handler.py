@@ -14,8 +14,6 @@ from pathlib import Path
 import pytest
 from conftest import Tenants
 
-pytestmark = pytest.mark.slow
-
 EVENTS = Path(__file__).resolve().parents[1] / "events" / "api"
 REPO = Path(__file__).resolve().parents[2]
 

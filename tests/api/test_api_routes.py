@@ -8,8 +8,6 @@ import pytest
 from api_oracle import widen
 from conftest import Tenants
 
-pytestmark = pytest.mark.slow
-
 SCOPES = ["global", "client", "reseller", "user"]
 
 

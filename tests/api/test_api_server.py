@@ -29,8 +29,6 @@ from api_lambda.settings import Settings
 from ingest_lambda.commands import ingest_command, simulate_command
 from tests.conftest import local_dbt_args
 
-pytestmark = pytest.mark.slow
-
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 

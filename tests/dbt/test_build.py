@@ -7,11 +7,9 @@ against what the simulator says it generated (manifest.json), which dbt cannot k
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -172,38 +170,6 @@ def test_marts_are_stored_in_their_storage_order(built_warehouse, model: str):
     )
     # Then: no row is out of place
     assert misplaced == 0
-
-
-@pytest.mark.slow
-def test_client_series_on_athena_reads_only_client_rows_of_its_dates(built_warehouse):
-    # Given: the marts exported as Parquet laid out as on Athena, old and new aggregate layouts
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "dbt_project/scripts/athena_layout_bytes.py",
-            str(built_warehouse.warehouse_path),
-            "--json",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    # When: the client-level daily series is measured on each layout
-    results = json.loads(proc.stdout)
-    old = next(result for result in results if result["query"].startswith("series, old layout"))
-    new = next(result for result in results if result["query"].startswith("series, new layout"))
-    days, client_rows, day_rows = query(
-        "select count(distinct period_date), count(*) filter (where level = 'client'), count(*)"
-        " from wh.marts.agg_session_metrics where grain = 'day'",
-        {"wh": built_warehouse.warehouse_path},
-    )[0]
-    # Then: the new layout opens one file per day and reads at most the client rows, far fewer
-    # rows and bytes than the old one, whose day partitions hold every level
-    assert new["files"] == old["files"] == days
-    assert 0 < new["rows"] <= client_rows < day_rows
-    assert new["rows"] < old["rows"]
-    assert new["bytes"] < old["bytes"]
 
 
 def documented_models() -> dict[str, dict]:
