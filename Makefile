@@ -82,7 +82,7 @@ DOCS_PORT ?= 8080
 build: setup ## dbt build (models, data tests, unit tests) on the local DuckDB target over LAKE_ROOT -> WAREHOUSE_PATH, committed only on success
 	@mkdir -p $(dir $(WAREHOUSE_PATH))
 	@echo "==> dbt build: $(LAKE_ROOT) -> $(WAREHOUSE_PATH) (incremental; DBT_ARGS=--full-refresh rebuilds)"
-	DBT_TARGET=local $(PY) -m dbt_runner.local_build $(DBT_ARGS)
+	$(PY) -m dbt_runner.local_build $(DBT_ARGS)
 
 docs: setup ## generate the dbt docs site and serve it on http://127.0.0.1:$(DOCS_PORT)
 	@mkdir -p $(dir $(WAREHOUSE_PATH))

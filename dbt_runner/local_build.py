@@ -10,8 +10,9 @@ copy is removed and the warehouse is left exactly as it was.
 
     python -m dbt_runner.local_build [dbt build arguments ...]
 
-WAREHOUSE_PATH (default data/warehouse.duckdb) names the warehouse; the rest of dbt's
-environment (LAKE_ROOT, DBT_PROFILES_DIR, ...) passes through unchanged.
+Run from the repo root (as `make build` does). WAREHOUSE_PATH (default data/warehouse.duckdb)
+names the warehouse; the rest of dbt's environment (LAKE_ROOT, ...) passes through unchanged.
+The target is always `local`: Athena commits its own way.
 """
 
 from __future__ import annotations
@@ -169,12 +170,8 @@ def _interrupt(signum: int, frame: object) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     warehouse = Path(os.environ.get("WAREHOUSE_PATH", "data/warehouse.duckdb"))
-    project = Path(os.environ.get("DBT_PROJECT_DIR", "dbt_project"))
-    profiles = Path(os.environ.get("DBT_PROFILES_DIR", "."))
-    target = os.environ.get("DBT_TARGET", "local")
-    if target != "local":
-        print(f"local_build commits a DuckDB file; DBT_TARGET={target!r} is not 'local'", file=sys.stderr)
-        return 2
+    # From the repo root, as `make build` runs it; the local (DuckDB) target only.
+    project, profiles, target = Path("dbt_project"), Path("."), "local"
     # `kill` (SIGTERM) stops a build as Ctrl-C does: the copy is removed, the warehouse kept.
     signal.signal(signal.SIGTERM, _interrupt)
     dbt = str(Path(sys.executable).parent / "dbt")

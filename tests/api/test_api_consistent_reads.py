@@ -74,9 +74,6 @@ def _build_env(setup: Setup) -> dict[str, str]:
         **os.environ,
         "WAREHOUSE_PATH": str(setup.warehouse),
         "LAKE_ROOT": str(setup.grown_lake),
-        "DBT_TARGET": "local",
-        "DBT_PROJECT_DIR": "dbt_project",
-        "DBT_PROFILES_DIR": ".",
     }
 
 
