@@ -90,10 +90,12 @@ DOCS_PORT ?= 8080
 
 .PHONY: build docs dbt-lint test-dbt
 
-build: setup ## dbt build (models, data tests, unit tests) on the local DuckDB target over LAKE_ROOT -> WAREHOUSE_PATH
+# The build runs on a copy of the warehouse and replaces it only when dbt succeeds, so the API
+# never serves a half-built or failed build (dbt_runner/local_build.py).
+build: setup ## dbt build (models, data tests, unit tests) on the local DuckDB target over LAKE_ROOT -> WAREHOUSE_PATH, committed only on success
 	@mkdir -p $(dir $(WAREHOUSE_PATH))
 	@echo "==> dbt build: $(LAKE_ROOT) -> $(WAREHOUSE_PATH) (incremental; DBT_ARGS=--full-refresh rebuilds)"
-	$(DBT) build --project-dir dbt_project --profiles-dir . --target local $(DBT_ARGS)
+	$(PY) -m dbt_runner.local_build $(DBT_ARGS)
 
 docs: setup ## generate the dbt docs site and serve it on http://127.0.0.1:$(DOCS_PORT)
 	@mkdir -p $(dir $(WAREHOUSE_PATH))

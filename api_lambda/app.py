@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from api_lambda import openapi, queries
+from api_lambda import deadline, openapi, queries
 from api_lambda.auth import Authenticator
 from api_lambda.backends import Backend
 from api_lambda.cursor import CURSOR_PATTERN, CursorCodec
@@ -277,48 +277,6 @@ DEMO_TOKENS_ROUTE = Route(
     "GET", DEMO_TOKENS_PATH, "demo_tokens", "", "meta", "", _demo_tokens, auth=False, documented=False
 )
 
-# --- CORS ---------------------------------------------------------------------------------------
-
-# What browsers may always send without asking, plus the one header this API needs.
-_CORS_ALLOWED_HEADERS = ("accept", "accept-language", "content-language", "content-type", "authorization")
-
-
-@dataclass(frozen=True)
-class Cors:
-    """One allowed origin, GET only, the Authorization header (as Starlette's CORSMiddleware did)."""
-
-    origin: str
-
-    def preflight(self, request: Request) -> Response:
-        headers = {
-            "access-control-allow-methods": "GET",
-            "access-control-allow-headers": ", ".join(h.title() for h in _CORS_ALLOWED_HEADERS),
-            "access-control-max-age": "600",
-            "vary": "Origin",
-        }
-        problems = []
-        if request.headers.get("origin") != self.origin:
-            problems.append("origin")
-        if request.headers["access-control-request-method"] != "GET":
-            problems.append("method")
-        asked = request.headers.get("access-control-request-headers", "")
-        if any(h.strip().lower() not in _CORS_ALLOWED_HEADERS for h in asked.split(",") if h.strip()):
-            problems.append("headers")
-        if problems:
-            error = ApiError(400, "cors_not_allowed", f"CORS: disallowed {', '.join(problems)}")
-            return error.response(headers)
-        headers["access-control-allow-origin"] = self.origin
-        return Response(204, b"", headers)
-
-    def decorate(self, request: Request, response: Response) -> None:
-        origin = request.headers.get("origin")
-        if origin is None:
-            return
-        response.headers["vary"] = "Origin"
-        if origin == self.origin:
-            response.headers["access-control-allow-origin"] = origin
-
-
 # --- the API ------------------------------------------------------------------------------------
 
 
@@ -339,7 +297,6 @@ class Api:
         self.cursors = CursorCodec(settings.cursor_secret)
         self.demo_tokens = Path(demo_tokens) if demo_tokens is not None else None
         self.routes = ROUTES + ((DEMO_TOKENS_ROUTE,) if demo_tokens is not None else ())
-        self.cors = Cors(settings.cors_allow_origin) if settings.cors_allow_origin else None
         self._openapi: dict[str, Any] | None = None
 
     def openapi(self) -> dict[str, Any]:
@@ -349,8 +306,10 @@ class Api:
         return self._openapi
 
     def handle(self, request: Request) -> Response:
+        """The response to `request`; all of its work runs within the request's time budget."""
         try:
-            response = self._dispatch(request)
+            with deadline.budget(self.settings.request_budget_seconds):
+                response = self._dispatch(request)
         except ApiError as exc:
             response = exc.response()
         except BackendUnavailable as exc:
@@ -359,19 +318,14 @@ class Api:
         except Exception:
             logger.exception("unhandled error", extra={"path": request.path[:300]})
             response = ApiError(500, "internal_error", "internal error; the request was logged").response()
-        if self.cors is not None:
-            self.cors.decorate(request, response)
         return response
 
     def _dispatch(self, request: Request) -> Response:
-        if (
-            self.cors is not None
-            and request.method == "OPTIONS"
-            and "origin" in request.headers
-            and "access-control-request-method" in request.headers
-        ):
-            return self.cors.preflight(request)
+        # CORS is API Gateway's (its cors_configuration answers preflights); locally the viewer is
+        # served from the API's own origin.
         route, path_values = self._route(request)
+        if route.auth and "," in request.headers.get("authorization", ""):
+            raise ApiError(400, "invalid_header", "send exactly one Authorization header", "Authorization")
         principal = self.authenticate(request) if route.auth else None
         values = parse_all(route.params, request.query, path_values)
         return json_response(route.handler(Call(self, principal, values)))
@@ -388,5 +342,6 @@ class Api:
                 return route, found
             allowed.add(route.method)
         if allowed:
-            raise method_not_allowed(", ".join(sorted(allowed)))
+            # Every GET route answers HEAD too (the adapters drop the body).
+            raise method_not_allowed(", ".join(sorted(allowed | ({"HEAD"} if "GET" in allowed else set()))))
         raise not_found("no such route; the API is under /v1 (document: /v1/openapi.json)")

@@ -31,7 +31,12 @@ AsgiApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 def to_request(scope: Scope) -> Request:
     """An ASGI HTTP scope as a Request (query decoded as Starlette does: latin-1, then %-escapes)."""
     query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
-    headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
+    # A repeated header is combined into one comma-separated value (RFC 9110 5.3), as API Gateway
+    # does: a doubled Authorization header is then seen, and refused, instead of the last winning.
+    headers: dict[str, str] = {}
+    for raw_name, raw_value in scope["headers"]:
+        name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
     return Request(method=scope["method"], path=scope["path"], query=query, headers=headers)
 
 
@@ -61,7 +66,7 @@ class AsgiAdapter:
         try:
             await viewer(scope, receive, send)
         except HTTPException as exc:  # StaticFiles signals a missing file or a wrong method this way
-            code = "not_found" if exc.status_code == 404 else "error"
+            code = "method_not_allowed" if exc.status_code == 405 else "not_found"
             error = ApiError(exc.status_code, code, exc.detail, headers=dict(exc.headers or {}))
             await _send(error.response(), scope["method"] == "HEAD", send)
 

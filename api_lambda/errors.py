@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
 from api_lambda.web import Response, json_response
 
-logger = Logger(service="analytics-api")
+# Powertools reads POWERTOOLS_SERVICE_NAME itself only when no service is passed.
+logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME") or "analytics-api")
+
+# Every `error.code` the API sends, with what it means (the OpenAPI document lists them).
+ERROR_CODES: dict[str, str] = {
+    "invalid_parameter": "a query or path parameter is malformed or out of range (`field` names it)",
+    "invalid_cursor": "the paging cursor is forged, expired or from other filters",
+    "invalid_header": "a header is malformed or repeated (e.g. two `Authorization` headers)",
+    "unauthorized": "no token, or an unknown one",
+    "forbidden": "the requested scope is outside the token's",
+    "invalid_principal": "the token's analytics claims do not form a valid principal",
+    "not_found": "no such route, or no such session in the token's scope",
+    "method_not_allowed": "the route exists for other methods (see `Allow`)",
+    "backend_unavailable": "the marts cannot answer now (not built, rebuilding, over the time budget)",
+    "internal_error": "a bug; the request was logged",
+}
 
 
 class ApiError(Exception):
@@ -23,6 +39,8 @@ class ApiError(Exception):
         headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
+        if code not in ERROR_CODES:
+            raise ValueError(f"undocumented error code {code!r}: add it to ERROR_CODES")
         self.status = status
         self.code = code
         self.message = message

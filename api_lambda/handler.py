@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from aws_lambda_powertools.logging import correlation_paths
+
 from api_lambda.app import Api
 from api_lambda.auth import JwtClaimsAuthenticator
 from api_lambda.backends import make_backend
@@ -44,9 +46,16 @@ def to_request(event: Mapping[str, Any]) -> Request:
     )
 
 
+# Every log line of an invocation carries the function's context and the HTTP API's request id
+# (`correlation_id`), so one request's lines are found together.
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def handler(event: Mapping[str, Any], context: object) -> dict[str, Any]:
     request = to_request(_mapping(event))
     response = api.handle(request)
+    logger.info(
+        "answered",
+        extra={"method": request.method, "route": request.path[:300], "status": response.status},
+    )
     return {
         "statusCode": response.status,
         "headers": response.headers,

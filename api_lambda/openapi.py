@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from api_lambda.errors import ERROR_CODES
+
 if TYPE_CHECKING:
     from api_lambda.app import Route
 
@@ -164,7 +166,13 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     ),
     "ErrorDetail": _object(
         {
-            "code": _string("Stable machine-readable code, e.g. `invalid_parameter`."),
+            "code": {
+                "type": "string",
+                "enum": list(ERROR_CODES),
+                "description": "Stable machine-readable code: "
+                + "; ".join(f"`{code}`: {meaning}" for code, meaning in ERROR_CODES.items())
+                + ".",
+            },
             "message": _string("What is wrong, for people."),
             "field": _string("The parameter at fault, when there is one."),
         },

@@ -31,7 +31,8 @@ class Settings:
     athena_result_reuse_minutes: int = 60
     athena_query_timeout_seconds: float = 20.0
     viewer_dir: Path = Path("viewer/dist")
-    cors_allow_origin: str | None = None
+    # All of a request's work, every query included; under API Gateway's 29 s integration limit.
+    request_budget_seconds: float = 20.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -54,7 +55,7 @@ class Settings:
             athena_result_reuse_minutes=_number(env, "ATHENA_RESULT_REUSE_MINUTES", 60, int, 0, 10080),
             athena_query_timeout_seconds=_number(env, "ATHENA_QUERY_TIMEOUT_SECONDS", 20.0, float, 0.1, 900),
             viewer_dir=Path(env.get("VIEWER_DIR", "viewer/dist")),
-            cors_allow_origin=env.get("CORS_ALLOW_ORIGIN") or None,
+            request_budget_seconds=_number(env, "API_REQUEST_BUDGET_SECONDS", 20.0, float, 0.1, 28),
         )
         if backend == "athena":
             if not settings.athena_workgroup or not settings.athena_database:

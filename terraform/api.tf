@@ -13,6 +13,7 @@ locals {
     ATHENA_DATABASE              = module.catalog.marts_database_name
     ATHENA_RESULT_REUSE_MINUTES  = tostring(var.api_settings.result_reuse_minutes)
     ATHENA_QUERY_TIMEOUT_SECONDS = tostring(var.api_settings.query_timeout_seconds)
+    API_REQUEST_BUDGET_SECONDS   = tostring(var.api_settings.request_budget_seconds)
     CURSOR_SECRET                = random_password.cursor_secret.result
     POWERTOOLS_SERVICE_NAME      = "api"
   }

@@ -176,15 +176,22 @@ variable "api_settings" {
   type = object({
     result_reuse_minutes  = optional(number, 60)
     query_timeout_seconds = optional(number, 20)
-    memory_size           = optional(number, 512)
-    reserved_concurrency  = optional(number, 20)
-    error_alarm_threshold = optional(number, 5)
+    # All of one request's work (every query); past it the API answers 503 with Retry-After.
+    request_budget_seconds = optional(number, 20)
+    memory_size            = optional(number, 512)
+    reserved_concurrency   = optional(number, 20)
+    error_alarm_threshold  = optional(number, 5)
   })
   default = {}
 
   validation {
     condition     = var.api_settings.query_timeout_seconds < 29
     error_message = "API Gateway waits 29 s at most; keep the query timeout below it."
+  }
+
+  validation {
+    condition     = var.api_settings.request_budget_seconds >= 0.1 && var.api_settings.request_budget_seconds <= 28
+    error_message = "API Gateway waits 29 s at most; keep the request budget between 0.1 and 28 s."
   }
 }
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from api_lambda import deadline
 from api_lambda.backends import Param, Row
 from api_lambda.errors import BackendUnavailable, logger
 
@@ -140,7 +141,9 @@ class AthenaBackend:
             ) from None
 
     def _wait(self, query_id: str) -> None:
-        deadline = self._clock() + self._timeout
+        left = deadline.check()
+        by_request = left is not None and left < self._timeout
+        stop_at = self._clock() + (left if by_request else self._timeout)  # type: ignore[operator]
         delay = 0.05
         while True:
             execution = self._client.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]
@@ -150,8 +153,10 @@ class AthenaBackend:
                 return
             if state in ("FAILED", "CANCELLED"):
                 self._raise_failed(query_id, status)
-            if self._clock() + delay > deadline:
+            if self._clock() + delay > stop_at:
                 self._stop(query_id)
+                if by_request:
+                    raise deadline.DeadlineExceeded()
                 raise BackendUnavailable(
                     f"the query did not finish within {self._timeout:g} s; try again shortly",
                     retry_after=max(1, round(self._timeout)),

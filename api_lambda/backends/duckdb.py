@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from api_lambda import deadline
 from api_lambda.backends import CONTINUATIONS, Param, Row, continuation_sql
 from api_lambda.errors import BackendUnavailable, logger
 
@@ -132,15 +133,25 @@ class DuckDBBackend:
     def query(self, sql: str, params: Sequence[Param]) -> list[Row]:
         import duckdb
 
+        left = deadline.check()
         snapshot = self._acquire()
         try:
             cursor = snapshot.conn.cursor()
+            # Past the request's budget the query is interrupted: nothing runs on for nobody.
+            timer = threading.Timer(left, cursor.interrupt) if left is not None else None
             try:
+                if timer is not None:
+                    timer.daemon = True
+                    timer.start()
                 cursor.execute(sql.replace("{marts}", self.marts), list(params))
                 columns = [column[0] for column in cursor.description]
                 return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
             finally:
+                if timer is not None:
+                    timer.cancel()
                 cursor.close()
+        except duckdb.InterruptException:
+            raise deadline.DeadlineExceeded() from None
         except (duckdb.CatalogException, duckdb.BinderException) as exc:
             # A warehouse built by an older or failed build lacks a mart: not the client's fault.
             logger.warning("warehouse lacks a mart", extra={"error": str(exc)})

@@ -1,10 +1,11 @@
-"""App wiring that needs no warehouse: CORS, the tokens file, error bodies."""
+"""App wiring that needs no built warehouse: the tokens file, headers, methods, error bodies, the budget."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import pytest
 from starlette.testclient import TestClient
 
 from api_lambda.asgi import create_app
@@ -24,19 +25,33 @@ def _client(tmp_path: Path, tokens: dict, **env: str) -> TestClient:
     )
 
 
-def test_cors_allows_only_the_configured_origin(tmp_path: Path):
-    preflight = {"Origin": "https://viewer.example.com", "Access-Control-Request-Method": "GET"}
-    # Given an API with CORS_ALLOW_ORIGIN set, and one without
-    allowed = _client(tmp_path, {}, CORS_ALLOW_ORIGIN="https://viewer.example.com")
-    closed = _client(tmp_path, {})
-    # When a browser sends a preflight from that origin and from another
-    ok = allowed.options("/v1/sessions", headers=preflight)
-    other = allowed.options("/v1/sessions", headers={**preflight, "Origin": "https://evil.example.com"})
-    none = closed.get("/v1/health", headers={"Origin": "https://viewer.example.com"})
-    # Then only the configured origin is allowed
-    assert ok.headers["access-control-allow-origin"] == "https://viewer.example.com"
-    assert "access-control-allow-origin" not in other.headers
-    assert "access-control-allow-origin" not in none.headers
+def test_cors_is_left_to_api_gateway(tmp_path: Path):
+    # Given the app (API Gateway's cors_configuration answers preflights in AWS)
+    client = _client(tmp_path, {})
+    # When a browser sends a preflight and a cross-origin GET
+    preflight = client.options(
+        "/v1/health", headers={"Origin": "https://viewer.example.com", "Access-Control-Request-Method": "GET"}
+    )
+    simple = client.get("/v1/health", headers={"Origin": "https://viewer.example.com"})
+    # Then the app itself grants nothing: OPTIONS is not one of its methods
+    assert (preflight.status_code, preflight.json()["error"]["code"]) == (405, "method_not_allowed")
+    assert "access-control-allow-origin" not in simple.headers
+
+
+def test_two_authorization_headers_are_refused(tmp_path: Path):
+    # Given a valid token and another one
+    client = _client(tmp_path, {"good": {"level": "global"}, "other": {"level": "global"}})
+    # When a request carries two Authorization headers (the last one used to win)
+    response = client.get(
+        "/v1/sessions", headers=[("Authorization", "Bearer good"), ("Authorization", "Bearer other")]
+    )
+    # Then it is a 400 that names the header
+    assert response.status_code == 400
+    assert response.json()["error"] == {
+        "code": "invalid_header",
+        "message": "send exactly one Authorization header",
+        "field": "Authorization",
+    }
 
 
 def test_malformed_token_entries_are_skipped_and_the_file_is_reread(tmp_path: Path):
@@ -66,7 +81,10 @@ def test_unknown_routes_and_methods_get_json_errors(tmp_path: Path):
     wrong_method = client.post("/v1/health")
     assert (missing.status_code, missing.json()["error"]["code"]) == (404, "not_found")
     assert (wrong_method.status_code, wrong_method.json()["error"]["code"]) == (405, "method_not_allowed")
-    assert wrong_method.headers["allow"] == "GET"
+    # And Allow names every method the route answers: GET, and HEAD, which every GET route takes
+    assert wrong_method.headers["allow"] == "GET, HEAD"
+    head = client.head("/v1/health")
+    assert (head.status_code, head.content) == (200, b"")
 
 
 def test_a_warehouse_without_the_api_marts_is_503_not_500(tmp_path: Path):
@@ -97,3 +115,16 @@ def test_a_warehouse_without_the_api_marts_is_503_not_500(tmp_path: Path):
         assert response.status_code == 503
         assert response.headers["Retry-After"] == "30"
         assert "make build" in response.json()["error"]["message"]
+
+
+def test_every_error_code_sent_is_documented(tmp_path: Path):
+    from api_lambda.app import Api
+    from api_lambda.errors import ERROR_CODES, ApiError
+
+    # Given the OpenAPI document's list of error codes
+    document = Api(Settings.from_env({"CURSOR_SECRET": "s"}), None, None).openapi()  # type: ignore[arg-type]
+    documented = document["components"]["schemas"]["ErrorDetail"]["properties"]["code"]["enum"]
+    # Then it is the list the code raises from, and an undocumented code cannot be raised
+    assert documented == list(ERROR_CODES)
+    with pytest.raises(ValueError, match="made_up"):
+        ApiError(400, "made_up", "x")

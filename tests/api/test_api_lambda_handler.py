@@ -181,3 +181,36 @@ def test_the_athena_client_is_built_on_the_first_query_and_only_once():
     # Then exactly one client was built and every call reached it
     assert len(built) == 1
     assert answers == ["ok"] * 8
+
+
+def test_log_lines_carry_the_http_api_request_id_and_the_configured_service(built_warehouse):
+    # Given the handler in a fresh process, with the service name Terraform sets
+    env = {
+        **os.environ,
+        "API_BACKEND": "duckdb",
+        "WAREHOUSE_PATH": str(built_warehouse.warehouse_path),
+        "CURSOR_SECRET": "s",
+        "POWERTOOLS_SERVICE_NAME": "api-under-test",
+    }
+    event = load_event("http_api_v2_health_no_authorizer.json")
+    code = (
+        "import json, sys\n"
+        "from api_lambda.handler import handler\n"
+        "class Context:\n"
+        "    function_name = 'analytics-api'; aws_request_id = 'lambda-request-1'\n"
+        "    memory_limit_in_mb = 512; invoked_function_arn = 'arn:aws:lambda:eu-west-2:1:function:api'\n"
+        "handler(json.loads(sys.argv[1]), Context())\n"
+    )
+    # When it answers one request
+    out = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(event)], cwd=REPO, env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    lines = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+    answered = [line for line in lines if line.get("message") == "answered"]
+    # Then its log line names the request (API Gateway's id), the invocation and the service
+    assert len(answered) == 1, out.stdout[-3000:]
+    assert answered[0]["correlation_id"] == event["requestContext"]["requestId"]
+    assert answered[0]["function_request_id"] == "lambda-request-1"
+    assert answered[0]["service"] == "api-under-test"
+    assert answered[0]["status"] == 200

@@ -28,7 +28,6 @@ LOCAL_ONLY = {
     "API_TOKENS_FILE": "local bearer tokens; in AWS the JWT authorizer checks tokens",
     "API_MARTS_SCHEMA": "DuckDB schema of the marts; Athena uses ATHENA_DATABASE",
     "VIEWER_DIR": "the local server serves the viewer; in AWS CloudFront does",
-    "CORS_ALLOW_ORIGIN": "the local server's CORS; in AWS the HTTP API's cors_configuration does it",
     "DBT_PROFILES_DIR": "the runner passes the packaged profiles.yml explicitly",
 }
 
