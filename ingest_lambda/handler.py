@@ -26,6 +26,11 @@ logger = Logger(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 
 
+def clock() -> datetime:
+    """The invocation's time (a module function so that tests can fix it)."""
+    return datetime.now(UTC)
+
+
 @cache
 def dependencies() -> tuple[Settings, Any, Any]:
     """Settings and boto3 clients, built once per container and reused by every invocation."""
@@ -72,7 +77,7 @@ def deliver(event: dict[str, Any]) -> dict[str, Any]:
     if source.control:
         logger.info("subscription control message", extra={"messageType": payload.get("messageType")})
         return {"source": "subscription", "control_message": True}
-    report = run(source, sink, settings, datetime.now(UTC), on_batch=log_batch)
+    report = run(source, sink, settings, clock(), on_batch=log_batch)
     publish(metrics, report, None, ingest_lag_seconds=source.lag.max_seconds)
     summary = report.summary()
     summary.pop("checkpoint_lag_seconds")
@@ -92,7 +97,7 @@ def poll(context: Any) -> dict[str, Any]:
     source = CloudWatchSource(
         logs, sink, settings, seconds_left=lambda: context.get_remaining_time_in_millis() / 1000
     )
-    now = datetime.now(UTC)
+    now = clock()
     logger.info("ingest run starting", extra={"log_groups": list(settings.log_group_names)})
     report = run(source, sink, settings, now, on_batch=log_batch)
     lag = max(source.lag_seconds.values()) if source.lag_seconds else None
