@@ -216,3 +216,63 @@ def test_a_run_with_nothing_new_reads_nothing() -> None:
     assert logs.windows == []
     assert report.batches == []
     assert sink.data_keys("raw/") == []
+
+
+def test_a_window_that_keeps_failing_counts_its_replays_for_the_alarm() -> None:
+    # Given a log group whose window fails on every attempt (a page the Lambda cannot get past)
+    sink = MemorySink()
+    replays = []
+
+    # When three runs in a row each die in it
+    for _ in range(3):
+        clock = FakeClock()
+        source = source_for(ScriptedLogsClient([throttle("AccessDeniedException")], clock), sink, clock)
+        with pytest.raises(ClientError):
+            run(source, sink, SETTINGS, NOW)
+        replays.append(source.max_replays)
+
+    # Then each run started the same pending position once more, and says how many times
+    assert replays == [0, 1, 2]
+    assert load_checkpoint(sink, GROUP).attempts == 2
+    # And a run that lands it resets the count
+    clock = FakeClock()
+    run(source_for(ScriptedLogsClient([{"events": []}], clock), sink, clock), sink, SETTINGS, NOW)
+    checkpoint = load_checkpoint(sink, GROUP)
+    assert (checkpoint.pending, checkpoint.attempts) == (None, 0)
+
+
+def test_a_split_window_resumes_from_its_saved_page_or_from_its_start_once_the_token_expired() -> None:
+    # Given a window split at page "t7" by an earlier run (segment 1 next)
+    sink = MemorySink()
+    window = (NOW - timedelta(minutes=75), NOW - timedelta(minutes=2))
+    save_checkpoint(sink, Checkpoint(GROUP, None, window, "t7", 1), NOW)
+    page = page_fixture()
+    page.pop("nextToken", None)
+
+    # When the next run resumes it
+    clock = FakeClock()
+    client = ScriptedLogsClient([page], clock)
+    report = run(source_for(client, sink, clock), sink, SETTINGS, NOW)
+
+    # Then it asked for that page, landed it as the window's segment 1, and committed the window
+    assert [c.get("nextToken") for c in client.calls] == ["t7"]
+    assert all("-s001-" in key for key in report.batches[0].keys)
+    assert load_checkpoint(sink, GROUP) == Checkpoint(GROUP, window[1])
+
+    # Given the same split, but CloudWatch no longer accepts the token (tokens expire after a day)
+    sink = MemorySink()
+    save_checkpoint(sink, Checkpoint(GROUP, None, window, "t7", 1), NOW)
+    expired = ClientError(
+        {"Error": {"Code": "InvalidParameterException", "Message": "The specified nextToken has expired."}},
+        "FilterLogEvents",
+    )
+    clock = FakeClock()
+    client = ScriptedLogsClient([expired, page], clock)
+    source = source_for(client, sink, clock)
+
+    # When the next run resumes it, Then it reads the window from its start, under segment 1's names
+    report = run(source, sink, SETTINGS, NOW)
+    assert [c.get("nextToken") for c in client.calls] == ["t7", None]
+    assert source.tokens_expired == 1
+    assert report.summary()["landed"] == 2
+    assert all("-s001-" in key for key in report.batches[0].keys)
