@@ -68,7 +68,7 @@ locals {
 }
 
 resource "aws_cloudwatch_metric_alarm" "ingest_lag" {
-  alarm_name          = "${local.ingest_name}-ingest-lag"
+  alarm_name          = "${local.ingest_name}-event-lag"
   alarm_description   = "Events reach CloudWatch more than ${local.ingest_lag_alarm_seconds} s after their timestamp: past the poller's overlap only the subscription delivers them (see docs/ingest.md)."
   namespace           = "RequestAnalytics"
   metric_name         = "IngestLagSeconds"
