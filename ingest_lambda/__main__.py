@@ -1,4 +1,8 @@
-"""`python -m ingest_lambda --from-dir DIR`: land local log files into the lake (demo, tests, backfills)."""
+"""`python -m ingest_lambda --from-dir DIR`: land local log files into the lake (demo, tests, backfills).
+
+Exit status: 0 when every file was read, 1 when some file could not be read (a corrupt gzip: it is
+named on stderr and counted as `files_rejected`, and every other file still lands), 2 for operator
+errors (a missing directory, no log files, a bad `--now` or setting)."""
 
 from __future__ import annotations
 
@@ -30,7 +34,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m ingest_lambda",
         description="Validate app log files (one CloudWatch message per line) and land them in the lake.",
     )
-    parser.add_argument("--from-dir", required=True, type=Path, help="directory whose *.log files to read")
+    parser.add_argument(
+        "--from-dir",
+        required=True,
+        type=Path,
+        help="directory whose *.log and *.log.gz files to read (gzip content is read under either name)",
+    )
     parser.add_argument(
         "--now",
         type=parse_now,
@@ -62,8 +71,19 @@ def main(argv: list[str] | None = None) -> int:
     source = LocalFileSource(directory, sink, force=args.force)
     files = source.files()
     if not files:
-        print(f"error: no *.log files in {directory}", file=sys.stderr)
+        print(f"error: no *.log or *.log.gz files in {directory}", file=sys.stderr)
         return 2
+    removed = sink.remove_dead_temp_files()
+    if removed and not args.quiet:
+        print(f"ingest: removed {len(removed)} temp files left by runs that died mid-write", file=sys.stderr)
+    not_read = source.not_read()
+    if not_read:
+        # Named even with --quiet: lines that are never read must not go unnoticed.
+        print(
+            f"warning: {len(not_read)} files look like logs but are not read (only *.log and *.log.gz "
+            f"are): {', '.join(not_read[:10])}{' ...' if len(not_read) > 10 else ''}",
+            file=sys.stderr,
+        )
     now = args.now or datetime.now(UTC)
     if not args.quiet:
         print(f"ingest: {len(files)} files from {directory} into {sink.describe()}", file=sys.stderr)
@@ -80,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     summary = report.summary()
     summary["files"] = len(report.batches)
     summary["files_unchanged"] = len(source.unchanged)
+    summary["files_rejected"] = len(source.rejected)
+    summary["files_not_read"] = len(not_read)
+    summary["temp_files_removed"] = len(removed)
     summary["lake_root"] = sink.describe()
     summary.pop("checkpoint_lag_seconds")
     if source.unchanged and not args.quiet:
@@ -88,8 +111,11 @@ def main(argv: list[str] | None = None) -> int:
             "(--force lands them again)",
             file=sys.stderr,
         )
+    for name, why in source.rejected.items():
+        print(f"error: {name} could not be read and was not landed: {why}", file=sys.stderr)
     print(json.dumps(summary))
-    return 0
+    # Rejected files are input lost until fixed: say so in the exit status too (the rest landed).
+    return 1 if source.rejected else 0
 
 
 if __name__ == "__main__":

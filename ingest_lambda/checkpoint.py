@@ -1,9 +1,13 @@
 """Per-source state under `_state/ingest/<source>.json` in the lake.
 
 For a CloudWatch log group the state is the position (the end of the last window whose objects
-were all written) and, while a window is being landed, that window as `pending`. A run that dies
-half way leaves `pending` behind and the next run lands exactly that window again, with the same
-clock, so it overwrites the same keys with the same bytes instead of adding new objects.
+were all written) and, while a window is being landed, that window as `pending`. A window too long
+for the time a run has left is landed in segments: a segment ends at a page boundary, its objects
+are written, and the state keeps the page token to resume from (`token`) and the next segment's
+number, so the next run moves on from there instead of reading the window again. A run that dies
+half way leaves `pending` behind and the next run lands exactly that segment again, with the same
+clock, so it overwrites the same keys with the same bytes instead of adding new objects; `attempts`
+counts those replays of one position (a position replayed again and again raises an alarm).
 For local files the state maps each landed file name to the hash of the content it had.
 """
 
@@ -49,6 +53,9 @@ class Checkpoint:
     log_group: str
     position: datetime | None = None
     pending: tuple[datetime, datetime] | None = None
+    token: str | None = None  # the page of the pending window to resume from (None: its first page)
+    segment: int = 0  # the number of the pending window's next segment (it names the objects)
+    attempts: int = 0  # runs that started this pending position and did not land it
 
 
 def _dump(doc: dict[str, Any]) -> bytes:
@@ -62,8 +69,17 @@ def load_checkpoint(sink: Sink, log_group: str) -> Checkpoint:
     doc = json.loads(body)
     position = parse_iso(doc["position"]) if doc.get("position") else None
     pending = doc.get("pending")
-    window = (parse_iso(pending["start"]), parse_iso(pending["end"])) if pending else None
-    return Checkpoint(log_group, position, window)
+    if not pending:
+        return Checkpoint(log_group, position)
+    window = (parse_iso(pending["start"]), parse_iso(pending["end"]))
+    return Checkpoint(
+        log_group,
+        position,
+        window,
+        pending.get("token"),
+        int(pending.get("segment", 0)),
+        int(pending.get("attempts", 0)),
+    )
 
 
 def save_checkpoint(sink: Sink, checkpoint: Checkpoint, updated_at: datetime) -> None:
@@ -71,7 +87,13 @@ def save_checkpoint(sink: Sink, checkpoint: Checkpoint, updated_at: datetime) ->
         "log_group": checkpoint.log_group,
         "position": iso(checkpoint.position) if checkpoint.position else None,
         "pending": (
-            {"start": iso(checkpoint.pending[0]), "end": iso(checkpoint.pending[1])}
+            {
+                "start": iso(checkpoint.pending[0]),
+                "end": iso(checkpoint.pending[1]),
+                "token": checkpoint.token,
+                "segment": checkpoint.segment,
+                "attempts": checkpoint.attempts,
+            }
             if checkpoint.pending
             else None
         ),

@@ -1,6 +1,7 @@
 """One CloudWatch message -> a raw record, a quarantine reason, or a skip: the reference path.
 
-A line is an analytics line when it contains the marker `analytics.request`; everything else
+A line is an analytics line when it contains the marker `analytics.request`, written as it is or
+with JSON `\\uXXXX` escapes (`analytics\\u002erequest` is the same JSON string); everything else
 (Lambda START/END/REPORT, other app logs) is skipped and counted without being decoded. An
 analytics line is either landed or quarantined with a reason, never dropped. The payload is the
 whole message, or the part after the Lambda text prefix `<timestamp>\\t<request id>\\t<LEVEL>\\t`.
@@ -15,6 +16,7 @@ including what orjson refuses (lone surrogate escapes, NaN, integers beyond 64 b
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 
 import orjson
@@ -23,6 +25,9 @@ from ingest_lambda import validate as v
 
 MARKER = "analytics.request"
 MARKER_BYTES = MARKER.encode()
+# A line holding no `\u` escape cannot hold an escaped marker: the one test the fast path adds.
+ESCAPE_BYTES = b"\\u"
+_UNICODE_ESCAPE = re.compile(rb"\\u([0-9a-fA-F]{4})")
 
 SKIP = 0
 LAND = 1
@@ -36,6 +41,19 @@ def as_bytes(message: str | bytes) -> bytes:
     """A message as the bytes it was sent as; a str that cannot be UTF-8 (a lone surrogate) keeps
     its surrogates as bytes that are not UTF-8, so it is quarantined as such."""
     return message if type(message) is bytes else message.encode("utf-8", "surrogatepass")
+
+
+def _unescape(match: re.Match[bytes]) -> bytes:
+    return chr(int(match[1], 16)).encode("utf-8", "surrogatepass")
+
+
+def has_marker(data: bytes) -> bool:
+    """Whether a line carries the marker, as it is or written with JSON `\\uXXXX` escapes. A line
+    with an escaped marker is then judged by its parsed content like any other (landed when its
+    `message` is the marker, skipped when not; quarantined as invalid JSON when it is not JSON)."""
+    if MARKER_BYTES in data:
+        return True
+    return ESCAPE_BYTES in data and MARKER_BYTES in _UNICODE_ESCAPE.sub(_unescape, data)
 
 
 def raw_text(message: bytes) -> str:
@@ -52,7 +70,7 @@ def parse_message(
     ingest metadata (`ingested_at`, `log_group`, `log_stream`, `event_id`) and the brace.
     """
     data = as_bytes(message)
-    if MARKER_BYTES not in data:
+    if not has_marker(data):
         return SKIP, ""
     try:
         text = data.decode()

@@ -6,13 +6,16 @@ Both yield `Batch`es: one unit of landing with deterministic object names and it
 
 from __future__ import annotations
 
+import base64
+import gzip
 import hashlib
 import json
 import random
 import re
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -145,6 +148,29 @@ def naive_utc(value: datetime) -> datetime:
 # ------------------------------------------------------------------------------------------ CloudWatch
 
 
+class IngestLag:
+    """`ingestionTime - timestamp` over the events a run read: how late CloudWatch received them."""
+
+    def __init__(self) -> None:
+        self.events = 0
+        self.max_ms = 0
+
+    def add(self, lag_ms: int) -> None:
+        self.events += 1
+        if lag_ms > self.max_ms:
+            self.max_ms = lag_ms
+
+    @property
+    def max_seconds(self) -> float | None:
+        return self.max_ms / 1000 if self.events else None
+
+
+def _expired_token(exc: ClientError) -> bool:
+    error = exc.response.get("Error", {})
+    message = str(error.get("Message", "")).lower()
+    return error.get("Code") == "InvalidParameterException" and "token" in message
+
+
 class RateLimiter:
     """Spaces calls at least 1/tps seconds apart (FilterLogEvents allows 5 TPS per account)."""
 
@@ -165,10 +191,21 @@ class RateLimiter:
 
 
 class CloudWatchSource:
-    """FilterLogEvents over each configured log group, one checkpointed window per group and run."""
+    """FilterLogEvents over each configured log group: the poller, for backfill and replay.
+
+    Each log group moves forward window by window (at most MAX_WINDOW_MINUTES each, overlapping the
+    previous one by OVERLAP_MINUTES), each window committed when landed, until it is caught up or
+    the run's time is short. A window that cannot finish in the time left is split at a page: the
+    pages read so far land as one segment, and the next run resumes from the saved page token with
+    the next segment, so no window is ever read again from its start because it was too long.
+    """
 
     max_attempts = 8
+    # A window (or the next segment of one) is not started with less than this left...
     min_seconds_for_window = 60.0
+    # ...and no further page is read with less than this left: what remains is closing the parts
+    # (at most PART_MAX_BYTES to compress and put) and saving the checkpoint.
+    min_seconds_for_page = 30.0
     backoff_base_seconds = 0.2
     backoff_cap_seconds = 10.0
 
@@ -184,8 +221,7 @@ class CloudWatchSource:
         seconds_left: Callable[[], float] | None = None,
     ) -> None:
         self.client = client
-        # The Lambda's remaining time: a log group's window is not started with less than
-        # `min_seconds_for_window` left, so one run never dies half way for lack of time.
+        # The Lambda's remaining time (None: unbounded, as in a local replay).
         self.seconds_left = seconds_left
         self.deferred: list[str] = []
         self.sink = sink
@@ -195,9 +231,17 @@ class CloudWatchSource:
         self.limiter = RateLimiter(settings.cloudwatch_max_tps, sleep, monotonic)
         self.calls = 0
         self.retries = 0
+        self.segments_cut = 0  # windows split for lack of time in this run
+        self.tokens_expired = 0  # saved page tokens CloudWatch no longer accepted (window read again)
+        # The most times one pending position was started without being landed (crash loops).
+        self.max_replays = 0
         # Seconds each log group's checkpoint is behind now, also for groups with nothing new.
         self.lag_seconds: dict[str, float] = {}
+        self.lag = IngestLag()
         self.now = datetime.now(UTC)
+
+    def time_left(self) -> float:
+        return float("inf") if self.seconds_left is None else self.seconds_left()
 
     def window_for(self, checkpoint: Checkpoint, now: datetime) -> tuple[datetime, datetime, bool] | None:
         """(start, end, caught_up) of the next window, or None when there is nothing new to read."""
@@ -217,51 +261,102 @@ class CloudWatchSource:
         now = now.astimezone(UTC).replace(microsecond=0)
         self.now = now
         for group in self.settings.log_group_names:
-            if self.seconds_left is not None and self.seconds_left() < self.min_seconds_for_window:
-                self.deferred.append(group)
-                continue
-            checkpoint = load_checkpoint(self.sink, group)
-            window = self.window_for(checkpoint, now)
-            if window is None:
-                if checkpoint.position is not None:
-                    self.lag_seconds[group] = (now - checkpoint.position).total_seconds()
-                continue
-            start, end, caught_up = window
-            replay = checkpoint.pending is not None
-            # Written before any object so a crash leaves the window to be landed again as it was.
-            save_checkpoint(self.sink, Checkpoint(group, checkpoint.position, (start, end)), now)
-            yield Batch(
-                source="cloudwatch",
-                stem=f"cw-{end:%Y%m%dT%H%M%SZ}-{short_hash(group, iso(start), iso(end))}",
-                log_group=group,
-                ingested_at=end,
-                received=None,
-                blocks=self.blocks(group, start, end),
-                window_start=start,
-                window_end=end,
-                caught_up=caught_up,
-                info={"replay": replay, "previous_position": checkpoint.position},
-            )
+            while True:
+                if self.time_left() < self.min_seconds_for_window:
+                    self.deferred.append(group)
+                    break
+                checkpoint = load_checkpoint(self.sink, group)
+                window = self.window_for(checkpoint, now)
+                if window is None:
+                    if checkpoint.position is not None:
+                        self.lag_seconds[group] = (now - checkpoint.position).total_seconds()
+                    break
+                start, end, caught_up = window
+                attempts = checkpoint.attempts + 1 if checkpoint.pending else 0
+                self.max_replays = max(self.max_replays, attempts)
+                # Written before any object so a crash leaves the segment to be landed again as it was.
+                started = replace(checkpoint, pending=(start, end), attempts=attempts)
+                save_checkpoint(self.sink, started, now)
+                segment = checkpoint.segment
+                stem = f"cw-{end:%Y%m%dT%H%M%SZ}-{short_hash(group, iso(start), iso(end))}"
+                info: dict[str, Any] = {
+                    "replay": attempts > 0,
+                    "previous_position": checkpoint.position,
+                    "segment": segment,
+                    "next_token": None,
+                }
+                yield Batch(
+                    source="cloudwatch",
+                    # Segment 0 keeps the window's own name; later segments of a split window add theirs.
+                    stem=f"{stem}-s{segment:03d}" if segment else stem,
+                    log_group=group,
+                    ingested_at=end,
+                    received=None,
+                    blocks=self.blocks(group, start, end, checkpoint.token, info),
+                    window_start=start,
+                    window_end=end,
+                    caught_up=caught_up,
+                    info=info,
+                )
+                if info["next_token"] is not None:
+                    break  # split for lack of time: the rest is the next run's
 
     def commit(self, batch: Batch, keys: list[str]) -> None:
+        assert batch.window_start is not None
         assert batch.window_end is not None
+        token = batch.info["next_token"]
+        if token is not None:
+            # The window was split: its pages so far are landed; the next run resumes at `token`.
+            batch.caught_up = False
+            previous = batch.info["previous_position"]
+            window = (batch.window_start, batch.window_end)
+            checkpoint = Checkpoint(batch.log_group, previous, window, token, batch.info["segment"] + 1)
+            save_checkpoint(self.sink, checkpoint, self.now)
+            if previous is not None:
+                self.lag_seconds[batch.log_group] = (self.now - previous).total_seconds()
+            return
         self.lag_seconds[batch.log_group] = (self.now - batch.window_end).total_seconds()
         save_checkpoint(self.sink, Checkpoint(batch.log_group, batch.window_end, None), batch.window_end)
 
-    def blocks(self, group: str, start: datetime, end: datetime) -> Iterator[Block]:
-        """Every event of the window, a block per page, following nextToken through empty pages."""
+    def blocks(
+        self, group: str, start: datetime, end: datetime, token: str | None, info: dict[str, Any]
+    ) -> Iterator[Block]:
+        """The events of the window from page `token` on, a block per page, following nextToken
+        through empty pages; stops at a page boundary (its token in `info["next_token"]`) when the
+        run's time is short. The first page is always read, so every segment moves forward."""
         kwargs: dict[str, Any] = {
             "logGroupName": group,
             "startTime": int(start.timestamp() * 1000),
             "endTime": int(end.timestamp() * 1000) - 1,
             "filterPattern": self.settings.filter_pattern,
         }
+        if token:
+            kwargs["nextToken"] = token
         epoch = _EPOCH
         ms = timedelta(milliseconds=1)
+        lag = self.lag
+        first = True
         while True:
-            page = self.call(kwargs)
+            if not first and self.time_left() < self.min_seconds_for_page:
+                info["next_token"] = kwargs["nextToken"]
+                self.segments_cut += 1
+                return
+            try:
+                page = self.call(kwargs)
+            except ClientError as exc:
+                if not (first and token and _expired_token(exc)):
+                    raise
+                # Page tokens live about a day: past that, the window is read from its start again,
+                # in this segment's new names (the records read twice are deduplicated by staging).
+                self.tokens_expired += 1
+                token = None
+                del kwargs["nextToken"]
+                continue
+            first = False
             events = page.get("events", ())
             if events:
+                for e in events:
+                    lag.add(e.get("ingestionTime", e["timestamp"]) - e["timestamp"])
                 yield Block.of_events(
                     (
                         e["message"],
@@ -271,10 +366,10 @@ class CloudWatchSource:
                     )
                     for e in events
                 )
-            token = page.get("nextToken")
-            if not token:
+            next_token = page.get("nextToken")
+            if not next_token:
                 return
-            kwargs["nextToken"] = token
+            kwargs["nextToken"] = next_token
 
     def call(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         """One FilterLogEvents call, rate limited, retried with exponential backoff and full jitter."""
@@ -299,6 +394,70 @@ class CloudWatchSource:
         raise AssertionError("unreachable")  # pragma: no cover
 
 
+# ------------------------------------------------------------------------------------------ subscription
+
+
+class SubscriptionError(ValueError):
+    """An invocation that is not a CloudWatch Logs subscription delivery the ingest can read."""
+
+
+def decode_subscription(event: dict[str, Any]) -> dict[str, Any]:
+    """The payload of a CloudWatch Logs subscription delivery: `awslogs.data` is base64 of gzip JSON."""
+    try:
+        data = event["awslogs"]["data"]
+        payload = json.loads(gzip.decompress(base64.b64decode(data, validate=True)))
+    except (KeyError, TypeError, ValueError, EOFError, OSError) as exc:  # binascii.Error is a ValueError
+        raise SubscriptionError(f"not a CloudWatch Logs subscription event: {exc}") from exc
+    if not isinstance(payload, dict) or "messageType" not in payload:
+        raise SubscriptionError("subscription payload without messageType")
+    return payload
+
+
+class SubscriptionSource:
+    """One subscription delivery: the events CloudWatch Logs just ingested, whatever their timestamp.
+
+    CloudWatch hands the subscription each event as it ingests it, so an event that arrives hours
+    after its own timestamp is delivered like any other. The delivery has no `ingestionTime`: the
+    invocation's clock stands for it (it can only be later), for validation and for the lag metric.
+    The object names derive from the delivery's log group, stream and event ids, so a retried
+    delivery overwrites its own objects on the same day (on another day the copies are deduplicated
+    by staging, like the poller's overlap).
+    """
+
+    def __init__(self, payload: dict[str, Any]) -> None:
+        self.payload = payload
+        self.lag = IngestLag()
+        self.control = payload.get("messageType") != "DATA_MESSAGE"
+
+    def batches(self, now: datetime) -> Iterator[Batch]:
+        if self.control:
+            return  # CONTROL_MESSAGE: CloudWatch checking that the destination is reachable
+        group = str(self.payload.get("logGroup", ""))
+        stream = str(self.payload.get("logStream", ""))
+        events = self.payload.get("logEvents") or []
+        if not events:
+            return
+        received = naive_utc(now)
+        now_ms = int(now.timestamp() * 1000)
+        ids = [str(e.get("id", "")) for e in events]
+        for e in events:
+            self.lag.add(now_ms - int(e.get("timestamp", now_ms)))
+        messages = (e.get("message", "") for e in events)
+        block = Block.of_events((m, received, stream, i) for m, i in zip(messages, ids, strict=True))
+        yield Batch(
+            source="subscription",
+            stem=f"sub-{short_hash(group, stream, *ids, length=16)}",
+            log_group=group,
+            ingested_at=now,
+            received=received,
+            blocks=[block],
+            info={"events": len(events)},
+        )
+
+    def commit(self, batch: Batch, keys: list[str]) -> None:
+        """Nothing to record: a delivery is its own unit, retried by Lambda as it was."""
+
+
 # ------------------------------------------------------------------------------------------ local files
 
 
@@ -314,30 +473,60 @@ def delivery_time(name: str, now: datetime) -> datetime:
     return naive_utc(now)
 
 
+GZIP_MAGIC = b"\x1f\x8b"
+LOG_PATTERNS = ("*.log", "*.log.gz")
+
+
+def read_log_file(path: Path) -> bytes:
+    """A log file's lines: gzip content (by its magic bytes, whatever the name) is decompressed.
+    Raises OSError, EOFError or zlib.error for a file that cannot be read whole."""
+    content = path.read_bytes()
+    if content[:2] == GZIP_MAGIC:
+        return gzip.decompress(content)
+    return content
+
+
 class LocalFileSource:
-    """Every `*.log` file of a directory (sorted); a file already landed with the same content is skipped."""
+    """Every `*.log` and `*.log.gz` file of a directory (sorted by name); gzip content is read under
+    any of those names. A file already landed with the same content is skipped; a file that cannot
+    be read (a truncated or corrupt gzip) is rejected, named in `rejected`, and the others land."""
 
     def __init__(self, directory: str | Path, sink: Sink, *, force: bool = False) -> None:
         self.directory = Path(directory)
         self.sink = sink
         self.force = force
         self.unchanged: list[str] = []
+        self.rejected: dict[str, str] = {}  # file name -> why it could not be read
         self._state: dict[str, dict[str, Any]] | None = None
 
     def files(self) -> list[Path]:
-        return sorted(p for p in self.directory.glob("*.log") if p.is_file())
+        paths = {p for pattern in LOG_PATTERNS for p in self.directory.glob(pattern) if p.is_file()}
+        return sorted(paths, key=lambda p: p.name)
+
+    def not_read(self) -> list[str]:
+        """Files that look like logs but match no pattern (rotated `x.log.1`, `x.gz`): named, not read."""
+        read = {p.name for p in self.files()}
+        return sorted(
+            p.name
+            for p in self.directory.iterdir()
+            if p.is_file() and p.name not in read and (".log." in p.name or p.name.endswith(".gz"))
+        )
 
     def batches(self, now: datetime) -> Iterator[Batch]:
         now = now.astimezone(UTC)
         self._state = load_file_state(self.sink)
         for path in self.files():
-            content = path.read_bytes()
-            digest = hashlib.sha256(content).hexdigest()
             name = path.name
+            try:
+                content = read_log_file(path)
+            except (OSError, EOFError, zlib.error) as exc:
+                self.rejected[name] = f"{type(exc).__name__}: {exc}"
+                continue
+            digest = hashlib.sha256(content).hexdigest()
             if not self.force and self._state.get(name, {}).get("sha256") == digest:
                 self.unchanged.append(name)
                 continue
-            stem_name = _SAFE.sub("_", path.stem)[:80]
+            stem_name = _SAFE.sub("_", name.removesuffix(".gz").removesuffix(".log"))[:80]
             yield Batch(
                 source="file",
                 stem=f"file-{stem_name}-{digest[:12]}",

@@ -174,32 +174,33 @@ class EmptyLogs:
         return {"events": []}
 
 
-def test_after_an_outage_runs_catch_up_in_bounded_overlapping_windows() -> None:
+def test_after_an_outage_a_run_catches_up_in_bounded_overlapping_windows_each_committed() -> None:
     # Given a checkpoint two days behind
     sink, logs = MemorySink(), EmptyLogs()
     save_checkpoint(sink, Checkpoint(GROUP, NOW - timedelta(days=2)), NOW)
-    lags, caught_up = [], []
+    positions: list[datetime | None] = []
 
-    # When runs follow one another at the same wall time until caught up
-    for _ in range(20):
-        source = source_for(logs, sink, FakeClock())
-        report = run(source, sink, SETTINGS, NOW)
-        lags.append(source.lag_seconds[GROUP])
-        caught_up.append(report.caught_up)
-        if report.caught_up:
-            break
+    # When one run (with time enough) reads until it is caught up
+    source = source_for(logs, sink, FakeClock())
+    report = run(
+        source,
+        sink,
+        SETTINGS,
+        NOW,
+        on_batch=lambda _: positions.append(load_checkpoint(sink, GROUP).position),
+    )
 
-    # Then each window spans at most MAX_WINDOW_MINUTES, overlaps the previous one by 15 minutes,
-    # the lag shrinks every run, and the last run reaches now - 2 minutes
+    # Then each window spans at most MAX_WINDOW_MINUTES and overlaps the previous one by 15 minutes,
+    # the checkpoint was committed after every window (it moved forward each time), and the last
+    # window reaches now - 2 minutes
     ms = 60_000
     assert all(end - start <= 360 * ms for start, end in logs.windows)
     for (_, prev_end), (start, _) in zip(logs.windows, logs.windows[1:], strict=False):
         assert prev_end - start == 15 * ms
-    assert lags == sorted(lags, reverse=True)
-    assert caught_up[-1] is True
-    assert caught_up[:-1] == [False] * (len(caught_up) - 1)
-    assert len(caught_up) == 9  # ceil((2 days - 2 min) / 345 min)
-    assert lags[-1] == 120.0
+    assert len(logs.windows) == 9  # ceil((2 days - 2 min) / 345 min)
+    assert [int(p.timestamp() * 1000) for p in positions if p] == [end for _, end in logs.windows]
+    assert report.caught_up is True
+    assert source.lag_seconds[GROUP] == 120.0
     assert logs.windows[-1][1] == int((NOW - timedelta(minutes=2)).timestamp() * 1000)
 
 
@@ -215,3 +216,63 @@ def test_a_run_with_nothing_new_reads_nothing() -> None:
     assert logs.windows == []
     assert report.batches == []
     assert sink.data_keys("raw/") == []
+
+
+def test_a_window_that_keeps_failing_counts_its_replays_for_the_alarm() -> None:
+    # Given a log group whose window fails on every attempt (a page the Lambda cannot get past)
+    sink = MemorySink()
+    replays = []
+
+    # When three runs in a row each die in it
+    for _ in range(3):
+        clock = FakeClock()
+        source = source_for(ScriptedLogsClient([throttle("AccessDeniedException")], clock), sink, clock)
+        with pytest.raises(ClientError):
+            run(source, sink, SETTINGS, NOW)
+        replays.append(source.max_replays)
+
+    # Then each run started the same pending position once more, and says how many times
+    assert replays == [0, 1, 2]
+    assert load_checkpoint(sink, GROUP).attempts == 2
+    # And a run that lands it resets the count
+    clock = FakeClock()
+    run(source_for(ScriptedLogsClient([{"events": []}], clock), sink, clock), sink, SETTINGS, NOW)
+    checkpoint = load_checkpoint(sink, GROUP)
+    assert (checkpoint.pending, checkpoint.attempts) == (None, 0)
+
+
+def test_a_split_window_resumes_from_its_saved_page_or_from_its_start_once_the_token_expired() -> None:
+    # Given a window split at page "t7" by an earlier run (segment 1 next)
+    sink = MemorySink()
+    window = (NOW - timedelta(minutes=75), NOW - timedelta(minutes=2))
+    save_checkpoint(sink, Checkpoint(GROUP, None, window, "t7", 1), NOW)
+    page = page_fixture()
+    page.pop("nextToken", None)
+
+    # When the next run resumes it
+    clock = FakeClock()
+    client = ScriptedLogsClient([page], clock)
+    report = run(source_for(client, sink, clock), sink, SETTINGS, NOW)
+
+    # Then it asked for that page, landed it as the window's segment 1, and committed the window
+    assert [c.get("nextToken") for c in client.calls] == ["t7"]
+    assert all("-s001-" in key for key in report.batches[0].keys)
+    assert load_checkpoint(sink, GROUP) == Checkpoint(GROUP, window[1])
+
+    # Given the same split, but CloudWatch no longer accepts the token (tokens expire after a day)
+    sink = MemorySink()
+    save_checkpoint(sink, Checkpoint(GROUP, None, window, "t7", 1), NOW)
+    expired = ClientError(
+        {"Error": {"Code": "InvalidParameterException", "Message": "The specified nextToken has expired."}},
+        "FilterLogEvents",
+    )
+    clock = FakeClock()
+    client = ScriptedLogsClient([expired, page], clock)
+    source = source_for(client, sink, clock)
+
+    # When the next run resumes it, Then it reads the window from its start, under segment 1's names
+    report = run(source, sink, SETTINGS, NOW)
+    assert [c.get("nextToken") for c in client.calls] == ["t7", None]
+    assert source.tokens_expired == 1
+    assert report.summary()["landed"] == 2
+    assert all("-s001-" in key for key in report.batches[0].keys)

@@ -199,7 +199,7 @@ def test_backfilling_files_older_than_the_age_bound_keeps_their_events(tmp_path)
     ("args", "env", "message"),
     [
         (["--from-dir", "no/such/dir"], {}, "is not a directory"),
-        (["--from-dir", "docs"], {}, "no *.log files"),
+        (["--from-dir", "docs"], {}, "no *.log or *.log.gz files"),
         (["--from-dir", "docs", "--now", "tomorrow"], {}, "not an ISO-8601 timestamp"),
         (["--from-dir", "docs", "--now", "2026-11-21T00:30:00"], {}, "--now needs an offset"),
         (["--from-dir", "docs"], {"MAX_LINE_BYTES": "lots"}, "MAX_LINE_BYTES must be an integer"),
