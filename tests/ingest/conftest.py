@@ -8,8 +8,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 EVENTS = Path(__file__).resolve().parents[1] / "events" / "ingest"
 
 
@@ -111,8 +109,3 @@ class ScriptedLogsClient:
         if isinstance(page, Exception):
             raise page
         return page
-
-
-@pytest.fixture
-def memory_sink() -> MemorySink:
-    return MemorySink()
