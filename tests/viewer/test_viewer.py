@@ -119,6 +119,11 @@ def overflowing(page: Any, selector: str) -> list[str]:
     )
 
 
+def utc(iso: str) -> str:
+    """An API timestamp as a table column headed "(UTC)" shows it: "2026-11-20 23:58:02"."""
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def plural(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
@@ -199,8 +204,12 @@ def assert_dashboard_matches_api(page: Any, api: Api, t: Tenants, level: str, sc
     child = CHILD[_level_of(scope)]
     if child:
         key = f"{child}_id"
-        drill = {r[0]: (as_int(r[1]), as_int(r[2])) for r in table_rows(page, "drill-table")}
+        shown_drill = table_rows(page, "drill-table")
+        drill = {r[0]: (as_int(r[1]), as_int(r[2])) for r in shown_drill}
         assert drill == {r[key]: (r["sessions"], r["requests"]) for r in breakdown}
+        ratios = {r[key]: r["requests_per_session"] for r in breakdown}
+        for row in shown_drill:
+            assert close_to(row[3], ratios[row[0]]), row
     else:
         assert page.locator("[data-testid=drill-table]").count() == 0
 
@@ -227,6 +236,8 @@ def assert_dashboard_matches_api(page: Any, api: Api, t: Tenants, level: str, sc
     shown_sessions = table_rows(page, "sessions-table")
     assert [r[0] for r in shown_sessions] == [s["session_id"] for s in sessions]
     assert [as_int(r[-1]) for r in shown_sessions] == [s["requests"] for s in sessions]
+    times = [[utc(s["started_at"]), utc(s["ended_at"])] for s in sessions]
+    assert [r[-3:-1] for r in shown_sessions] == times
 
 
 def _level_of(scope: dict[str, str]) -> str:
@@ -365,6 +376,7 @@ def test_open_a_sessions_requests_and_share_the_link(page, api, tenants, artifac
         rows = table_rows(page, "requests-table")
         assert len(rows) == len(expected) > 0
         for row, request in zip(rows, expected, strict=True):
+            assert row[0] == utc(request["occurred_at"])
             assert row[1:5] == [
                 request["method"],
                 request["path"],
