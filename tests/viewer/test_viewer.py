@@ -238,6 +238,11 @@ def assert_dashboard_matches_api(page: Any, api: Api, t: Tenants, level: str, sc
     assert [as_int(r[-1]) for r in shown_sessions] == [s["requests"] for s in sessions]
     times = [[utc(s["started_at"]), utc(s["ended_at"])] for s in sessions]
     assert [r[-3:-1] for r in shown_sessions] == times
+    # Below the user level each session names its tenant under the view (a user's are its own).
+    tenant_keys = ["client_id", "reseller_id", "user_id"][len(scope) :]
+    if tenant_keys:
+        tenants_shown = [r[1] for r in shown_sessions]
+        assert tenants_shown == [" / ".join(s[k] for k in tenant_keys) for s in sessions]
 
 
 def _level_of(scope: dict[str, str]) -> str:
