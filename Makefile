@@ -40,6 +40,7 @@ lint: setup ## ruff, dead code (vulture), sqlfluff and terraform fmt, all read-o
 	$(MAKE) --no-print-directory deadcode
 	$(MAKE) --no-print-directory tf-fmt
 	$(MAKE) --no-print-directory dbt-lint
+	$(MAKE) --no-print-directory lint-js
 
 # Allow-list: tests/vulture_allowlist.py (names used only by a library or by pytest, each with its user).
 DEADCODE_PATHS := ingest_lambda api_lambda dbt_runner bench cost packaging docs tests
@@ -49,6 +50,7 @@ deadcode: setup ## unused functions, classes, variables and imports (vulture; al
 fmt: setup ## apply ruff's formatter and fixes
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
+	$(MAKE) --no-print-directory fmt-js
 
 test: setup lint viewer browser-setup checkov-setup ## every check: lint, then pytest over tests/ (ingest, dbt + Athena gate, api, terraform, viewer)
 	$(PY) -m pytest
@@ -168,7 +170,13 @@ $(VIEWER_NPM_STAMP): viewer/package-lock.json viewer/package.json
 	@cd viewer && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-.PHONY: viewer browser-setup test-viewer
+.PHONY: viewer browser-setup test-viewer lint-js fmt-js
+lint-js: $(VIEWER_NPM_STAMP) ## Biome (pinned in viewer/package-lock.json): lint + format check of viewer/, read-only
+	cd viewer && node_modules/.bin/biome ci .
+
+fmt-js: $(VIEWER_NPM_STAMP) ## apply Biome's formatter and safe fixes to viewer/
+	cd viewer && node_modules/.bin/biome check --write .
+
 viewer: $(VIEWER_NPM_STAMP) ## build the static viewer into viewer/dist (VIEWER_API_BASE sets config.json)
 	@node viewer/build.mjs
 
@@ -233,7 +241,16 @@ $(DEMO_STATE)/built: $(DEMO_STATE)/ingested $(DBT_CODE)
 $(DEMO_TOKENS): $(DEMO_STATE)/built
 	@$(MAKE) --no-print-directory tokens WAREHOUSE_PATH=$(DEMO_WAREHOUSE) API_TOKENS_FILE=$@
 
+# First of all, a demo already serving on API_PORT is said plainly, with its address (exit 3 of
+# --check-port), and nothing is rebuilt under it; another program on the port stops the demo
+# (exit 1). The check needs only the standard library, so it runs before .venv exists.
 demo: ## fresh clone -> simulated month -> lake -> dbt build + tests -> API and viewer on 127.0.0.1:8000
+	@$(PYTHON_BOOTSTRAP) -m api_lambda --host 127.0.0.1 --port $(API_PORT) --check-port; status=$$?; \
+	  if [ $$status = 3 ]; then echo "    A second demo can run beside it: make demo API_PORT=$$(( $(API_PORT) + 1 ))"; exit 0; fi; \
+	  [ $$status = 0 ] && $(MAKE) --no-print-directory demo-serve
+
+.PHONY: demo-serve
+demo-serve:
 	@echo "==> [1/5] installing (.venv, viewer packages) if needed"
 	@$(MAKE) --no-print-directory setup viewer
 	@$(MAKE) --no-print-directory $(DEMO_TOKENS)

@@ -5,8 +5,9 @@
 //   node build.mjs                      # apiBase "" = the API on the same origin
 //   VIEWER_API_BASE=https://api.example.com node build.mjs
 //   VIEWER_OUT=/tmp/viewer-dist node build.mjs   # build somewhere else (the browser tests do)
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+
 import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -62,4 +63,6 @@ const version = JSON.parse(readFileSync(join(chart, "package.json"), "utf8")).ve
 writeFileSync(join(dist, "config.json"), `${JSON.stringify({ apiBase }, null, 2)}\n`);
 
 const count = files(dist).length;
-console.log(`viewer build: ${count} files in ${dist} (chart.js ${version}, apiBase ${apiBase ? JSON.stringify(apiBase) : "same origin"})`);
+console.log(
+  `viewer build: ${count} files in ${dist} (chart.js ${version}, apiBase ${apiBase ? JSON.stringify(apiBase) : "same origin"})`,
+);

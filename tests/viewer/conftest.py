@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -18,7 +19,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -183,8 +184,14 @@ def tokens_file(tenants: Tenants, tmp_path_factory: pytest.TempPathFactory) -> t
 
 
 @contextmanager
-def serve_api(warehouse: Path, tokens_path: Path, tokens: dict[str, str], viewer_dist: Path) -> Iterator[Api]:
-    """Run `python -m api_lambda` on a free 127.0.0.1 port, serving the viewer build at `/`."""
+def serve_api(
+    warehouse: Path, tokens_path: Path, tokens: dict[str, str], viewer_dist: Path, *, demo_tokens: bool = True
+) -> Iterator[Api]:
+    """Run `python -m api_lambda` on a free 127.0.0.1 port, serving the viewer build at `/`.
+
+    With `demo_tokens` (as `make demo` runs it) the sign-in page lists the tokens; without it the
+    server is the plain `make serve` one, whose page must not ask for them.
+    """
     port = _free_port()
     env = {
         **os.environ,
@@ -196,7 +203,7 @@ def serve_api(warehouse: Path, tokens_path: Path, tokens: dict[str, str], viewer
     log = tokens_path.parent / f"api-{port}.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [*command, "--demo-tokens", str(tokens_path)],
+            [*command, *(["--demo-tokens", str(tokens_path)] if demo_tokens else [])],
             cwd=REPO,
             env=env,
             stdout=out,
@@ -230,10 +237,12 @@ def serve_api(warehouse: Path, tokens_path: Path, tokens: dict[str, str], viewer
 @pytest.fixture(scope="session")
 def start_api(
     tokens_file: tuple[Path, dict[str, str]], viewer_dist: Path
-) -> Callable[[Path], AbstractContextManager[Api]]:
+) -> Callable[..., AbstractContextManager[Api]]:
     """Start another API with the same tokens and viewer over any warehouse path (e.g. a missing one)."""
     path, tokens = tokens_file
-    return lambda warehouse: serve_api(warehouse, path, tokens, viewer_dist)
+    return lambda warehouse, demo_tokens=True: serve_api(
+        warehouse, path, tokens, viewer_dist, demo_tokens=demo_tokens
+    )
 
 
 @pytest.fixture(scope="session")
@@ -254,14 +263,55 @@ def browser(chromium_path: Path) -> Iterator[Any]:
         chromium.close()
 
 
+# How Chromium reports a response with an error status in the console (fetch included).
+FAILED_LOAD = re.compile(r"Failed to load resource: the server responded with a status of (\d{3})")
+
+
+@dataclass
+class Console:
+    """What a page wrote to its console as errors, and the HTTP errors the test provokes on purpose.
+
+    A test that makes the API refuse something (a bad token, another tenant's view, a warehouse
+    that is down) names those statuses with `expect_http_errors`; any other console error fails it.
+    """
+
+    errors: list[str] = field(default_factory=list)
+    expected_statuses: set[int] = field(default_factory=set)
+
+    def record(self, message: Any) -> None:
+        if message.type == "error":
+            self.errors.append(message.text)
+
+    def expect_http_errors(self, *statuses: int) -> None:
+        self.expected_statuses.update(statuses)
+
+    def unexpected(self) -> list[str]:
+        def expected(text: str) -> bool:
+            failed = FAILED_LOAD.search(text)
+            return failed is not None and int(failed.group(1)) in self.expected_statuses
+
+        return [text for text in self.errors if not expected(text)]
+
+
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    """A fresh browser context per test: its own sessionStorage, so sign-in starts clean."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US", timezone_id="UTC")
+def console() -> Console:
+    return Console()
+
+
+@contextmanager
+def open_page(browser: Any, console: Console, width: int = 1280, height: int = 900) -> Iterator[Any]:
+    """A page in a fresh browser context (its own sessionStorage, so sign-in starts clean).
+
+    On leaving, the page must have had no JavaScript error, no console error the test did not
+    provoke on purpose, and no request to a host other than the local server.
+    """
+    viewport = {"width": width, "height": height}
+    context = browser.new_context(viewport=viewport, locale="en-US", timezone_id="UTC")
     context.set_default_timeout(20_000)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", console.record)
     # Nothing may load from a CDN or any other host: every request stays on the local server.
     foreign: list[str] = []
     page.on(
@@ -270,10 +320,29 @@ def page(browser: Any) -> Iterator[Any]:
             None if request.url.startswith(("http://127.0.0.1:", "data:")) else foreign.append(request.url)
         ),
     )
-    yield page
-    context.close()
+    try:
+        yield page
+    finally:
+        context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+    assert not console.unexpected(), f"console errors on the page: {console.unexpected()}"
     assert not foreign, f"the page requested other hosts: {foreign}"
+
+
+@pytest.fixture
+def page(browser: Any, console: Console) -> Iterator[Any]:
+    """A desktop-sized page; see `open_page` for what it must not do."""
+    with open_page(browser, console) as opened:
+        yield opened
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> str:
+    """axe-core (pinned in viewer/package-lock.json), injected into pages to check accessibility."""
+    path = VIEWER / "node_modules" / "axe-core" / "axe.min.js"
+    if not path.is_file():
+        pytest.fail("viewer/node_modules/axe-core is missing: run `make viewer` (npm ci) and retry.")
+    return path.read_text()
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.viewer.conftest import open_page
+
 if TYPE_CHECKING:
     from tests.viewer.conftest import Api, Tenants
 
@@ -23,8 +25,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 LEVELS = ["global", "client", "reseller", "user"]
 CHILD = {"global": "client", "client": "reseller", "reseller": "user", "user": None}
-PRODUCTS_LIMIT = 10  # what the page asks for (viewer/src/js/main.js)
-SESSIONS_PAGE_SIZE = 20
+PRODUCTS_LIMIT = 10  # what the page asks for (viewer/src/js/views/metrics.js)
+SESSIONS_PAGE_SIZE = 20  # (viewer/src/js/views/sessions.js)
+# axe-core's rule sets the page must pass: WCAG 2.1 A and AA, and axe's best practices.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+PHONE = {"width": 390, "height": 844}
 
 
 # ------------------------------------------------------------------------------------------ helpers
@@ -93,10 +98,56 @@ def shot(page: Any, artifacts: Path, name: str) -> None:
     page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
 
 
+def assert_accessible(page: Any, axe_script: str, where: str) -> None:
+    """axe-core finds no violation of WCAG 2.1 A/AA or of its best practices on the page as it is."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=axe_script)
+    violations = page.evaluate(
+        """tags => axe.run(document, {runOnly: {type: 'tag', values: tags}}).then(result =>
+            result.violations.map(v =>
+                `${v.id} (${v.help}): ${v.nodes.map(n => n.target.join(' ')).join(', ')}`))""",
+        AXE_TAGS,
+    )
+    assert violations == [], f"axe-core on {where}:\n" + "\n".join(violations)
+
+
+def overflowing(page: Any, selector: str) -> list[str]:
+    """Elements matching `selector` whose content is wider than their box (they scroll sideways)."""
+    return page.locator(selector).evaluate_all(
+        "els => els.filter(e => e.scrollWidth > e.clientWidth + 1)"
+        ".map(e => `${e.getAttribute('aria-label') || e.tagName}: ${e.scrollWidth} > ${e.clientWidth}`)"
+    )
+
+
+def utc(iso: str) -> str:
+    """An API timestamp as a table column headed "(UTC)" shows it: "2026-11-20 23:58:02"."""
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def plural(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def first_max(points: list[dict[str, Any]], key: str) -> dict[str, Any]:
+    """The first point with the largest `key` (the page names the earliest of equal peaks)."""
+    return max(points, key=lambda p: Decimal(str(p[key])))
+
+
+def view_title(scope: dict[str, str]) -> str:
+    if not scope:
+        return "All clients"
+    if "user_id" in scope:
+        return f"User {scope['user_id']} (reseller {scope['reseller_id']}, client {scope['client_id']})"
+    if "reseller_id" in scope:
+        return f"Reseller {scope['reseller_id']} (client {scope['client_id']})"
+    return f"Client {scope['client_id']}"
+
+
 def assert_dashboard_matches_api(page: Any, api: Api, t: Tenants, level: str, scope: dict[str, str]) -> None:
     """Totals, series, breakdown, products and sessions on the page equal the API's answers."""
     params = range_params(t, scope)
-    series = api.get("/v1/metrics/sessions", level, **params)["series"]
+    series_body = api.get("/v1/metrics/sessions", level, **params)
+    series = series_body["series"]
     by = CHILD[_level_of(scope)] or "user"
     breakdown = api.get("/v1/metrics/sessions/breakdown", level, **params, by=by)["rows"]
     products = api.get("/v1/metrics/products", level, **params, limit=PRODUCTS_LIMIT)["products"]
@@ -111,6 +162,31 @@ def assert_dashboard_matches_api(page: Any, api: Api, t: Tenants, level: str, sc
     assert as_int(page.locator("[data-testid=total-sessions] dd").inner_text()) == total_sessions
     assert as_int(page.locator("[data-testid=total-requests] dd").inner_text()) == total_requests
     assert close_to(page.locator("[data-testid=total-rps] dd").inner_text(), total_requests / total_sessions)
+    peak = first_max(series, "sessions")
+    assert page.locator("[data-testid=busiest-period] dd").inner_text() == (
+        f"{peak['period_start'][:10]} ({plural(peak['sessions'], 'session')})"
+    )
+
+    # The heading names the view; the note says which whole periods the API counted.
+    assert page.locator("h1").inner_text() == view_title(scope)
+    assert page.locator("[data-testid=range-note]").inner_text() == (
+        f"Showing daily figures for {series_body['from']} to {series_body['to']} (UTC)."
+    )
+
+    # The captions read as sentences and hold the series' own figures.
+    active = [p for p in series if p["sessions"]]
+    assert page.locator("[data-testid=sessions-caption]").inner_text() == (
+        f"{plural(len(series), 'day')}, {len(active):,} with sessions. "
+        f"Most sessions: {peak['sessions']:,}, on {peak['period_start'][:10]}."
+    )
+    top = first_max(active, "requests_per_session")
+    caption = re.fullmatch(
+        r"Highest: ([\d,.]+) requests per session, on (\d{4}-\d{2}-\d{2})\.",
+        page.locator("[data-testid=rps-caption]").inner_text(),
+    )
+    assert caption, page.locator("[data-testid=rps-caption]").inner_text()
+    assert close_to(caption.group(1), top["requests_per_session"])
+    assert caption.group(2) == top["period_start"][:10]
 
     # Every period of the dense series, in order.
     shown = table_rows(page, "series-table")
@@ -128,14 +204,24 @@ def assert_dashboard_matches_api(page: Any, api: Api, t: Tenants, level: str, sc
     child = CHILD[_level_of(scope)]
     if child:
         key = f"{child}_id"
-        drill = {r[0]: (as_int(r[1]), as_int(r[2])) for r in table_rows(page, "drill-table")}
+        shown_drill = table_rows(page, "drill-table")
+        drill = {r[0]: (as_int(r[1]), as_int(r[2])) for r in shown_drill}
         assert drill == {r[key]: (r["sessions"], r["requests"]) for r in breakdown}
+        ratios = {r[key]: r["requests_per_session"] for r in breakdown}
+        for row in shown_drill:
+            assert close_to(row[3], ratios[row[0]]), row
     else:
         assert page.locator("[data-testid=drill-table]").count() == 0
 
     # Top products in the API's order, with revenue in the product's currency.
     shown_products = table_rows(page, "products-table")
     assert len(shown_products) == len(products) > 0
+    currencies = sorted({p["currency"] for p in products})
+    products_caption = page.locator("[data-testid=products-caption]").inner_text()
+    assert products_caption.startswith(
+        f"Top {plural(len(products), 'product')} by requests; bars show revenue in "
+    )
+    assert all(c in products_caption for c in currencies)
     for row, product in zip(shown_products, products, strict=True):
         assert row[0].startswith(product["name"])
         assert row[0].endswith(product["product_id"])
@@ -150,6 +236,13 @@ def assert_dashboard_matches_api(page: Any, api: Api, t: Tenants, level: str, sc
     shown_sessions = table_rows(page, "sessions-table")
     assert [r[0] for r in shown_sessions] == [s["session_id"] for s in sessions]
     assert [as_int(r[-1]) for r in shown_sessions] == [s["requests"] for s in sessions]
+    times = [[utc(s["started_at"]), utc(s["ended_at"])] for s in sessions]
+    assert [r[-3:-1] for r in shown_sessions] == times
+    # Below the user level each session names its tenant under the view (a user's are its own).
+    tenant_keys = ["client_id", "reseller_id", "user_id"][len(scope) :]
+    if tenant_keys:
+        tenants_shown = [r[1] for r in shown_sessions]
+        assert tenants_shown == [" / ".join(s[k] for k in tenant_keys) for s in sessions]
 
 
 def _level_of(scope: dict[str, str]) -> str:
@@ -168,9 +261,13 @@ def assert_not_allowed(page: Any) -> None:
 
 
 @pytest.mark.parametrize("level", LEVELS)
-def test_sign_in_at_each_level_shows_the_apis_numbers(page, api, tenants, artifacts, level):
+def test_sign_in_at_each_level_shows_the_apis_numbers(page, api, tenants, artifacts, axe_script, level):
     # Given a link to the simulated range and the demo token of one level
     url_hash = view_hash(tenants)
+    page.goto(f"{api.base}/{url_hash}")
+    page.wait_for_selector(".token-list button")
+    assert page.locator("h1").inner_text() == "Sign in"
+    assert_accessible(page, axe_script, "the sign-in page")
 
     # When the person signs in (typing the token at global level, the demo button elsewhere)
     sign_in(page, api, level, url_hash, typed=level == "global")
@@ -181,7 +278,11 @@ def test_sign_in_at_each_level_shows_the_apis_numbers(page, api, tenants, artifa
         assert value in principal
     assert_dashboard_matches_api(page, api, tenants, level, scope_of(tenants, level))
     assert page.locator("#preset").input_value() == "custom"
+    # The date fields show ISO dates as typed text (a date input would show the locale's 11/02/2026)
+    assert page.locator("#from").get_attribute("type") == "text"
     assert page.locator("#from").input_value() == tenants.first_date
+    assert page.locator("#to").input_value() == tenants.last_date
+    assert_accessible(page, axe_script, f"the {level} dashboard")
     shot(page, artifacts, f"dashboard-{level}")
 
 
@@ -214,8 +315,9 @@ def test_drill_down_from_global_to_a_user(page, api, tenants, artifacts):
     assert_dashboard_matches_api(page, api, tenants, "global", tenants.client)
 
 
-def test_reseller_cannot_reach_another_reseller(page, api, tenants, artifacts):
-    # Given a reseller signed in on its own view
+def test_reseller_cannot_reach_another_reseller(page, console, api, tenants, artifacts, axe_script):
+    # Given a reseller signed in on its own view (the API's refusals below are the point)
+    console.expect_http_errors(403)
     sign_in(page, api, "reseller", view_hash(tenants))
 
     # Then nothing on the page leads outside its scope: no link up to the client or global level,
@@ -235,6 +337,7 @@ def test_reseller_cannot_reach_another_reseller(page, api, tenants, artifacts):
         "/v1/metrics/sessions", "reseller", **range_params(tenants, tenants.sibling_reseller)
     )
     assert status == 403, body
+    assert_accessible(page, axe_script, "the not-allowed panel")
     shot(page, artifacts, "reseller-not-allowed")
 
     # And the same reseller id under another client is another tenant, also refused
@@ -253,7 +356,7 @@ def test_reseller_cannot_reach_another_reseller(page, api, tenants, artifacts):
     assert_dashboard_matches_api(page, api, tenants, "reseller", tenants.reseller)
 
 
-def test_open_a_sessions_requests_and_share_the_link(page, api, tenants, artifacts):
+def test_open_a_sessions_requests_and_share_the_link(page, api, tenants, artifacts, axe_script):
     # Given a reseller on its own view
     sign_in(page, api, "reseller", view_hash(tenants))
     listed = api.get(
@@ -278,6 +381,7 @@ def test_open_a_sessions_requests_and_share_the_link(page, api, tenants, artifac
         rows = table_rows(page, "requests-table")
         assert len(rows) == len(expected) > 0
         for row, request in zip(rows, expected, strict=True):
+            assert row[0] == utc(request["occurred_at"])
             assert row[1:5] == [
                 request["method"],
                 request["path"],
@@ -288,8 +392,13 @@ def test_open_a_sessions_requests_and_share_the_link(page, api, tenants, artifac
             "items => items.map(li => li.dataset.product)"
         )
         assert shown_products == [p["product_id"] for r in expected for p in r["products"]]
+        lines = sum(len(r["products"]) for r in expected)
+        summary = page.get_by_test_id("session-summary").inner_text()
+        assert summary.startswith(f"{plural(len(expected), 'request')} from ")
+        assert summary.endswith(f", {plural(lines, 'product line')}.")
 
     check_requests()
+    assert_accessible(page, axe_script, "a session's requests")
     assert f"session={session_id}" in page.evaluate("location.hash")
     shot(page, artifacts, "session-requests")
 
@@ -320,8 +429,9 @@ def test_open_a_sessions_requests_and_share_the_link(page, api, tenants, artifac
     assert page.locator("#session-detail").is_hidden()
 
 
-def test_a_session_of_another_tenant_is_not_found(page, api, tenants):
+def test_a_session_of_another_tenant_is_not_found(page, console, api, tenants):
     # Given a session of the sibling reseller, and the user principal of another reseller
+    console.expect_http_errors(404)
     other = api.get(
         "/v1/sessions",
         "global",
@@ -365,8 +475,9 @@ def test_the_url_restores_grain_and_scope(page, api, tenants):
     assert len(table_rows(page, "series-table")) == len(months)
 
 
-def test_empty_range_and_bad_tokens(page, api, tenants, artifacts):
+def test_empty_range_and_bad_tokens(page, console, api, tenants, artifacts):
     # Given a token the API does not know
+    console.expect_http_errors(401)
     page.goto(f"{api.base}/{view_hash(tenants)}")
     page.get_by_label("Access token").fill("not-a-real-token")
     page.get_by_role("button", name="Sign in", exact=True).click()
@@ -406,8 +517,9 @@ def test_sign_out_clears_the_token(page, api, tenants):
     assert "signed out" in page.locator("[data-testid=signin-notice]").inner_text()
 
 
-def test_loading_and_api_error_states(page, api, tenants, artifacts):
+def test_loading_and_api_error_states(page, console, api, tenants, artifacts):
     # Given a signed-in client, and the next series request held back by the browser
+    console.expect_http_errors(400)
     sign_in(page, api, "client", view_hash(tenants))
     held: list[Any] = []
     page.route("**/v1/metrics/sessions?*", lambda route: held.append(route))
@@ -485,8 +597,9 @@ def test_keyboard_and_text_alternatives(page, api, tenants):
     assert reseller in page.locator(".crumbs [aria-current=page]").inner_text()
 
 
-def test_backend_down_then_back(page, built_warehouse, tokens_file, start_api, tmp_path, artifacts):
+def test_backend_down_then_back(page, console, built_warehouse, tokens_file, start_api, tmp_path, artifacts):
     # Given an API whose warehouse file does not exist yet (a real 503 with Retry-After)
+    console.expect_http_errors(503)
     _, tokens = tokens_file
     warehouse = tmp_path / "warehouse.duckdb"
     with start_api(warehouse) as down:
@@ -530,17 +643,29 @@ def test_backend_down_then_back(page, built_warehouse, tokens_file, start_api, t
         assert as_int(page.locator("[data-testid=total-sessions] dd").inner_text()) > 0
 
 
-def test_presets_and_a_narrow_screen(browser, api, tenants, artifacts):
+def test_presets_and_a_narrow_screen(browser, console, api, tenants, artifacts, axe_script):
     # Given a phone-sized window
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US", timezone_id="UTC")
-    context.set_default_timeout(20_000)
-    page = context.new_page()
-    try:
+    with open_page(browser, console, **PHONE) as page:
         sign_in(page, api, "reseller", view_hash(tenants))
 
-        # Then nothing is wider than the screen: wide tables scroll inside their own box
+        # Then nothing is wider than the screen, and the products and sessions tables fit it
+        # without scrolling sideways (each row becomes a block of labelled lines)
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert overflowing(page, ".table-scroll") == []
+        for testid in ("products-table", "sessions-table"):
+            width = page.get_by_test_id(testid).evaluate("t => t.getBoundingClientRect().right")
+            assert width <= PHONE["width"], testid
+        # (the numbers are the same as on a wide screen)
+        assert_dashboard_matches_api(page, api, tenants, "reseller", tenants.reseller)
+        assert_accessible(page, axe_script, "the dashboard on a phone")
         shot(page, artifacts, "narrow-reseller")
+
+        # And an open session's requests fit too
+        page.locator("a.session-link").first.click()
+        page.wait_for_selector("[data-testid=requests-table]")
+        assert overflowing(page, ".table-scroll") == []
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        shot(page, artifacts, "narrow-session")
 
         # When the "Last 7 days" preset is chosen
         before = datetime.now(UTC).date()
@@ -567,5 +692,88 @@ def test_presets_and_a_narrow_screen(browser, api, tenants, artifacts):
             assert len(table_rows(page, "series-table")) == 7
         else:
             assert page.locator("#chart-sessions").get_attribute("data-state") == "empty"
-    finally:
-        context.close()
+
+
+@pytest.mark.parametrize("width", [1280, PHONE["width"]])
+def test_a_long_product_name_stays_in_its_cell(browser, console, api, tenants, artifacts, width):
+    # Given products whose first name is far longer than a cell (one word, then words)
+    long_names = ["Ultra" + "x" * 70, "A very long product name " * 4]
+
+    def lengthen(route: Any) -> None:
+        response = route.fetch()
+        body = response.json()
+        for product, name in zip(body["products"], long_names, strict=False):
+            product["name"] = name
+        route.fulfill(response=response, json=body)
+
+    with open_page(browser, console, width=width) as page:
+        page.route("**/v1/metrics/products?*", lengthen)
+
+        # When a client opens the dashboard
+        sign_in(page, api, "client", view_hash(tenants))
+
+        # Then the names wrap inside the products table, which stays within its box
+        rows = table_rows(page, "products-table")
+        assert rows[0][0].startswith(long_names[0])
+        assert overflowing(page, "#products .table-scroll, #products table") == []
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        shot(page, artifacts, f"long-product-name-{width}")
+
+
+def test_dates_are_typed_as_iso(page, api, tenants):
+    # Given a client on the simulated range
+    sign_in(page, api, "client", view_hash(tenants))
+
+    # When a date is typed the way a US date field shows it
+    page.locator("#from").fill("11/02/2026")
+    page.locator("#from").press("Enter")
+
+    # Then the page says how to write it, and the view does not change
+    assert "write it as YYYY-MM-DD" in page.locator("#controls-error").inner_text()
+    assert f"from={tenants.first_date}" in page.evaluate("location.hash")
+
+    # When an ISO range is typed and applied with Enter
+    page.locator("#from").fill(tenants.last_date)
+    page.locator("#to").fill(tenants.last_date)
+    page.locator("#to").press("Enter")
+
+    # Then the view is that one day, with the API's numbers for it
+    page.wait_for_function(f"location.hash.includes('from={tenants.last_date}')")
+    wait_until_loaded(page)
+    assert page.locator("#controls-error").inner_text() == ""
+    day = api.get(
+        "/v1/metrics/sessions",
+        "client",
+        grain="day",
+        **{"from": tenants.last_date, "to": tenants.last_date},
+        **tenants.client,
+    )
+    assert [as_int(r[1]) for r in table_rows(page, "series-table")] == [p["sessions"] for p in day["series"]]
+
+
+def test_without_demo_tokens_the_page_requests_nothing_missing(
+    page, built_warehouse, start_api, tokens_file, tenants, axe_script
+):
+    # Given the API served as `make serve` does, without --demo-tokens
+    _, tokens = tokens_file
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(urllib.parse.urlsplit(request.url).path))
+    with start_api(built_warehouse.warehouse_path, demo_tokens=False) as plain:
+        assert plain.get_status("/v1/demo/tokens", None)[0] == 404
+
+        # When the sign-in page opens
+        page.goto(f"{plain.base}/{view_hash(tenants)}")
+        page.wait_for_selector("#token")
+        page.wait_for_load_state("networkidle")
+
+        # Then it lists no demo tokens and never asked for them (no 404 in the console: the
+        # page fixture fails the test on any console error)
+        assert "/v1/demo/tokens" not in asked
+        assert page.locator(".token-list").count() == 0
+        assert_accessible(page, axe_script, "the sign-in page without demo tokens")
+
+        # And a typed token still signs in
+        page.get_by_label("Access token").fill(tokens["client"])
+        page.get_by_role("button", name="Sign in", exact=True).click()
+        wait_until_loaded(page)
+        assert_dashboard_matches_api(page, plain, tenants, "client", tenants.client)

@@ -3,7 +3,16 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { ApiError, createApi, loadConfig } from "../src/js/api.js";
-import { formatInt, formatMoney, formatPeriod, formatRatio } from "../src/js/format.js";
+import {
+  countOf,
+  formatInt,
+  formatMoney,
+  formatPeriod,
+  formatRatio,
+  formatTime,
+  formatWhen,
+  grainly,
+} from "../src/js/format.js";
 
 function answer(status, body, headers = {}) {
   const calls = [];
@@ -32,21 +41,39 @@ test("requests carry the token and the query, against the configured base", asyn
 
 test("the API's JSON error becomes an ApiError with its message, field and Retry-After", async () => {
   // Given a 503 with the API's error body
-  const { fetchImpl } = answer(503, { error: { code: "backend_unavailable", message: "warehouse missing" } }, { "Retry-After": "30" });
+  const { fetchImpl } = answer(
+    503,
+    { error: { code: "backend_unavailable", message: "warehouse missing" } },
+    { "Retry-After": "30" },
+  );
   const api = createApi({ apiBase: "", getToken: () => "t", fetchImpl });
   // Then the error keeps what the API said
   await assert.rejects(api.products({}), (err) => {
     assert.ok(err instanceof ApiError);
-    assert.deepEqual([err.status, err.code, err.message, err.retryAfter], [503, "backend_unavailable", "warehouse missing", 30]);
+    assert.deepEqual(
+      [err.status, err.code, err.message, err.retryAfter],
+      [503, "backend_unavailable", "warehouse missing", 30],
+    );
     return true;
   });
   // And a 400 names its field
-  const bad = createApi({ apiBase: "", getToken: () => "t", fetchImpl: answer(400, { error: { code: "invalid_parameter", message: "too long", field: "to" } }).fetchImpl });
-  await assert.rejects(bad.breakdown({}), (err) => err.status === 400 && err.field === "to" && err.message === "too long");
+  const bad = createApi({
+    apiBase: "",
+    getToken: () => "t",
+    fetchImpl: answer(400, { error: { code: "invalid_parameter", message: "too long", field: "to" } }).fetchImpl,
+  });
+  await assert.rejects(
+    bad.breakdown({}),
+    (err) => err.status === 400 && err.field === "to" && err.message === "too long",
+  );
 });
 
 test("a body that is not JSON and a dead network both give readable errors", async () => {
-  const html = createApi({ apiBase: "", getToken: () => null, fetchImpl: answer(502, "<html>Bad gateway</html>").fetchImpl });
+  const html = createApi({
+    apiBase: "",
+    getToken: () => null,
+    fetchImpl: answer(502, "<html>Bad gateway</html>").fetchImpl,
+  });
   await assert.rejects(html.sessions({}), (err) => err.status === 502 && err.message === "The API answered HTTP 502.");
   const down = createApi({
     apiBase: "http://127.0.0.1:9",
@@ -59,8 +86,19 @@ test("a body that is not JSON and a dead network both give readable errors", asy
 });
 
 test("config.json sets the API base; a missing file means the same origin", async () => {
-  assert.deepEqual(await loadConfig(answer(200, { apiBase: "https://api.example.com/" }).fetchImpl), { apiBase: "https://api.example.com" });
-  assert.deepEqual(await loadConfig(answer(404, "not found").fetchImpl), { apiBase: "" });
+  assert.deepEqual(await loadConfig(answer(200, { apiBase: "https://api.example.com/" }).fetchImpl), {
+    apiBase: "https://api.example.com",
+    demoTokens: false,
+  });
+  assert.deepEqual(await loadConfig(answer(404, "not found").fetchImpl), { apiBase: "", demoTokens: false });
+});
+
+test("only a config.json that says so makes the page ask for demo tokens", async () => {
+  // Given the local server's config (it adds demoTokens when started with --demo-tokens)
+  const local = await loadConfig(answer(200, { apiBase: "", demoTokens: true }).fetchImpl);
+  // Then the page asks; anything but a literal true does not
+  assert.equal(local.demoTokens, true);
+  assert.equal((await loadConfig(answer(200, { apiBase: "", demoTokens: "yes" }).fetchImpl)).demoTokens, false);
 });
 
 test("numbers are formatted the same way whatever the browser's locale", () => {
@@ -71,4 +109,16 @@ test("numbers are formatted the same way whatever the browser's locale", () => {
   assert.equal(formatPeriod("2026-11-02T00:00:00Z", "week"), "Week of 2026-11-02");
   assert.equal(formatPeriod("2026-11-02T13:00:00Z", "hour"), "2026-11-02 13:00");
   assert.equal(formatPeriod("2026-11-01T00:00:00Z", "month"), "Nov 2026");
+  assert.equal(formatTime("2026-11-12T14:03:27.5Z"), "2026-11-12 14:03:27 UTC");
+  assert.equal(formatTime("2026-11-12T14:03:27Z", { zone: false }), "2026-11-12 14:03:27");
+});
+
+test("a period reads naturally at the end of a sentence", () => {
+  // "150 on 2026-11-26", never "150 in 2026-11-26"
+  assert.equal(formatWhen("2026-11-26T00:00:00Z", "day"), "on 2026-11-26");
+  assert.equal(formatWhen("2026-11-26T13:00:00Z", "hour"), "at 2026-11-26 13:00");
+  assert.equal(formatWhen("2026-11-23T00:00:00Z", "week"), "in the week of 2026-11-23");
+  assert.equal(formatWhen("2026-11-01T00:00:00Z", "month"), "in Nov 2026");
+  assert.deepEqual([countOf(1, "day"), countOf(30, "day"), countOf(1200, "hour")], ["1 day", "30 days", "1,200 hours"]);
+  assert.deepEqual(["hour", "day", "week", "month"].map(grainly), ["hourly", "daily", "weekly", "monthly"]);
 });

@@ -25,7 +25,12 @@ test("a custom range round-trips through the hash", () => {
 test("presets stay relative to today and unknown values fall back to defaults", () => {
   // Given hashes with a preset, junk, and a reversed range
   assert.deepEqual(parseHash("#preset=last7", TODAY), {
-    preset: "last7", from: "2026-11-20", to: "2026-11-26", grain: "day", scope: {}, session: null,
+    preset: "last7",
+    from: "2026-11-20",
+    to: "2026-11-26",
+    grain: "day",
+    scope: {},
+    session: null,
   });
   const junk = parseHash("#preset=forever&grain=minute&from=2026-02-30", TODAY);
   // Then junk becomes the 30-day default (Feb 30 is not a date) ...
@@ -51,6 +56,11 @@ test("scope levels and reachability follow the tenancy path", () => {
   const crumbs = breadcrumbs({ client_id: "acme", reseller_id: "north", user_id: "u-1" }, reseller);
   assert.deepEqual(
     crumbs.map((c) => [c.level, c.reachable, c.current]),
-    [["global", false, false], ["client", false, false], ["reseller", true, false], ["user", true, true]],
+    [
+      ["global", false, false],
+      ["client", false, false],
+      ["reseller", true, false],
+      ["user", true, true],
+    ],
   );
 });

@@ -12,16 +12,21 @@ export class ApiError extends Error {
   }
 }
 
-/** Load `config.json` next to the page; a missing or broken file means "same origin". */
+/**
+ * Load `config.json` next to the page: `apiBase` (the API's origin; missing or empty = the same
+ * origin) and `demoTokens` (true only where the server lists demo tokens: the local server
+ * started with `--demo-tokens` says so; elsewhere the page never asks for them).
+ */
 export async function loadConfig(fetchImpl = fetch) {
+  const fallback = { apiBase: "", demoTokens: false };
   try {
     const res = await fetchImpl("config.json", { cache: "no-store" });
-    if (!res.ok) return { apiBase: "" };
+    if (!res.ok) return fallback;
     const body = await res.json();
     const apiBase = typeof body.apiBase === "string" ? body.apiBase.replace(/\/+$/, "") : "";
-    return { apiBase };
+    return { apiBase, demoTokens: body.demoTokens === true };
   } catch {
-    return { apiBase: "" };
+    return fallback;
   }
 }
 
@@ -53,14 +58,15 @@ export function createApi({ apiBase, getToken, fetchImpl = fetch }) {
       const e = body && typeof body === "object" ? body.error : null;
       const retry = Number.parseInt(res.headers.get("Retry-After") || "", 10);
       const message =
-        (e && typeof e.message === "string" && e.message) ||
+        (typeof e?.message === "string" && e.message) ||
         (res.status === 503 ? "The analytics service is busy." : `The API answered HTTP ${res.status}.`);
-      throw new ApiError(res.status, (e && e.code) || `http_${res.status}`, message, {
-        field: (e && e.field) || null,
+      throw new ApiError(res.status, e?.code || `http_${res.status}`, message, {
+        field: e?.field || null,
         retryAfter: Number.isFinite(retry) ? retry : null,
       });
     }
-    if (body === null) throw new ApiError(res.status, "bad_response", "The API answered with something that is not JSON.");
+    if (body === null)
+      throw new ApiError(res.status, "bad_response", "The API answered with something that is not JSON.");
     return body;
   }
 

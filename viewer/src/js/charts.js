@@ -38,7 +38,11 @@ export function destroyAll() {
   for (const key of [...charts.keys()]) destroyChart(key);
 }
 
-export function lineChart(key, canvas, { labels, values, label, color = COLORS.primary, bar = false, format, integer = false }) {
+export function lineChart(
+  key,
+  canvas,
+  { labels, values, label, color = COLORS.primary, bar = false, format, integer = false },
+) {
   draw(key, canvas, {
     type: bar ? "bar" : "line",
     data: {

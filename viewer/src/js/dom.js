@@ -38,13 +38,27 @@ export function replace(el, ...children) {
 /**
  * A data table: `columns` are {label, numeric?}; `rows` are arrays of cells (text or nodes).
  * The first cell of each row is a row header so screen readers announce it with each value.
+ * `stack` lets a narrow screen show each row as a block of "label: value" lines (styles.css)
+ * instead of a table wider than the screen; every cell carries its column's label for that.
  */
-export function dataTable({ caption, columns, rows, testid, captionHidden = false }) {
+export function dataTable({ caption, columns, rows, testid, captionHidden = false, stack = false }) {
+  const cellAttrs = (i) => ({
+    class: columns[i].numeric ? "num" : null,
+    "data-label": stack ? columns[i].label : null,
+  });
   return h(
     "table",
-    { class: "data", "data-testid": testid },
+    { class: stack ? "data stack" : "data", "data-testid": testid },
     h("caption", { class: captionHidden ? "visually-hidden" : null }, caption),
-    h("thead", {}, h("tr", {}, columns.map((c) => h("th", { scope: "col", class: c.numeric ? "num" : null }, c.label)))),
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        columns.map((c) => h("th", { scope: "col", class: c.numeric ? "num" : null }, c.label)),
+      ),
+    ),
     h(
       "tbody",
       {},
@@ -53,14 +67,20 @@ export function dataTable({ caption, columns, rows, testid, captionHidden = fals
           "tr",
           {},
           cells.map((cell, i) =>
-            i === 0
-              ? h("th", { scope: "row", class: columns[i].numeric ? "num" : null }, cell)
-              : h("td", { class: columns[i].numeric ? "num" : null }, cell),
+            i === 0 ? h("th", { scope: "row", ...cellAttrs(i) }, cell) : h("td", cellAttrs(i), cell),
           ),
         ),
       ),
     ),
   );
+}
+
+/** `text` with every ISO date or time in it kept on one line ("on 2026-11-12", never "2026-/11-12"). */
+export function unbroken(text) {
+  return String(text)
+    .split(/(\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}(?::\d{2})?)?)/)
+    .map((part, i) => (i % 2 ? h("span", { class: "nowrap" }, part) : part))
+    .filter((part) => part !== "");
 }
 
 /** A scrollable region that keyboard users can focus and scroll. */

@@ -36,10 +36,33 @@ export function formatPeriod(periodStart, grain) {
   return iso.slice(0, 10);
 }
 
-/** An ISO timestamp shown in UTC, to the second: "2026-11-12 14:03:27 UTC". */
-export function formatTime(iso) {
+/**
+ * An ISO timestamp shown in UTC, to the second: "2026-11-12 14:03:27 UTC". Without `zone`,
+ * "2026-11-12 14:03:27", for a table column whose header already says "(UTC)".
+ */
+export function formatTime(iso, { zone = true } = {}) {
   if (!iso) return "—";
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return String(iso);
-  return `${d.toISOString().slice(0, 10)} ${d.toISOString().slice(11, 19)} UTC`;
+  const text = `${d.toISOString().slice(0, 10)} ${d.toISOString().slice(11, 19)}`;
+  return zone ? `${text} UTC` : text;
+}
+
+/** A period as the end of a sentence: "on 2026-11-12", "at 2026-11-12 14:00", "in the week of ...", "in Nov 2026". */
+export function formatWhen(periodStart, grain) {
+  const label = formatPeriod(periodStart, grain);
+  if (grain === "hour") return `at ${label}`;
+  if (grain === "week") return `in the ${label[0].toLowerCase()}${label.slice(1)}`;
+  if (grain === "month") return `in ${label}`;
+  return `on ${label}`;
+}
+
+/** "1 day", "30 days", "1,200 hours". */
+export function countOf(n, noun) {
+  return `${formatInt(n)} ${noun}${n === 1 ? "" : "s"}`;
+}
+
+/** "hourly", "daily", "weekly", "monthly". */
+export function grainly(grain) {
+  return { hour: "hourly", day: "daily", week: "weekly", month: "monthly" }[grain] || grain;
 }

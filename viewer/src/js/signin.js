@@ -31,8 +31,8 @@ async function signIn(api, token, errorEl, button, onSignedIn) {
 }
 
 async function loadDemoTokens(api, container, errorEl, onSignedIn) {
-  // Only the local server started with --demo-tokens answers this route; elsewhere it is 404
-  // and the page simply shows nothing about demo tokens.
+  // Only the local server started with --demo-tokens answers this route, and only then does
+  // its config.json say `demoTokens: true` (the page asks for nothing that would be a 404).
   let body;
   try {
     body = await api.demoTokens();
@@ -43,7 +43,7 @@ async function loadDemoTokens(api, container, errorEl, onSignedIn) {
   if (!tokens.length || !container.isConnected) return;
   replace(
     container,
-    h("h3", { id: "demo-title" }, "Demo tokens"),
+    h("h2", { id: "demo-title" }, "Demo tokens"),
     h("p", { class: "muted" }, "This local server lists its demo tokens. Choose one to sign in with it."),
     h(
       "ul",
@@ -64,7 +64,7 @@ async function loadDemoTokens(api, container, errorEl, onSignedIn) {
 }
 
 /** Replace `container` with the sign-in page; `onSignedIn` runs once a token is accepted. */
-export function renderSignIn(container, { api, notice = "", onSignedIn }) {
+export function renderSignIn(container, { api, demoTokens = false, notice = "", onSignedIn }) {
   document.getElementById("who").hidden = true;
   const error = h("p", { id: "signin-error", class: "error-text", role: "alert" });
   const input = h("input", {
@@ -103,12 +103,12 @@ export function renderSignIn(container, { api, notice = "", onSignedIn }) {
     h(
       "section",
       { class: "card signin", "aria-labelledby": "signin-title" },
-      h("h2", { id: "signin-title" }, "Sign in"),
+      h("h1", { id: "signin-title" }, "Sign in"),
       notice ? h("p", { class: "notice", role: "status", "data-testid": "signin-notice" }, notice) : null,
       form,
       demo,
     ),
   );
   input.focus();
-  loadDemoTokens(api, demo, error, onSignedIn);
+  if (demoTokens) loadDemoTokens(api, demo, error, onSignedIn);
 }

@@ -100,7 +100,14 @@ export function parseHash(hash, today) {
   const to = params.get("to");
   let preset = params.get("preset");
   let range;
-  if (isDate(from) && isDate(to) && preset !== "last7" && preset !== "last30" && preset !== "last90" && preset !== "month") {
+  if (
+    isDate(from) &&
+    isDate(to) &&
+    preset !== "last7" &&
+    preset !== "last30" &&
+    preset !== "last90" &&
+    preset !== "month"
+  ) {
     preset = "custom";
     range = from <= to ? { from, to } : { from: to, to: from };
   } else {
