@@ -177,6 +177,20 @@ data "aws_iam_policy_document" "scheduler" {
     }
   }
 
+  # propagate_tags copies the task definition's tags onto the task, and tagging on create needs
+  # ecs:TagResource on the new task (granted for RunTask's creation only).
+  statement {
+    sid       = "TagTheTasksItStarts"
+    actions   = ["ecs:TagResource"]
+    resources = ["arn:${local.partition}:ecs:${data.aws_region.current.name}:${local.account_id}:task/${var.name}/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "ecs:CreateAction"
+      values   = ["RunTask"]
+    }
+  }
+
   statement {
     sid       = "HandTheTaskItsRoles"
     actions   = ["iam:PassRole"]
