@@ -34,9 +34,9 @@ output "function_names" {
 output "lambda_reserved_concurrency" {
   description = "Concurrency each function reserves, and the account quota it needs (Lambda keeps 100 unreserved)."
   value = {
-    ingest         = 1
-    api            = var.api_settings.reserved_concurrency
-    quota_required = 100 + 1 + max(var.api_settings.reserved_concurrency, 0)
+    ingest         = module.ingest_function.reserved_concurrent_executions
+    api            = module.api_function.reserved_concurrent_executions
+    quota_required = 100 + max(module.ingest_function.reserved_concurrent_executions, 0) + max(module.api_function.reserved_concurrent_executions, 0)
   }
 }
 
