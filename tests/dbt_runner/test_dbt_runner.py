@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -195,3 +196,50 @@ def test_failed_build_publishes_its_results_then_raises(s3, tmp_path: Path):
         "model.broken.good": "success",
         "model.broken.bad": "error",
     }
+
+
+@pytest.mark.parametrize(
+    ("outcome", "code", "logged"),
+    [
+        (None, 0, None),
+        (RunInProgress("run-a holds runs/lock.json"), 0, "dbt build skipped: another run holds the lock"),
+        (DbtBuildFailed("dbt run x failed"), 1, "dbt build failed"),
+        ("timeout", 1, "dbt build finished"),
+    ],
+)
+def test_entry_point_exit_codes(monkeypatch, caplog, outcome, code: int, logged: str | None):
+    # Given the task's settings and a run that passes, skips, fails or hits its timeout
+    import dbt_runner.__main__ as entry
+
+    monkeypatch.setenv("DOCS_BUCKET", BUCKET)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    seen: dict = {}
+
+    def run(settings, s3, now, data_tests=None, extra=()):
+        seen.update(data_tests=data_tests, extra=extra)
+        if outcome == "timeout":
+            raise entry.RunTimedOut
+        if outcome is not None:
+            raise outcome
+        return {}
+
+    monkeypatch.setattr(entry, "run_and_publish", run)
+    caplog.set_level(logging.INFO)
+    # When the entry point runs with a manual run's arguments
+    assert entry.main(["--no-data-tests", "--full-refresh"]) == code
+    # Then the arguments reached the run, and the outcome is logged as the metrics and alarms read it
+    assert seen == {"data_tests": False, "extra": ("--full-refresh",)}
+    if logged:
+        assert logged in [record.getMessage() for record in caplog.records]
+    if outcome == "timeout":
+        (finished,) = [r for r in caplog.records if r.getMessage() == "dbt build finished"]
+        assert finished.success is False
+
+
+def test_entry_point_refuses_bad_settings(monkeypatch):
+    # Given a malformed setting; Then the task exits 2 before touching anything
+    import dbt_runner.__main__ as entry
+
+    monkeypatch.setenv("DOCS_BUCKET", BUCKET)
+    monkeypatch.setenv("DBT_DATA_TESTS", "sometimes")
+    assert entry.main([]) == 2
