@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -14,10 +13,6 @@ from typing import Any, Protocol
 DOCS_FILES = ("index.html", "manifest.json", "catalog.json")
 # Kept per run under runs/<run id>/: what an analyst needs to see what ran and why it failed.
 RUN_FILES = ("run_results.json", "manifest.json", "sources.json")
-
-
-class MpContext(Protocol):
-    def RLock(self) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -50,20 +45,6 @@ class BuildOutcome:
 
 def run_id_for(now: datetime) -> str:
     return now.strftime("%Y%m%dT%H%M%SZ")
-
-
-def use_thread_locks_if_needed(context: MpContext) -> bool:
-    """Give dbt thread locks where the platform has no POSIX semaphores (AWS Lambda has no /dev/shm).
-
-    dbt's adapters take `mp_context.RLock()`; dbt runs models on threads, so a thread lock is
-    enough. Returns whether the context was patched.
-    """
-    try:
-        context.RLock()
-        return False
-    except OSError:
-        context.RLock = threading.RLock  # type: ignore[method-assign]
-        return True
 
 
 def prepare_project(project_dir: Path, profiles_path: Path, work_dir: Path) -> Path:
@@ -120,15 +101,16 @@ def invoke_dbt(args: list[str]) -> tuple[bool, str | None]:
     return bool(result.success), error
 
 
-def build_command(data_tests: bool) -> list[str]:
-    """`dbt build` without unit tests, and without data tests when asked.
+def build_command(data_tests: bool, extra: tuple[str, ...] = ()) -> list[str]:
+    """`dbt build` without unit tests, and without data tests when asked, plus a manual run's flags.
 
     Unit tests check the SQL against fixtures: they belong to CI (make test), and on a first run
     they would fail for want of the incremental models' relations. Data tests scan their columns
     over all history on Athena, so the hourly run may leave them to a daily one (cost/model.py).
+    `extra` carries a backfill's or a repair's flags (`--full-refresh`, `--select ...`, `--vars ...`).
     """
     excluded = ["unit_test"] if data_tests else ["unit_test", "test"]
-    return ["build", *(arg for kind in excluded for arg in ("--exclude-resource-type", kind))]
+    return ["build", *(arg for kind in excluded for arg in ("--exclude-resource-type", kind)), *extra]
 
 
 def build(
@@ -138,10 +120,11 @@ def build(
     run_id: str,
     invoke: DbtInvoker = invoke_dbt,
     data_tests: bool = True,
+    extra: tuple[str, ...] = (),
 ) -> BuildOutcome:
     """`dbt build` (models and, unless skipped, data tests), then `dbt docs generate` when it passed."""
     outcome = BuildOutcome(run_id=run_id)
-    ok, error = invoke(dbt_args(build_command(data_tests), project, profiles_dir, target))
+    ok, error = invoke(dbt_args(build_command(data_tests, extra), project, profiles_dir, target))
     outcome.steps.append(StepResult("build", ok, error))
     outcome.results, outcome.failures = summarize_run_results(project / "target" / "run_results.json")
     if ok:

@@ -7,21 +7,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-# In the zip, dbt_runner/, dbt_project/ and profiles.yml sit side by side at the root.
+# In the bundle, dbt_runner/, dbt_project/ and profiles.yml sit side by side at the root.
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 
 
 class SettingsError(ValueError):
-    """A required setting is missing."""
+    """A required setting is missing or malformed."""
 
 
 @dataclass(frozen=True)
 class Settings:
     docs_bucket: str
     target: str = "athena"
+    data_tests: bool = True
+    run_timeout_hours: float = 6.0
     project_dir: Path = PACKAGE_ROOT / "dbt_project"
     profiles_path: Path = PACKAGE_ROOT / "profiles.yml"
-    work_dir: Path = Path("/tmp/dbt")  # noqa: S108 - the only writable path in Lambda
+    work_dir: Path = Path("/tmp/dbt")  # noqa: S108 - the task's only writable volume
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -29,4 +31,31 @@ class Settings:
         bucket = env.get("DOCS_BUCKET", "").strip()
         if not bucket:
             raise SettingsError("DOCS_BUCKET is required: the bucket the dbt docs site is served from")
-        return cls(docs_bucket=bucket, target=env.get("DBT_TARGET", "athena").strip() or "athena")
+        return cls(
+            docs_bucket=bucket,
+            target=env.get("DBT_TARGET", "athena").strip() or "athena",
+            data_tests=_boolean(env, "DBT_DATA_TESTS", True),
+            run_timeout_hours=_hours(env, "DBT_RUN_TIMEOUT_HOURS", 6.0),
+        )
+
+
+def _boolean(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in {"true", "false"}:
+        raise SettingsError(f"{name} must be true or false, not {raw!r}")
+    return raw == "true"
+
+
+def _hours(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of hours, not {raw!r}") from None
+    if not 0 < value <= 24:
+        raise SettingsError(f"{name} must be more than 0 and at most 24, not {raw!r}")
+    return value

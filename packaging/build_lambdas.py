@@ -1,4 +1,8 @@
-"""Build one deployable zip per Lambda (`make package`): code + manylinux wheels, reproducibly.
+"""Build one deployable zip per Lambda and the dbt task's bundle (`make package`), reproducibly.
+
+The dbt runner's zip is not a Lambda package any more: the ECS Fargate task fetches it from S3
+and runs it in AWS's Lambda Python 3.11 base image (docs/adr/0005-where-dbt-runs.md), the same
+runtime and boto3, so it is built and checked exactly like the two functions.
 
     python packaging/build_lambdas.py [--arch arm64|x86_64] [--out build] [--only ingest_lambda ...]
 

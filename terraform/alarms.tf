@@ -1,4 +1,4 @@
-# Alarms on what needs a person: ingest errors or lag, failed runs, dbt failures, API 5xx.
+# Alarms on what needs a person: ingest errors or lag, failed runs, dbt failures or silence, API 5xx.
 resource "aws_sns_topic" "alarms" {
   name              = "${var.name}-alarms"
   kms_master_key_id = aws_kms_key.this.arn
@@ -21,7 +21,6 @@ resource "aws_cloudwatch_metric_alarm" "function_errors" {
   for_each = {
     ingest              = { function = module.ingest_function, period = 600, what = "An ingest run failed" }
     ingest_subscription = { function = module.ingest_subscription_function, period = 300, what = "A subscription delivery failed to land (retried twice, then kept in the failure queue)" }
-    dbt                 = { function = module.dbt_function, period = 3600, what = "dbt build failed (run_results.json under runs/ in the docs bucket)" }
   }
 
   alarm_name          = "${each.value.function.function_name}-errors"
@@ -35,6 +34,39 @@ resource "aws_cloudwatch_metric_alarm" "function_errors" {
   threshold           = 1
   comparison_operator = "GreaterThanOrEqualToThreshold"
   treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+# The dbt task logs one "dbt build finished" line per run; its metric filters count the outcomes.
+resource "aws_cloudwatch_metric_alarm" "dbt_failed" {
+  alarm_name          = "${local.dbt_name}-failed"
+  alarm_description   = "A dbt run failed (run_results.json under runs/ in the docs bucket; logs in ${module.dbt_task.log_group_name})."
+  namespace           = module.dbt_task.metric_names.namespace
+  metric_name         = module.dbt_task.metric_names.failed
+  statistic           = "Sum"
+  period              = 3600
+  evaluation_periods  = 1
+  threshold           = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+# A task that never starts, dies before logging, or runs past its timeout reports no outcome at
+# all: no successful run in a day (the tested build's cadence) is an alarm too.
+resource "aws_cloudwatch_metric_alarm" "dbt_silent" {
+  alarm_name          = "${local.dbt_name}-no-successful-run"
+  alarm_description   = "No dbt run succeeded for a day (logs in ${module.dbt_task.log_group_name})."
+  namespace           = module.dbt_task.metric_names.namespace
+  metric_name         = module.dbt_task.metric_names.succeeded
+  statistic           = "Sum"
+  period              = 86400
+  evaluation_periods  = 1
+  threshold           = 1
+  comparison_operator = "LessThanThreshold"
+  treat_missing_data  = "breaching"
   alarm_actions       = local.alarm_actions
   ok_actions          = local.alarm_actions
 }

@@ -14,16 +14,9 @@ locals {
     ATHENA_RESULT_REUSE_MINUTES  = tostring(var.api_settings.result_reuse_minutes)
     ATHENA_QUERY_TIMEOUT_SECONDS = tostring(var.api_settings.query_timeout_seconds)
     API_REQUEST_BUDGET_SECONDS   = tostring(var.api_settings.request_budget_seconds)
-    CURSOR_SECRET                = random_password.cursor_secret.result
+    CURSOR_SECRET                = var.cursor_secret
     POWERTOOLS_SERVICE_NAME      = "api"
   }
-}
-
-# The HMAC key of paging cursors; encrypted at rest in the function's settings with the stack key.
-# Rotate with `terraform apply -replace=random_password.cursor_secret` (open cursors then expire).
-resource "random_password" "cursor_secret" {
-  length  = 48
-  special = false
 }
 
 data "aws_iam_policy_document" "api" {
@@ -48,8 +41,14 @@ data "aws_iam_policy_document" "api" {
   }
 
   statement {
+    sid       = "LocateTheLake"
+    actions   = ["s3:GetBucketLocation"]
+    resources = [local.lake_arn]
+  }
+
+  statement {
     sid       = "ListTheMartsPrefixOnly"
-    actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
+    actions   = ["s3:ListBucket"]
     resources = [local.lake_arn]
 
     condition {
@@ -80,11 +79,14 @@ module "api_function" {
 module "http_api" {
   source = "./modules/http_api"
 
-  name                   = local.api_name
-  function_name          = module.api_function.function_name
-  function_invoke_arn    = module.api_function.invoke_arn
-  jwt_issuer             = var.jwt_issuer
-  jwt_audience           = var.jwt_audience
+  name                = local.api_name
+  function_name       = module.api_function.function_name
+  function_invoke_arn = module.api_function.invoke_arn
+  jwt_issuer          = var.jwt_issuer
+  jwt_audience        = var.jwt_audience
+  # The routes api_lambda serves without a token (tests/terraform checks they are the same set).
+  public_routes          = ["GET /v1/health", "GET /v1/openapi.json"]
+  protected_routes       = ["GET /v1/{proxy+}"]
   cors_allowed_origins   = concat([module.viewer_site.url], var.viewer_origins)
   throttling_rate_limit  = var.api_throttling.rate_limit
   throttling_burst_limit = var.api_throttling.burst_limit

@@ -1,12 +1,19 @@
-# The scheduled dbt build on Athena: reads raw, rebuilds the marts, publishes docs and run
-# artifacts to the docs site. The runner raises when dbt fails, so Lambda's Errors metric
-# is the dbt-failure signal (alarms.tf).
+# The scheduled dbt build on Athena, as an ECS Fargate task (docs/adr/0005-where-dbt-runs.md):
+# a run may take hours (a full refresh, a backfill, the daily tested build at scale), which
+# Lambda's 15 minutes cannot hold. The task runs a public Python image (AWS's Lambda Python 3.11
+# base image: the same runtime and boto3 the bundle is built for) and fetches the runner bundle
+# (build/dbt_runner.zip from `make package`) from S3, so no private image is built or pushed.
 locals {
   dbt_name = "${var.name}-dbt"
 
+  # Content-addressed: a task started while a new bundle uploads still reads a whole one.
+  dbt_bundle_key = "dbt_runner/${filesha256(local.package["dbt_runner"])}.zip"
+
   # Names fixed by docs/contracts.md section 2 and profiles.yml (target athena); tests/terraform
-  # checks every env_var() of that target is set here.
+  # checks every env_var() of that target, and every name the runner reads, is set here.
   dbt_environment = {
+    BUNDLE_BUCKET             = module.artifacts_bucket.id
+    BUNDLE_KEY                = local.dbt_bundle_key
     DBT_ATHENA_S3_STAGING_DIR = "s3://${module.results_bucket.id}/${local.dbt_results_prefix}"
     DBT_ATHENA_S3_DATA_DIR    = "s3://${module.lake_bucket.id}/${local.marts_prefix}"
     DBT_ATHENA_REGION         = local.region
@@ -16,9 +23,31 @@ locals {
     DBT_ATHENA_NUM_RETRIES    = "5"
     DBT_ATHENA_POLL_INTERVAL  = "1.0"
     DBT_TARGET                = "athena"
+    DBT_RUN_TIMEOUT_HOURS     = tostring(var.dbt_task.timeout_hours)
     DOCS_BUCKET               = module.docs_site.bucket_name
+    HOME                      = "/tmp"
     POWERTOOLS_SERVICE_NAME   = "dbt"
   }
+}
+
+module "artifacts_bucket" {
+  source = "./modules/s3_bucket"
+
+  name        = "${var.name}-artifacts-${local.account_id}"
+  kms_key_arn = aws_kms_key.this.arn
+  versioning  = true
+  expiration_rules = [
+    # Bundles are content-addressed; an old one is only needed by a task that is still starting.
+    { id = "expire-old-bundles", prefix = "dbt_runner/", days = 30 },
+  ]
+}
+
+resource "aws_s3_object" "dbt_bundle" {
+  bucket      = module.artifacts_bucket.id
+  key         = local.dbt_bundle_key
+  source      = local.package["dbt_runner"]
+  source_hash = filebase64sha256(local.package["dbt_runner"])
+  kms_key_id  = aws_kms_key.this.arn
 }
 
 data "aws_iam_policy_document" "dbt" {
@@ -66,9 +95,16 @@ data "aws_iam_policy_document" "dbt" {
     resources = ["${local.lake_arn}/${local.marts_prefix}*"]
   }
 
+  # GetBucketLocation carries no s3:prefix: a condition on it would never match.
+  statement {
+    sid       = "LocateTheLake"
+    actions   = ["s3:GetBucketLocation"]
+    resources = [local.lake_arn]
+  }
+
   statement {
     sid       = "ListRawAndMarts"
-    actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
+    actions   = ["s3:ListBucket"]
     resources = [local.lake_arn]
 
     condition {
@@ -78,54 +114,58 @@ data "aws_iam_policy_document" "dbt" {
     }
   }
 
+  # The docs site, the run artifacts under runs/ and the run lock (runs/lock.json).
   statement {
-    sid       = "PublishDocs"
-    actions   = ["s3:PutObject"]
+    sid       = "PublishDocsAndHoldTheRunLock"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
     resources = ["${module.docs_site.bucket_arn}/*"]
   }
-}
 
-module "dbt_function" {
-  source = "./modules/lambda_function"
-
-  name                           = local.dbt_name
-  description                    = "Runs dbt build --target athena and publishes docs and run artifacts."
-  package_path                   = local.package["dbt_runner"]
-  handler                        = "dbt_runner.handler.handler"
-  architecture                   = var.lambda_architecture
-  memory_size                    = var.dbt_memory_size
-  timeout                        = 900
-  reserved_concurrent_executions = 1
-  maximum_retry_attempts         = 0
-  environment                    = local.dbt_environment
-  kms_key_arn                    = aws_kms_key.this.arn
-  log_retention_days             = var.log_retention_days
-  policy_json                    = data.aws_iam_policy_document.dbt.json
-  failure_queue_arn              = aws_sqs_queue.failures.arn
+  # The stack key (the bundle, the lake, the docs) comes with query_results["dbt"] above.
+  statement {
+    sid       = "FetchTheRunnerBundle"
+    actions   = ["s3:GetObject"]
+    resources = ["${module.artifacts_bucket.arn}/dbt_runner/*"]
+  }
 }
 
 # Hourly (by default): models only; daily: models and every data test. Data tests scan their
 # columns over all history, so running them every hour dominates the Athena bill (cost/model.py).
-module "dbt_schedule" {
-  source = "./modules/schedule"
+module "dbt_task" {
+  source = "./modules/scheduled_task"
 
-  name                  = local.dbt_name
-  description           = "Runs dbt build on Athena (data tests only if dbt_data_tests_every_run)."
-  schedule_expression   = var.dbt_schedule_expression
-  function_arn          = module.dbt_function.function_arn
-  input                 = jsonencode({ data_tests = var.dbt_data_tests_every_run })
+  name           = local.dbt_name
+  image          = var.dbt_task.image
+  container_name = "dbt"
+  # The bootstrap fetches and unpacks the bundle, then runs `python -m dbt_runner`; a manual run
+  # appends runner arguments as the container's command (docs/runbook.md).
+  entry_point           = ["python3", "-c", file("${path.module}/../dbt_runner/bootstrap.py")]
+  architecture          = var.lambda_architecture
+  cpu                   = var.dbt_task.cpu
+  memory                = var.dbt_task.memory
+  environment           = local.dbt_environment
+  task_policy_json      = data.aws_iam_policy_document.dbt.json
+  subnet_ids            = aws_subnet.jobs[*].id
+  security_group_ids    = [aws_security_group.dbt_task.id]
   kms_key_arn           = aws_kms_key.this.arn
+  log_retention_days    = var.log_retention_days
   dead_letter_queue_arn = aws_sqs_queue.failures.arn
-}
+  finished_message      = "dbt build finished"
+  metric_namespace      = "RequestAnalytics"
+  metric_prefix         = "Dbt"
 
-module "dbt_tested_schedule" {
-  source = "./modules/schedule"
+  runs = {
+    build = {
+      description         = "Runs dbt build on Athena (data tests only if dbt_data_tests_every_run)."
+      schedule_expression = var.dbt_schedule_expression
+      environment         = { DBT_DATA_TESTS = tostring(var.dbt_data_tests_every_run) }
+    }
+    tested = {
+      description         = "Runs dbt build on Athena with every data test."
+      schedule_expression = var.dbt_tested_schedule_expression
+      environment         = { DBT_DATA_TESTS = "true" }
+    }
+  }
 
-  name                  = "${local.dbt_name}-tested"
-  description           = "Runs dbt build on Athena with every data test."
-  schedule_expression   = var.dbt_tested_schedule_expression
-  function_arn          = module.dbt_function.function_arn
-  input                 = jsonencode({ data_tests = true })
-  kms_key_arn           = aws_kms_key.this.arn
-  dead_letter_queue_arn = aws_sqs_queue.failures.arn
+  depends_on = [aws_s3_object.dbt_bundle, aws_route_table_association.jobs]
 }

@@ -41,11 +41,14 @@ locals {
 
 # --- encryption ------------------------------------------------------------------------------
 
+# The key carries its full policy from creation: a separate aws_kms_key_policy would let the log
+# groups (which CloudWatch Logs checks against the policy when they are created) race it.
 resource "aws_kms_key" "this" {
   description             = "${var.name}: lake, results, sites, logs, queues, alarms and function settings."
   enable_key_rotation     = true
   rotation_period_in_days = 365
   deletion_window_in_days = 30
+  policy                  = data.aws_iam_policy_document.key.json
 }
 
 resource "aws_kms_alias" "this" {
@@ -77,9 +80,11 @@ data "aws_iam_policy_document" "key" {
     }
   }
 
+  # No kms:DescribeKey here: it carries no encryption context, so under this condition it would
+  # never be granted (tests/terraform/test_iam_lint.py).
   statement {
     sid       = "CloudWatchLogsEncryptsThisStacksLogGroups"
-    actions   = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"]
+    actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"]
     resources = ["*"]
 
     principals {
@@ -93,10 +98,14 @@ data "aws_iam_policy_document" "key" {
       values = [
         "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/${var.name}-*",
         "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/apigateway/${var.name}-*",
+        "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/ecs/${var.name}-*",
       ]
     }
   }
 
+  # Scoped to this account's distributions by pattern, not by their ARNs: naming the distributions
+  # would make the key policy wait for them, and every user of the key (log groups first) must
+  # instead come after the key's full policy (tests/terraform/test_dependencies.py).
   statement {
     sid       = "CloudFrontReadsTheSites"
     actions   = ["kms:Decrypt"]
@@ -108,9 +117,9 @@ data "aws_iam_policy_document" "key" {
     }
 
     condition {
-      test     = "StringEquals"
+      test     = "ArnLike"
       variable = "AWS:SourceArn"
-      values   = [module.viewer_site.distribution_arn, module.docs_site.distribution_arn]
+      values   = ["arn:${local.partition}:cloudfront::${local.account_id}:distribution/*"]
     }
   }
 
@@ -130,12 +139,6 @@ data "aws_iam_policy_document" "key" {
       values   = [local.account_id]
     }
   }
-}
-
-# A separate policy resource: the CloudFront statement needs the distributions, which need the key.
-resource "aws_kms_key_policy" "this" {
-  key_id = aws_kms_key.this.id
-  policy = data.aws_iam_policy_document.key.json
 }
 
 # --- storage ---------------------------------------------------------------------------------
@@ -207,9 +210,17 @@ data "aws_iam_policy_document" "query_results" {
     resources = ["${module.results_bucket.arn}/${each.value}*"]
   }
 
+  # GetBucketLocation never carries s3:prefix, so under that condition it would never be granted;
+  # Athena calls it with the caller's credentials to check the output location.
   statement {
     sid       = "LocateResultsBucket"
-    actions   = ["s3:GetBucketLocation", "s3:ListBucket"]
+    actions   = ["s3:GetBucketLocation"]
+    resources = [module.results_bucket.arn]
+  }
+
+  statement {
+    sid       = "ListOwnQueryResults"
+    actions   = ["s3:ListBucket"]
     resources = [module.results_bucket.arn]
 
     condition {

@@ -24,11 +24,39 @@ output "athena_workgroups" {
 }
 
 output "function_names" {
-  description = "Lambda functions: ingest, dbt runner, API."
+  description = "Lambda functions: ingest and API (dbt runs on ECS Fargate: dbt_run)."
   value = {
     ingest = module.ingest_function.function_name
-    dbt    = module.dbt_function.function_name
     api    = module.api_function.function_name
+  }
+}
+
+output "lambda_reserved_concurrency" {
+  description = "Concurrency each function reserves, and the account quota it needs (Lambda keeps 100 unreserved)."
+  value = {
+    ingest         = module.ingest_function.reserved_concurrent_executions
+    api            = module.api_function.reserved_concurrent_executions
+    quota_required = 100 + max(module.ingest_function.reserved_concurrent_executions, 0) + max(module.api_function.reserved_concurrent_executions, 0)
+  }
+}
+
+output "source_log_group_names" {
+  description = "The app's log groups the ingest reads (make smoke writes its synthetic line to the first)."
+  value       = var.source_log_group_names
+}
+
+output "dbt_run" {
+  description = "What `aws ecs run-task` (and make smoke) needs to start a dbt run by hand: cluster, task definition per mode, network, container name."
+  value = {
+    cluster              = module.dbt_task.cluster_name
+    task_definitions     = module.dbt_task.task_definition_arns
+    subnets              = aws_subnet.jobs[*].id
+    security_groups      = [aws_security_group.dbt_task.id]
+    container            = module.dbt_task.container_name
+    log_group            = module.dbt_task.log_group_name
+    artifacts_bucket     = module.artifacts_bucket.id
+    bundle_key           = local.dbt_bundle_key
+    outcome_metric_names = module.dbt_task.metric_names
   }
 }
 
@@ -39,7 +67,7 @@ output "ingest_schedule" {
 
 output "dbt_schedule" {
   description = "When the dbt build runs: every run builds the models, the tested one runs every data test too."
-  value       = { build = module.dbt_schedule.schedule_expression, tested = module.dbt_tested_schedule.schedule_expression }
+  value       = module.dbt_task.schedule_expressions
 }
 
 output "api_endpoint" {

@@ -127,10 +127,31 @@ variable "dbt_tested_schedule_expression" {
   }
 }
 
-variable "dbt_memory_size" {
-  description = "Memory in MB of the dbt runner."
-  type        = number
-  default     = 2048
+variable "dbt_task" {
+  description = "The dbt task on ECS Fargate: public image (the bundle is built for its runtime), size, and the hours after which a run stops itself."
+  type = object({
+    image         = optional(string, "public.ecr.aws/lambda/python:3.11")
+    cpu           = optional(number, 1024)
+    memory        = optional(number, 4096)
+    timeout_hours = optional(number, 6)
+  })
+  default = {}
+
+  validation {
+    condition     = var.dbt_task.timeout_hours >= 1 && var.dbt_task.timeout_hours <= 24
+    error_message = "A run may take 1 to 24 hours (a longer backfill: run it in slices, docs/runbook.md)."
+  }
+}
+
+variable "jobs_vpc_cidr" {
+  description = "CIDR of the small VPC the dbt task runs in (two public subnets, no inbound traffic)."
+  type        = string
+  default     = "10.42.0.0/24"
+
+  validation {
+    condition     = can(cidrsubnet(var.jobs_vpc_cidr, 4, 1))
+    error_message = "Give an IPv4 CIDR of /24 or larger (two /28 subnets are cut from it)."
+  }
 }
 
 variable "dbt_bytes_scanned_cutoff" {
@@ -179,7 +200,7 @@ variable "api_settings" {
     # All of one request's work (every query); past it the API answers 503 with Retry-After.
     request_budget_seconds = optional(number, 20)
     memory_size            = optional(number, 512)
-    reserved_concurrency   = optional(number, 20)
+    reserved_concurrency   = optional(number, 20) # -1: none (an account quota of 10, docs/deploy.md)
     error_alarm_threshold  = optional(number, 5)
   })
   default = {}
@@ -192,6 +213,22 @@ variable "api_settings" {
   validation {
     condition     = var.api_settings.request_budget_seconds >= 0.1 && var.api_settings.request_budget_seconds <= 28
     error_message = "API Gateway waits 29 s at most; keep the request budget between 0.1 and 28 s."
+  }
+
+  validation {
+    condition     = var.api_settings.reserved_concurrency == -1 || var.api_settings.reserved_concurrency >= 1
+    error_message = "Reserve at least 1 concurrent execution for the API, or -1 for none."
+  }
+}
+
+variable "cursor_secret" {
+  description = "HMAC key of the API's paging cursors (CURSOR_SECRET), shared by every API container. Generate once (`openssl rand -base64 48`) and pass it as TF_VAR_cursor_secret or from a secret store; it is kept in the state and in the function's KMS-encrypted settings. A new value rotates it (open cursors then stop verifying)."
+  type        = string
+  sensitive   = true
+
+  validation {
+    condition     = length(var.cursor_secret) >= 32
+    error_message = "Use at least 32 characters of random text (e.g. `openssl rand -base64 48`)."
   }
 }
 

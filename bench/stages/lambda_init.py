@@ -14,7 +14,8 @@ from typing import Any
 
 from bench.measure import median, python_cmd, run_child
 
-HANDLERS = ("ingest_lambda.handler", "api_lambda.handler", "dbt_runner.handler")
+# dbt runs as an ECS Fargate task (docs/adr/0005-where-dbt-runs.md): no Lambda cold start to measure.
+HANDLERS = ("ingest_lambda.handler", "api_lambda.handler")
 HEAVY = ("pandas", "pyarrow")
 SAMPLES = 5
 LAMBDA_ENV = {

@@ -29,6 +29,11 @@ LOCAL_ONLY = {
     "API_MARTS_SCHEMA": "DuckDB schema of the marts; Athena uses ATHENA_DATABASE",
     "VIEWER_DIR": "the local server serves the viewer; in AWS CloudFront does",
     "DBT_PROFILES_DIR": "the runner passes the packaged profiles.yml explicitly",
+    "BUNDLE_DIR": "tests unpack the bundle elsewhere; the task uses /tmp/bundle",
+}
+# Set by Terraform for the runtime itself rather than for the project's code.
+FOR_THE_RUNTIME = {
+    "HOME": "dbt and Python write their user files under HOME; the task's only writable path is /tmp"
 }
 
 
@@ -56,23 +61,89 @@ def test_ingest_runs_every_ten_minutes(root: TerraformModule):
     assert schedule["function_arn"] == "${module.ingest_function.function_arn}"
 
 
+def dbt_environments(root: TerraformModule) -> dict[str, dict[str, str]]:
+    """The dbt task's environment per run mode: the shared one with the mode's merged over it."""
+    task = root.modules["dbt_task"]
+    assert task["environment"] == "${local.dbt_environment}"
+    shared = root.locals["dbt_environment"]
+    return {mode: {**shared, **run.get("environment", {})} for mode, run in task["runs"].items()}
+
+
 def test_ingest_never_overlaps_and_dbt_is_hourly_by_default(root: TerraformModule):
-    # Given the function calls and the dbt schedule variable
+    # Given the function calls and the dbt task
     calls = function_calls(root)
-    # Then one ingest (and one dbt build) at a time, and dbt defaults to hourly
+    # Then one ingest at a time, and dbt runs on Fargate (no Lambda any more)
     assert calls["ingest_lambda"]["reserved_concurrent_executions"] == 1
-    assert calls["dbt_runner"]["reserved_concurrent_executions"] == 1
-    assert root.modules["dbt_schedule"]["schedule_expression"] == "${var.dbt_schedule_expression}"
+    assert "dbt_runner" not in calls
+    task = root.modules["dbt_task"]
+    assert task["source"] == "./modules/scheduled_task"
+    # And the build is hourly by default, the tested build daily
+    runs = task["runs"]
+    assert runs["build"]["schedule_expression"] == "${var.dbt_schedule_expression}"
     assert root.variables["dbt_schedule_expression"]["default"] == "rate(1 hour)"
-    # And the data tests run daily in a build of their own, hourly only if asked
-    assert (
-        root.modules["dbt_schedule"]["input"] == "${jsonencode({data_tests = var.dbt_data_tests_every_run})}"
-    )
-    assert root.variables["dbt_data_tests_every_run"]["default"] is False
-    tested = root.modules["dbt_tested_schedule"]
-    assert tested["input"] == "${jsonencode({data_tests = true})}"
-    assert tested["function_arn"] == "${module.dbt_function.function_arn}"
+    assert runs["tested"]["schedule_expression"] == "${var.dbt_tested_schedule_expression}"
     assert root.variables["dbt_tested_schedule_expression"]["default"] == "cron(30 2 * * ? *)"
+    # And the data tests run in the tested build, in the hourly one only if asked
+    environments = dbt_environments(root)
+    assert environments["tested"]["DBT_DATA_TESTS"] == "true"
+    assert environments["build"]["DBT_DATA_TESTS"] == "${tostring(var.dbt_data_tests_every_run)}"
+    assert root.variables["dbt_data_tests_every_run"]["default"] is False
+
+
+def test_dbt_task_runs_the_bootstrap_of_the_bundle_terraform_uploads(root: TerraformModule):
+    # Given the task's entry point and the uploaded bundle
+    task = root.modules["dbt_task"]
+    bundle = root.resource("aws_s3_object", "dbt_bundle")
+    environment = root.locals["dbt_environment"]
+    # Then the container runs dbt_runner/bootstrap.py, which runs the dbt_runner package
+    assert task["entry_point"] == ["python3", "-c", '${file("${path.module}/../dbt_runner/bootstrap.py")}']
+    assert 'run_module("dbt_runner"' in (REPO / "dbt_runner" / "bootstrap.py").read_text()
+    assert (REPO / "dbt_runner" / "__main__.py").is_file()
+    # And it fetches exactly the object Terraform uploads, from the package `make package` builds
+    assert bundle["key"] == "${local.dbt_bundle_key}" == environment["BUNDLE_KEY"]
+    assert bundle["bucket"] == "${module.artifacts_bucket.id}" == environment["BUNDLE_BUCKET"]
+    assert bundle["source"] == '${local.package["dbt_runner"]}'
+    # And the finished line the outcome metrics count is the one the runner logs
+    job = importlib.import_module("dbt_runner.job")
+    assert task["finished_message"] == job.FINISHED
+    # And the default image is a public one with the bundle's runtime (Python 3.11, boto3)
+    image = root.variables["dbt_task"]["type"]
+    assert "public.ecr.aws/lambda/python:3.11" in json.dumps(image)
+
+
+def test_openapi_document_is_public_like_health_and_nothing_else(root: TerraformModule):
+    # Given the routes the API serves without a token, and the HTTP API's public routes
+    app = importlib.import_module("api_lambda.app")
+    unauthenticated = {f"{r.method} {r.path}" for r in app.ROUTES if not r.auth}
+    http_api = root.modules["http_api"]
+    # Then they are the same routes, and everything else sits behind the JWT authorizer
+    assert set(http_api["public_routes"]) == unauthenticated == {"GET /v1/health", "GET /v1/openapi.json"}
+    assert http_api["protected_routes"] == ["GET /v1/{proxy+}"]
+
+
+def test_reservations_are_variables_and_the_quota_they_need_is_an_output(root: TerraformModule):
+    # Given every Lambda function call
+    calls = function_calls(root)
+    # Then the API's reservation comes from a variable (-1 for none), the ingest's is its one-at-a-time 1
+    assert calls["api_lambda"]["reserved_concurrent_executions"] == "${var.api_settings.reserved_concurrency}"
+    assert calls["ingest_lambda"]["reserved_concurrent_executions"] == 1
+    # And the quota the account needs is stated
+    quota = root.outputs["lambda_reserved_concurrency"]["value"]["quota_required"]
+    for call in calls:
+        assert f"max(module.{call.split('_')[0]}_function.reserved_concurrent_executions, 0)" in quota
+
+
+def test_no_policy_puts_get_bucket_location_under_a_prefix_condition(all_modules):
+    # Given every statement with an s3:prefix condition (only ListBucket-type actions carry that key)
+    listing = {"s3:ListBucket", "s3:ListBucketVersions", "s3:ListBucketMultipartUploads"}
+    offenders = [
+        (where, statement["actions"])
+        for where, statement in policy_documents(all_modules)
+        if any(c.get("variable") == "s3:prefix" for c in statement.get("condition", []))
+        and not set(statement["actions"]) <= listing
+    ]
+    # Then none holds an action the condition could never match (it would never be granted)
+    assert offenders == []
 
 
 def test_every_function_has_a_log_group_with_retention(root: TerraformModule, all_modules):
@@ -89,10 +160,16 @@ def test_every_function_has_a_log_group_with_retention(root: TerraformModule, al
     assert log_group["kms_key_id"] == "${var.kms_key_arn}"
     # And every call of it sets a retention, whose root default is a real period
     calls = function_calls(root)
-    assert set(calls) == {"ingest_lambda", "api_lambda", "dbt_runner"}
+    assert set(calls) == {"ingest_lambda", "api_lambda"}
     for package, call in calls.items():
         assert call["log_retention_days"] == "${var.log_retention_days}", package
     assert root.variables["log_retention_days"]["default"] >= 30
+    # And the dbt task's log group too
+    assert root.modules["dbt_task"]["log_retention_days"] == "${var.log_retention_days}"
+    task = next(m for m in all_modules if m.path.name == "scheduled_task")
+    assert (
+        task.resource("aws_cloudwatch_log_group", "this")["retention_in_days"] == "${var.log_retention_days}"
+    )
     # And the API's access logs have one too
     access = next(m for m in all_modules if m.path.name == "http_api").resource(
         "aws_cloudwatch_log_group", "access"
@@ -242,11 +319,19 @@ def test_glue_raw_columns_equal_what_the_ingest_lands(all_modules, simulated_lak
             assert hive_type_accepts(fields[key], value), (key, value)
 
 
+def deployed_environments(root: TerraformModule) -> dict[str, dict[str, str]]:
+    """Per package, the environment Terraform gives it (the dbt task's: every run mode's names)."""
+    environments = {
+        package: root.resolve(call["environment"]) for package, call in function_calls(root).items()
+    }
+    modes = dbt_environments(root)
+    environments["dbt_runner"] = {name: value for env in modes.values() for name, value in env.items()}
+    return environments
+
+
 def test_every_setting_the_functions_read_is_set_by_terraform(root: TerraformModule):
-    # Given the environment each function call sets and the names its code reads
-    calls = function_calls(root)
-    for package, call in calls.items():
-        environment = root.resolve(call["environment"])
+    # Given the environment each function (and the dbt task) gets and the names its code reads
+    for package, environment in deployed_environments(root).items():
         read = env_names_read(REPO / package)
         assert read, f"{package}: found no environment reads; is the code there?"
         if package == "dbt_runner":
@@ -256,7 +341,12 @@ def test_every_setting_the_functions_read_is_set_by_terraform(root: TerraformMod
         missing = sorted(read - set(environment) - set(LOCAL_ONLY))
         assert missing == [], f"{package} reads {missing} but terraform does not set them"
         # And nothing set is a name the code never reads (a typo would pass silently)
-        unread = sorted(set(environment) - read - {n for n in environment if n.startswith("POWERTOOLS_")})
+        unread = sorted(
+            set(environment)
+            - read
+            - set(FOR_THE_RUNTIME)
+            - {n for n in environment if n.startswith("POWERTOOLS_")}
+        )
         assert unread == [], f"terraform sets {unread} for {package}, which its code never reads"
 
 
@@ -276,8 +366,8 @@ def test_dbt_athena_profile_settings_are_set_by_terraform(root: TerraformModule)
     # Given every env_var() the athena target and the project read
     names = _dbt_athena_env_names()
     assert {"DBT_ATHENA_SCHEMA", "DBT_ATHENA_S3_STAGING_DIR"} <= names
-    # Then the dbt runner's environment sets each of them
-    environment = root.resolve(function_calls(root)["dbt_runner"]["environment"])
+    # Then the dbt task's environment sets each of them
+    environment = root.locals["dbt_environment"]
     assert sorted(names - set(environment)) == []
     # And the schema is the marts database the API queries
     assert (
@@ -296,7 +386,7 @@ def test_jwt_claim_names_match_what_the_api_reads(root: TerraformModule):
     assert all(f"`{claim}`" in contract for claim in read)
 
 
-@pytest.mark.parametrize("package", ["ingest_lambda", "api_lambda", "dbt_runner"])
+@pytest.mark.parametrize("package", ["ingest_lambda", "api_lambda"])
 def test_handlers_terraform_names_exist(root: TerraformModule, package: str):
     # Given the handler string Terraform deploys
     handler = function_calls(root)[package]["handler"]
@@ -348,5 +438,10 @@ def test_tfvars_example_sets_only_declared_variables(root: TerraformModule):
     # Then it names only real variables and every required one
     assert names <= set(root.variables)
     required = {n for n, body in root.variables.items() if "default" not in body}
-    assert required <= names
+    sensitive = {n for n, body in root.variables.items() if body.get("sensitive")}
+    assert required - sensitive <= names
+    # And a secret is never given a value there, only the way to pass it
+    text = (TERRAFORM / "terraform.tfvars.example").read_text()
+    assert not sensitive & names
+    assert all(f"TF_VAR_{name}" in text for name in sensitive)
     assert Path(TERRAFORM / "terraform.tfvars.example").read_text().count("jwt_issuer") >= 1

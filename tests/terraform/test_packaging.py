@@ -182,3 +182,23 @@ def test_real_packages_are_small_lean_and_import_on_their_own(tmp_path: Path):
     with zipfile.ZipFile(tmp_path / "out" / "api_lambda.zip") as archive:
         top = {n.split("/")[0] for n in archive.namelist()}
     assert not top & {"pandas", "pyarrow", "duckdb", "numpy"}, sorted(top)
+
+
+@pytest.mark.slow
+def test_dbt_task_bundle_runs_its_entry_point_with_only_the_image_libraries(tmp_path: Path):
+    # Given the dbt runner's bundle built for this machine's architecture, unpacked
+    manifest = build(tmp_path / "out", "dbt_runner", arch="x86_64")
+    stats = manifest["functions"]["dbt_runner"]
+    with zipfile.ZipFile(tmp_path / "out" / "dbt_runner.zip") as archive:
+        names = archive.namelist()
+        archive.extractall(tmp_path / "bundle")
+    # Then it holds the runner, the project and the profiles, but not the image's boto3
+    assert {"dbt_runner/__main__.py", "dbt_runner/bootstrap.py", "profiles.yml"} <= set(names)
+    assert "dbt_project/dbt_project.yml" in names
+    assert not {n.split("/")[0] for n in names} & {"boto3", "botocore", "s3transfer"}
+    assert stats["unzipped_bytes"] <= builder.MAX_UNZIPPED_BYTES
+    # And the task's entry point, dbt and the Athena adapter import with only the bundle and the
+    # image's libraries (the same as Lambda's python3.11 runtime) on the path
+    modules = ["dbt_runner.__main__", "dbt.cli.main", "dbt.adapters.athena"]
+    proc = import_in_a_bare_interpreter(tmp_path / "bundle", runtime_like(tmp_path), modules)
+    assert proc.stdout.strip().endswith("imported"), proc.stderr[-3000:]

@@ -34,9 +34,9 @@ variable "jwt_audience" {
 }
 
 variable "public_routes" {
-  description = "Route keys answered without a token."
+  description = "Route keys answered without a token (an exact route wins over the protected greedy one)."
   type        = list(string)
-  default     = ["GET /v1/health"]
+  default     = ["GET /v1/health", "GET /v1/openapi.json"]
 }
 
 variable "protected_routes" {

@@ -107,16 +107,21 @@ resource "aws_lambda_function" "this" {
   depends_on = [aws_iam_role_policy.this, aws_cloudwatch_log_group.this]
 }
 
+# Always declared, with the failure destination only for asynchronous callers: a count derived
+# from the queue's ARN would be unknown on the first plan (the queue does not exist yet), which
+# Terraform refuses ("Invalid count argument"; terraform/tests/stack.tftest.hcl plans it).
 resource "aws_lambda_function_event_invoke_config" "this" {
-  count = local.async ? 1 : 0
-
   function_name                = aws_lambda_function.this.function_name
   maximum_retry_attempts       = var.maximum_retry_attempts
   maximum_event_age_in_seconds = 3600
 
-  destination_config {
-    on_failure {
-      destination = var.failure_queue_arn
+  dynamic "destination_config" {
+    for_each = var.failure_queue_arn == null ? [] : [var.failure_queue_arn]
+
+    content {
+      on_failure {
+        destination = destination_config.value
+      }
     }
   }
 }

@@ -22,3 +22,8 @@ output "log_group_name" {
   description = "Name of the function's log group."
   value       = aws_cloudwatch_log_group.this.name
 }
+
+output "reserved_concurrent_executions" {
+  description = "Concurrency reserved for the function (-1: none; it then shares the account's pool)."
+  value       = aws_lambda_function.this.reserved_concurrent_executions
+}

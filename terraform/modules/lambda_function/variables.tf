@@ -68,8 +68,14 @@ variable "timeout" {
 }
 
 variable "reserved_concurrent_executions" {
-  description = "Concurrent executions reserved for (and capping) the function."
+  description = "Concurrent executions reserved for (and capping) the function; -1 reserves none. Every reservation needs the account's concurrency quota to stay 100 above the reserved sum."
   type        = number
+  default     = -1
+
+  validation {
+    condition     = var.reserved_concurrent_executions == -1 || var.reserved_concurrent_executions >= 1
+    error_message = "Reserve at least 1, or -1 for none (0 would throttle every invocation)."
+  }
 }
 
 variable "environment" {

@@ -1,0 +1,1 @@
+"""`make smoke`: one synthetic request through a deployed stack, from CloudWatch Logs to the API."""
