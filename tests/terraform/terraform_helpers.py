@@ -65,12 +65,23 @@ def parse_module(path: Path) -> TerraformModule:
     return module
 
 
+def function_modules(root: TerraformModule) -> dict[str, dict[str, Any]]:
+    """Every call of the lambda_function module, keyed by its module name."""
+    return {name: body for name, body in root.modules.items() if body["source"] == LAMBDA_MODULE}
+
+
 def function_calls(root: TerraformModule) -> dict[str, dict[str, Any]]:
-    """Every call of the lambda_function module, keyed by the Python package its handler lives in."""
-    calls = {}
-    for body in root.modules.values():
-        if body["source"] == LAMBDA_MODULE:
-            calls[body["handler"].split(".")[0]] = body
+    """The main call of the lambda_function module per Python package its handler lives in.
+
+    A package may back several functions (the ingest's poller and its subscription); its main
+    one is the module named after it (`ingest_function` for ingest_lambda), whatever the order
+    the calls are declared in.
+    """
+    calls: dict[str, dict[str, Any]] = {}
+    for name, body in function_modules(root).items():
+        package = body["handler"].split(".")[0]
+        if package not in calls or name == f"{package.removesuffix('_lambda')}_function":
+            calls[package] = body
     return calls
 
 

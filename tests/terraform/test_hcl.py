@@ -17,6 +17,7 @@ from terraform_helpers import (
     TerraformModule,
     env_names_read,
     function_calls,
+    function_modules,
     policy_documents,
 )
 
@@ -320,18 +321,22 @@ def test_glue_raw_columns_equal_what_the_ingest_lands(all_modules, simulated_lak
 
 
 def deployed_environments(root: TerraformModule) -> dict[str, dict[str, str]]:
-    """Per package, the environment Terraform gives it (the dbt task's: every run mode's names)."""
+    """Per function (module name) and for the dbt task (every run mode's names), the environment
+    Terraform gives it, keyed `<module>:<package>`."""
     environments = {
-        package: root.resolve(call["environment"]) for package, call in function_calls(root).items()
+        f"{name}:{call['handler'].split('.')[0]}": root.resolve(call["environment"])
+        for name, call in function_modules(root).items()
     }
     modes = dbt_environments(root)
-    environments["dbt_runner"] = {name: value for env in modes.values() for name, value in env.items()}
+    every_mode = {name: value for env in modes.values() for name, value in env.items()}
+    environments["dbt_task:dbt_runner"] = every_mode
     return environments
 
 
 def test_every_setting_the_functions_read_is_set_by_terraform(root: TerraformModule):
     # Given the environment each function (and the dbt task) gets and the names its code reads
-    for package, environment in deployed_environments(root).items():
+    for function, environment in deployed_environments(root).items():
+        package = function.split(":")[1]
         read = env_names_read(REPO / package)
         assert read, f"{package}: found no environment reads; is the code there?"
         if package == "dbt_runner":
@@ -339,7 +344,7 @@ def test_every_setting_the_functions_read_is_set_by_terraform(root: TerraformMod
             read |= _dbt_athena_env_names()
         # Then everything read (but local-only settings) is set
         missing = sorted(read - set(environment) - set(LOCAL_ONLY))
-        assert missing == [], f"{package} reads {missing} but terraform does not set them"
+        assert missing == [], f"{function} reads {missing} but terraform does not set them"
         # And nothing set is a name the code never reads (a typo would pass silently)
         unread = sorted(
             set(environment)
@@ -347,7 +352,7 @@ def test_every_setting_the_functions_read_is_set_by_terraform(root: TerraformMod
             - set(FOR_THE_RUNTIME)
             - {n for n in environment if n.startswith("POWERTOOLS_")}
         )
-        assert unread == [], f"terraform sets {unread} for {package}, which its code never reads"
+        assert unread == [], f"terraform sets {unread} for {function}, which its code never reads"
 
 
 def _dbt_athena_env_names() -> set[str]:
