@@ -48,6 +48,9 @@ PRICES = {
     "athena_per_tb": 5.00,  # per TB scanned
     "athena_min_bytes": 10 * MB,  # every query is billed at least 10 MB
     "lambda_arm_gb_second": 0.0000133334,
+    "fargate_arm_vcpu_hour": 0.03238,  # Linux/ARM, per second with a 1-minute minimum
+    "fargate_arm_gb_hour": 0.00356,
+    "public_ipv4_hour": 0.005,  # the dbt task's public IP while it runs (no NAT gateway)
     "lambda_per_million": 0.20,
     "logs_ingest_gb": 0.50,  # CloudWatch Logs standard ingestion
     "logs_storage_gb_month": 0.03,
@@ -67,7 +70,8 @@ DBT_TESTED_RUNS_PER_DAY = 1  # cron(30 2 * * ? *): models and every data test (d
 PART_MAX_BYTES = 64 * MB  # ingest PART_MAX_BYTES: one raw object per this many bytes
 API_RANGE_DAYS = 90  # a dashboard's usual range
 INGEST_MEMORY_GB = 1.0
-DBT_MEMORY_GB = 2.0
+DBT_TASK_VCPU = 1.0  # var.dbt_task.cpu = 1024
+DBT_TASK_MEMORY_GB = 4.0  # var.dbt_task.memory = 4096
 API_MEMORY_GB = 0.5
 DBT_THREADS = 2  # profiles.yml, target athena
 EMF_METRICS = (
@@ -79,6 +83,7 @@ ALARMS = 5
 API_QUERIES_PER_DAY = 20_000  # e.g. 500 people opening 40 views a day; Athena result reuse ignored
 API_SECONDS_PER_CALL = 1.5  # mostly waiting for Athena
 DBT_SECONDS_PER_QUERY = 3.0  # Athena round trip of one statement
+DBT_TASK_START_SECONDS = 90  # Fargate: provisioning, pulling the public image, fetching the bundle
 API_LOG_BYTES_PER_CALL = 1500  # function log lines + access log line
 INGEST_LOG_BYTES_PER_RUN = 4000
 DBT_LOG_BYTES_PER_QUERY = 2000
@@ -208,6 +213,16 @@ def lambda_cost(invocations: float, seconds: float, memory_gb: float) -> float:
     )
 
 
+def fargate_cost(tasks: float, seconds: float, vcpu: float, memory_gb: float) -> float:
+    """Fargate (ARM) bills vCPU and memory per second, at least a minute a task; plus its public IP."""
+    hours = tasks * max(seconds, 60) / 3600
+    return hours * (
+        vcpu * PRICES["fargate_arm_vcpu_hour"]
+        + memory_gb * PRICES["fargate_arm_gb_hour"]
+        + PRICES["public_ipv4_hour"]
+    )
+
+
 def monthly_bill(
     events_per_day: int,
     inputs: Inputs,
@@ -269,14 +284,13 @@ def monthly_bill(
         bill["Athena (API)"] = sum(athena_cost(route * n * calls, calls) for route in routes)
     bill["S3 requests"] = puts / 1000 * PRICES["s3_put_per_1000"] + gets / 1000 * PRICES["s3_get_per_1000"]
 
-    # Lambda: ingest every 10 minutes, dbt hourly, the API per call.
+    # Lambda: ingest every 10 minutes and the API per call; dbt runs as a Fargate task (ADR 0005).
     ingest_seconds = 2 + n / INGEST_RUNS_PER_DAY / inputs.ingest_events_per_second
-    dbt_seconds = 30 + dbt_queries / runs * DBT_SECONDS_PER_QUERY / DBT_THREADS
-    bill["Lambda"] = (
-        lambda_cost(INGEST_RUNS_PER_DAY * DAYS_PER_MONTH, ingest_seconds, INGEST_MEMORY_GB)
-        + (0 if naive else lambda_cost(runs, dbt_seconds, DBT_MEMORY_GB))
-        + lambda_cost(api_calls, API_SECONDS_PER_CALL, API_MEMORY_GB)
+    dbt_seconds = DBT_TASK_START_SECONDS + 30 + dbt_queries / runs * DBT_SECONDS_PER_QUERY / DBT_THREADS
+    bill["Lambda"] = lambda_cost(INGEST_RUNS_PER_DAY * DAYS_PER_MONTH, ingest_seconds, INGEST_MEMORY_GB) + (
+        lambda_cost(api_calls, API_SECONDS_PER_CALL, API_MEMORY_GB)
     )
+    bill["Fargate (dbt)"] = 0 if naive else fargate_cost(runs, dbt_seconds, DBT_TASK_VCPU, DBT_TASK_MEMORY_GB)
 
     # CloudWatch: this stack's own logs (the app's log lines are its existing cost), EMF metrics, alarms.
     log_bytes = (

@@ -170,3 +170,12 @@ def test_out_writes_the_published_report_with_when_and_how(tmp_path: Path):
     assert data["command"].endswith(f"--out {out}")
     total = data["design"]["1000000"]["total"]
     assert f"| **total** | {total:,.2f} |" in report
+
+
+def test_the_dbt_task_is_billed_as_fargate_with_its_one_minute_minimum():
+    # Given one short run and one run of an hour of the dbt task's default size
+    short = model.fargate_cost(1, 10, model.DBT_TASK_VCPU, model.DBT_TASK_MEMORY_GB)
+    hour = model.fargate_cost(1, 3600, model.DBT_TASK_VCPU, model.DBT_TASK_MEMORY_GB)
+    # Then a 10 s run pays a whole minute, and an hour is vCPU + memory + the public IP's hour
+    assert short == pytest.approx(hour / 60)
+    assert hour == pytest.approx(1 * 0.03238 + 4 * 0.00356 + 0.005)
