@@ -284,3 +284,19 @@ def test_each_request_prints_one_latency_metric_under_its_route_template(
         assert record["service"] == "api-under-test"
         assert record["Latency"][0] > 0
     assert session_id not in json.dumps(records)
+
+
+def test_head_answers_like_get_without_a_body_and_other_methods_get_405(lambda_handler):
+    # Given the health event as GET, HEAD and POST
+    get = load_event("http_api_v2_health_no_authorizer.json")
+    head, post = copy.deepcopy(get), copy.deepcopy(get)
+    head["requestContext"]["http"]["method"] = "HEAD"
+    post["requestContext"]["http"]["method"] = "POST"
+    # When the handler answers each
+    got, headed, posted = (lambda_handler(event, Context()) for event in (get, head, post))
+    # Then HEAD is GET's status and headers with an empty body, and POST a 405 whose Allow names both
+    assert (headed["statusCode"], headed["headers"], headed["body"]) == (200, got["headers"], "")
+    assert json.loads(got["body"])["status"] == "ok"
+    assert posted["statusCode"] == 405
+    assert posted["headers"]["allow"] == "GET, HEAD"
+    assert json.loads(posted["body"])["error"]["code"] == "method_not_allowed"
