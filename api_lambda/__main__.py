@@ -101,6 +101,11 @@ def main(argv: list[str] | None = None) -> int:
         help="expose GET /v1/demo/tokens listing this tokens file (for the local viewer only)",
     )
     parser.add_argument(
+        "--metrics",
+        action="store_true",
+        help="print the per-route CloudWatch EMF metric records on stdout, as the Lambda does",
+    )
+    parser.add_argument(
         "--check-port",
         action="store_true",
         help="only check the port: exit 0 when free, 3 when this API already serves there, 1 otherwise",
@@ -118,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     from api_lambda.asgi import create_app
     from api_lambda.auth import TokensFileAuthenticator
     from api_lambda.backends import make_backend
+    from api_lambda.errors import SERVICE
+    from api_lambda.metrics import RouteMetrics
     from api_lambda.settings import Settings, SettingsError
 
     try:
@@ -137,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         TokensFileAuthenticator(settings.tokens_file),
         demo_tokens=args.demo_tokens,
         viewer_dir=viewer,
+        metrics=RouteMetrics(settings.metrics_namespace, SERVICE) if args.metrics else None,
     )
     if viewer is not None and args.demo_tokens is not None:
         app = with_demo_config(app, viewer)

@@ -1,18 +1,25 @@
-"""The API without a web framework: the route table, parameter validation, auth and scope, errors.
+"""The API: its route table, parameter validation, auth and scope, errors, on Powertools' resolver.
 
-`Api.handle(Request) -> Response` is the whole API. Two thin adapters feed it: `handler.py` turns
-API Gateway HTTP API (payload v2) events into Requests in the Lambda, and `asgi.py` serves it
-through uvicorn locally and in the tests. Nothing here imports a framework, so the Lambda's cold
-start pays only for this package, the standard library and Powertools' Logger.
+`Api.resolver()` registers the route table on a Powertools `APIGatewayHttpResolver`, which routes
+HTTP API (payload v2) events and maps every exception to the JSON error body. The same resolver
+serves both places: `handler.py` hands it the Lambda's events, and `asgi.py` turns a local HTTP
+request into the same kind of event (uvicorn, the tests, the benchmark). Parameters are checked by
+the project's own specs (`params.py`), which also write the OpenAPI document, not by Powertools'
+pydantic validation: ADR 0007 says why (the cold start).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.event_handler.api_gateway import Response
 
 from api_lambda import deadline, openapi, queries
 from api_lambda.auth import Authenticator
@@ -25,6 +32,7 @@ from api_lambda.errors import (
     method_not_allowed,
     not_found,
 )
+from api_lambda.metrics import UNMATCHED, RouteMetrics
 from api_lambda.params import Param, parse_all
 from api_lambda.periods import (
     DATE_PATTERN,
@@ -37,7 +45,7 @@ from api_lambda.periods import (
 )
 from api_lambda.scope import ID_PATTERN, LEVELS, Scope, breakdown_level, resolve_scope
 from api_lambda.settings import Settings
-from api_lambda.web import Request, Response, json_response
+from api_lambda.web import Request, json_response, json_text, request_from_event
 
 DESCRIPTION = f"""Tenant-scoped request analytics over the marts.
 
@@ -136,6 +144,11 @@ class Route:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "segments", tuple(self.path.strip("/").split("/")))
+
+    @property
+    def rule(self) -> str:
+        """The path as Powertools writes a route: `<name>` for a path parameter."""
+        return self.path.replace("{", "<").replace("}", ">")
 
     def match(self, parts: list[str]) -> dict[str, str] | None:
         """Path parameters when `parts` (the path's segments) fit this route's template."""
@@ -279,9 +292,12 @@ DEMO_TOKENS_ROUTE = Route(
 
 # --- the API ------------------------------------------------------------------------------------
 
+# Every GET route answers HEAD too (the adapters drop the body).
+METHODS = ("GET", "HEAD")
+
 
 class Api:
-    """Routes a Request to its handler; every failure becomes the JSON error body, never a trace."""
+    """The route table with what its handlers need: settings, backend, auth, cursors, metrics."""
 
     def __init__(
         self,
@@ -290,12 +306,14 @@ class Api:
         authenticate: Authenticator,
         *,
         demo_tokens: Path | None = None,
+        metrics: RouteMetrics | None = None,
     ) -> None:
         self.settings = settings
         self.backend = backend
         self.authenticate = authenticate
         self.cursors = CursorCodec(settings.cursor_secret)
         self.demo_tokens = Path(demo_tokens) if demo_tokens is not None else None
+        self.metrics = metrics
         self.routes = ROUTES + ((DEMO_TOKENS_ROUTE,) if demo_tokens is not None else ())
         self._openapi: dict[str, Any] | None = None
 
@@ -305,43 +323,148 @@ class Api:
             self._openapi = openapi.document(self.routes, DESCRIPTION)
         return self._openapi
 
-    def handle(self, request: Request) -> Response:
-        """The response to `request`; all of its work runs within the request's time budget."""
-        try:
-            with deadline.budget(self.settings.request_budget_seconds):
-                response = self._dispatch(request)
-        except ApiError as exc:
-            response = exc.response()
-        except BackendUnavailable as exc:
-            logger.warning("backend unavailable", extra={"reason": exc.message})
-            response = exc.as_api_error().response()
-        except Exception:
-            logger.exception("unhandled error", extra={"path": request.path[:300]})
-            response = ApiError(500, "internal_error", "internal error; the request was logged").response()
-        return response
+    def resolver(self) -> HttpApiResolver:
+        """A Powertools resolver with every route, the error mapping and the per-request middleware."""
+        resolver = HttpApiResolver()
+        resolver.use([self._within_budget_and_measured])
+        for route in self.routes:
+            resolver.route(route.rule, list(METHODS), cors=False)(self._endpoint(resolver, route))
+        resolver.exception_handler(ApiError)(_api_error)
+        resolver.exception_handler(BackendUnavailable)(_backend_unavailable)
+        resolver.exception_handler(Exception)(_internal_error)
+        resolver.not_found(lambda _: self._no_route(request_from_event(resolver.current_event.raw_event)))
+        resolver.build_middleware_stacks()
+        return resolver
 
-    def _dispatch(self, request: Request) -> Response:
-        # CORS is API Gateway's (its cors_configuration answers preflights); locally the viewer is
-        # served from the API's own origin.
-        route, path_values = self._route(request)
+    def _endpoint(self, resolver: HttpApiResolver, route: Route) -> Callable[..., Response]:
+        def endpoint(**path_values: str) -> Response:
+            return self.answer(route, request_from_event(resolver.current_event.raw_event), path_values)
+
+        endpoint.__name__ = route.operation_id
+        return endpoint
+
+    def answer(self, route: Route, request: Request, path_values: Mapping[str, str]) -> Response:
+        """The route's answer to `request`; a failure raises, and the resolver maps it to its error body."""
         if route.auth and "," in request.headers.get("authorization", ""):
+            # API Gateway (and the local adapter) join a repeated header's values with commas.
             raise ApiError(400, "invalid_header", "send exactly one Authorization header", "Authorization")
         principal = self.authenticate(request) if route.auth else None
         values = parse_all(route.params, request.query, path_values)
         return json_response(route.handler(Call(self, principal, values)))
 
-    def _route(self, request: Request) -> tuple[Route, dict[str, str]]:
+    def _within_budget_and_measured(
+        self, app: APIGatewayHttpResolver, next_middleware: Callable[..., Any]
+    ) -> Any:
+        """Powertools middleware around every request: one time budget, and its latency per route."""
+        started = time.perf_counter()
+        try:
+            with deadline.budget(self.settings.request_budget_seconds):
+                return next_middleware(app)
+        finally:
+            if self.metrics is not None:
+                # Powertools' not-found handling runs as a route of its own, under the raw path.
+                matched = app.context.get("_route")
+                template = getattr(matched, "openapi_path", None)
+                known = getattr(matched, "method", "") in METHODS and any(
+                    r.path == template for r in self.routes
+                )
+                self.metrics.record(template if known else UNMATCHED, (time.perf_counter() - started) * 1000)
+
+    def _no_route(self, request: Request) -> Response:
+        """404 for a path no route has; 405 with `Allow` for a route that has other methods."""
         parts = request.path.strip("/").split("/") if request.path.startswith("/") else [""]
-        method = "GET" if request.method == "HEAD" else request.method
         allowed: set[str] = set()
         for route in self.routes:
             found = route.match(parts)
             if found is None:
                 continue
-            if route.method == method:
-                return route, found
-            allowed.add(route.method)
+            if request.method not in METHODS:
+                allowed.update(METHODS)
+                continue
+            # The route's own method, yet Powertools' router did not take the path: either a path
+            # parameter holds a character its router refuses (every such value is also outside the
+            # parameter's own pattern, whose 400 names it), or the path differs by a slash.
+            parse_all(tuple(p for p in route.params if p.where == "path"), {}, found)
         if allowed:
-            # Every GET route answers HEAD too (the adapters drop the body).
-            raise method_not_allowed(", ".join(sorted(allowed | ({"HEAD"} if "GET" in allowed else set()))))
+            raise method_not_allowed(", ".join(sorted(allowed)))
         raise not_found("no such route; the API is under /v1 (document: /v1/openapi.json)")
+
+
+def _api_error(exc: ApiError) -> Response:
+    return exc.response()
+
+
+def _backend_unavailable(exc: BackendUnavailable) -> Response:
+    logger.warning("backend unavailable", extra={"reason": exc.message})
+    return exc.as_api_error().response()
+
+
+def _internal_error(exc: Exception) -> Response:
+    # Called while the exception is being handled, so the log line carries its traceback.
+    logger.exception("unhandled error", extra={"error": type(exc).__name__})
+    return ApiError(500, "internal_error", "internal error; the request was logged").response()
+
+
+class HttpApiResolver(APIGatewayHttpResolver):
+    """Powertools' HTTP API resolver, keeping each request's state on the thread that resolves it.
+
+    Powertools keeps the current event, the Lambda context and the routing context on the resolver
+    (the event even on its base class): right in a Lambda, which handles one event at a time, but
+    the local server resolves several requests at once, each on a worker thread. Here every thread
+    has its own, so the same resolver serves both. No CORS (API Gateway's configuration answers
+    it), no debug output (it would print events, tokens included), JSON as the project writes it.
+    """
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        super().__init__(cors=None, debug=False, serializer=json_text)
+
+    def _state(self) -> dict[str, Any]:
+        state: dict[str, Any] | None = getattr(self._local, "state", None)
+        if state is None:
+            state = self._local.state = {"event": None, "lambda_context": None, "context": {}, "frames": []}
+        return state
+
+    @property  # type: ignore[override]
+    def current_event(self) -> Any:
+        return self._state()["event"]
+
+    @current_event.setter
+    def current_event(self, value: Any) -> None:
+        self._state()["event"] = value
+
+    @property  # type: ignore[override]
+    def lambda_context(self) -> Any:
+        return self._state()["lambda_context"]
+
+    @lambda_context.setter
+    def lambda_context(self, value: Any) -> None:
+        self._state()["lambda_context"] = value
+
+    @property  # type: ignore[override]
+    def context(self) -> dict[str, Any]:
+        return self._state()["context"]
+
+    @context.setter
+    def context(self, value: dict[str, Any]) -> None:
+        self._state()["context"] = value
+
+    @property  # type: ignore[override]
+    def processed_stack_frames(self) -> list[str]:
+        return self._state()["frames"]
+
+    @processed_stack_frames.setter
+    def processed_stack_frames(self, value: list[str]) -> None:
+        self._state()["frames"] = value
+
+    def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        # Powertools' resolve() puts the event on its base class, which this class's property hides.
+        self.current_event = self._to_proxy_event(dict(event))
+        self.lambda_context = context
+        return super().resolve(event, context)
+
+    def build_middleware_stacks(self) -> None:
+        """Build each route's middleware chain now, not on its first request, where two threads
+        could both build it (and nest it twice)."""
+        for route in self._static_routes + self._dynamic_routes:
+            route._build_middleware_stack(router_middlewares=self._router_middlewares, app=self)

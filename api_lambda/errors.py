@@ -9,8 +9,10 @@ from aws_lambda_powertools import Logger
 
 from api_lambda.web import Response, json_response
 
-# Powertools reads POWERTOOLS_SERVICE_NAME itself only when no service is passed.
-logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME") or "analytics-api")
+# The service of every log line and metric. Powertools reads POWERTOOLS_SERVICE_NAME itself only
+# when no service is passed.
+SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME") or "analytics-api"
+logger = Logger(service=SERVICE)
 
 # Every `error.code` the API sends, with what it means (the OpenAPI document lists them).
 ERROR_CODES: dict[str, str] = {
@@ -54,7 +56,7 @@ class ApiError(Exception):
         return {"error": detail}
 
     def response(self, headers: dict[str, str] | None = None) -> Response:
-        """The error as the JSON response every adapter sends, with `headers` added."""
+        """The error as the JSON response the resolver sends, with `headers` added."""
         return json_response(self.body(), self.status, {**self.headers, **(headers or {})})
 
 

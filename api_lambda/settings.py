@@ -33,6 +33,8 @@ class Settings:
     viewer_dir: Path = Path("viewer/dist")
     # All of a request's work, every query included; under API Gateway's 29 s integration limit.
     request_budget_seconds: float = 20.0
+    # CloudWatch namespace of the per-route metrics (api_lambda/metrics.py).
+    metrics_namespace: str = "RequestAnalytics"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -56,6 +58,7 @@ class Settings:
             athena_query_timeout_seconds=_number(env, "ATHENA_QUERY_TIMEOUT_SECONDS", 20.0, float, 0.1, 900),
             viewer_dir=Path(env.get("VIEWER_DIR", "viewer/dist")),
             request_budget_seconds=_number(env, "API_REQUEST_BUDGET_SECONDS", 20.0, float, 0.1, 28),
+            metrics_namespace=env.get("POWERTOOLS_METRICS_NAMESPACE") or "RequestAnalytics",
         )
         if backend == "athena":
             if not settings.athena_workgroup or not settings.athena_database:

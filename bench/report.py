@@ -196,6 +196,18 @@ def rows(stages: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]:
                 f"<= {API_COLD_IMPORT_MAX_MS:g} ms" if module == API_HANDLER else "-",
             )
         )
+    for name, fig in (dig(stages, "lambda_init", "api_variants") or {}).items():
+        out.append(
+            (
+                f"Lambda init: {name}",
+                f"{_num(fig.get('median_ms'), 0)} ms median ({_num(fig.get('median_cpu_ms'), 0)} ms CPU)"
+                if "median_ms" in fig
+                else f"error: {fig.get('error')}",
+                f"python start-up {_num(dig(stages, 'lambda_init', 'python_startup_ms'), 0)} ms (subtracted)",
+                "-",
+                "(information: ADR 0007)",
+            )
+        )
     memory = stages.get("memory") or {}
     for name, value in memory.items():
         out.append((f"memory: peak RSS of {name}", human_bytes(value), "-", "-", "-"))

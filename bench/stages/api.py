@@ -1,7 +1,8 @@
 """API latency: p50/p99 per route over seeded random requests, beside /v1/health as the floor.
 
 In-process through the ASGI adapter the local server runs (`api_lambda.asgi`, driven by starlette's
-TestClient), the same way for every route and for the floor, so the difference is the route's own
+TestClient: each request becomes the HTTP API event the Lambda gets, answered by the same Powertools
+resolver), the same way for every route and for the floor, so the difference is the route's own
 work: auth, validation, scope, the DuckDB query, JSON.
 Requests of all routes and the floor are interleaved in one seeded random order, so a slow
 moment of the machine falls on all of them alike.

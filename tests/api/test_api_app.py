@@ -128,3 +128,84 @@ def test_every_error_code_sent_is_documented(tmp_path: Path):
     assert documented == list(ERROR_CODES)
     with pytest.raises(ValueError, match="made_up"):
         ApiError(400, "made_up", "x")
+
+
+class SlowEmptyMarts:
+    """A backend whose every query takes a while and finds nothing: requests overlap in it."""
+
+    name = "duckdb"
+    marts = "marts"
+
+    def query(self, sql: str, params: object) -> list:
+        import time
+
+        time.sleep(0.05)
+        return []
+
+
+def test_concurrent_requests_each_get_their_own_answer(tmp_path: Path, capsys: pytest.CaptureFixture):
+    import json as json_module
+    from concurrent.futures import ThreadPoolExecutor
+
+    from api_lambda.metrics import RouteMetrics
+
+    # Given the app (one Powertools resolver, whose per-request state is kept per thread) over
+    # marts whose queries are slow, and requests of different routes, outcomes and methods
+    tokens_file = tmp_path / "tokens.json"
+    tokens_file.write_text(json.dumps({"good": {"level": "global"}}))
+    settings = Settings.from_env({"CURSOR_SECRET": "s"})
+    metrics = RouteMetrics("RequestAnalytics", "test")
+    client = TestClient(
+        create_app(settings, SlowEmptyMarts(), TokensFileAuthenticator(tokens_file), metrics=metrics)
+    )
+    good = {"Authorization": "Bearer good"}
+    asks = [
+        ("GET", "/v1/sessions", good, 200, None, "/v1/sessions"),
+        ("GET", "/v1/health", {}, 200, None, "/v1/health"),
+        ("GET", "/v1/sessions/s-1/requests", good, 404, "not_found", "/v1/sessions/{session_id}/requests"),
+        ("GET", "/v1/nothing-here", {}, 404, "not_found", "(unmatched)"),
+        ("GET", "/v1/sessions", {}, 401, "unauthorized", "/v1/sessions"),
+        ("POST", "/v1/health", {}, 405, "method_not_allowed", "(unmatched)"),
+        ("GET", "/v1/metrics/sessions", good, 400, "invalid_parameter", "/v1/metrics/sessions"),
+    ] * 8
+    capsys.readouterr()
+
+    def ask(spec: tuple) -> tuple[int, str | None]:
+        method, path, headers = spec[:3]
+        response = client.request(method, path, headers=headers)
+        return response.status_code, response.json().get("error", {}).get("code")
+
+    # When they are sent from eight threads at once
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(ask, asks))
+    records = [json_module.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    # Then every request got the answer of its own route, and was counted under its own route
+    assert answers == [(status, code) for _, _, _, status, code, _ in asks]
+    assert sorted(r["route"] for r in records) == sorted(route for *_, route in asks)
+
+
+def test_the_local_server_can_print_the_lambdas_metric_records(tmp_path: Path, capsys: pytest.CaptureFixture):
+    import json as json_module
+
+    from api_lambda.metrics import RouteMetrics
+
+    # Given the app with the Lambda's metric records on
+    tokens_file = tmp_path / "tokens.json"
+    tokens_file.write_text("{}")
+    settings = Settings.from_env({"WAREHOUSE_PATH": str(tmp_path / "absent.duckdb"), "CURSOR_SECRET": "s"})
+    client = TestClient(
+        create_app(
+            settings,
+            DuckDBBackend(settings.warehouse_path),
+            TokensFileAuthenticator(tokens_file),
+            metrics=RouteMetrics(settings.metrics_namespace, "local"),
+        )
+    )
+    capsys.readouterr()
+    # When a session's requests are asked for (no token: 401), and health with HEAD
+    client.get("/v1/sessions/s-123/requests")
+    client.head("/v1/health")
+    records = [json_module.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    # Then each printed one record under its route's template, in the default namespace
+    assert [r["route"] for r in records] == ["/v1/sessions/{session_id}/requests", "/v1/health"]
+    assert {r["_aws"]["CloudWatchMetrics"][0]["Namespace"] for r in records} == {"RequestAnalytics"}

@@ -128,6 +128,9 @@ def test_an_interrupted_build_leaves_the_served_answers_unchanged(setup: Setup, 
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
+        # A test run started in the background (`nohup ... &`) ignores SIGINT, and a child inherits
+        # that: the build would not see the Ctrl-C below. Give it a terminal's default.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert proc.stdout is not None
     output: list[str] = []

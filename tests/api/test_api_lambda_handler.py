@@ -1,4 +1,4 @@
-"""The Lambda handler (HTTP API v2 events straight into the framework-free app) through event fixtures."""
+"""The Lambda handler (HTTP API v2 events into Powertools' resolver) through event fixtures."""
 
 from __future__ import annotations
 
@@ -121,7 +121,7 @@ def test_missing_or_invalid_claims(lambda_handler):
     assert (status, body["error"]["code"]) == (403, "invalid_principal")
 
 
-def test_the_athena_handler_imports_no_data_library_web_framework_or_event_loop():
+def test_the_athena_handler_imports_no_data_library_web_framework_or_validation_and_runs_no_event_loop():
     # Given the Lambda's settings for Athena, in a fresh interpreter
     env = {
         **os.environ,
@@ -133,20 +133,38 @@ def test_the_athena_handler_imports_no_data_library_web_framework_or_event_loop(
         "AWS_SECRET_ACCESS_KEY": "testing",
         "CURSOR_SECRET": "x",
     }
-    heavy = {"duckdb", "pandas", "pyarrow", "numpy", "fastapi", "starlette", "pydantic", "mangum", "asyncio"}
+    # Powertools' resolver is the API's router, not a web framework in this sense; pydantic would
+    # be its validation (ADR 0007). The asyncio module itself is imported by Powertools' event
+    # handler package (for its AppSync resolvers), so what is checked is that no event loop, nor
+    # even the policy that makes one, was ever created, before or after answering a request.
+    heavy = {"duckdb", "pandas", "pyarrow", "numpy", "fastapi", "starlette", "pydantic", "mangum", "uvicorn"}
+    event = load_event("http_api_v2_health_no_authorizer.json")
     code = (
-        "import json, sys, api_lambda.handler as h; "
-        "print(json.dumps([h.api.backend.name, "
-        f"sorted({{m.split('.')[0] for m in sys.modules}} & set({sorted(heavy)!r})), "
-        "'botocore.client' in sys.modules]))"
+        "import json, sys, api_lambda.handler as h\n"
+        "class Context:\n"
+        "    function_name = 'api'; aws_request_id = 'r'; memory_limit_in_mb = 512\n"
+        "    invoked_function_arn = 'arn:aws:lambda:eu-west-2:1:function:api'\n"
+        "loaded = sorted({m.split('.')[0] for m in sys.modules} & set(json.loads(sys.argv[1])))\n"
+        "status = h.handler(json.loads(sys.argv[2]), Context())['statusCode']\n"
+        "aio = sys.modules.get('asyncio')\n"
+        "loop = aio is not None and (\n"
+        "    aio.events._event_loop_policy is not None or aio.events._get_running_loop() is not None\n"
+        ")\n"
+        "print(json.dumps([h.api.backend.name, loaded, 'botocore.client' in sys.modules, status, loop]))\n"
     )
-    # When the handler module is imported
+    # When the handler module is imported and answers the health check
     out = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", code, json.dumps(sorted(heavy)), json.dumps(event)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
-    # Then it serves from Athena; no data library, web framework or event loop was loaded (the
-    # cold start pays for none of them); and botocore's client machinery waits for the first query
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == ["athena", [], False]
+    # Then it serves from Athena; no data library, web framework or validation library was loaded
+    # (the cold start pays for none of them); botocore's client machinery waits for the first
+    # query; and no event loop was made
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == ["athena", [], False, 200, False]
 
 
 def test_the_athena_client_is_built_on_the_first_query_and_only_once():
@@ -214,3 +232,71 @@ def test_log_lines_carry_the_http_api_request_id_and_the_configured_service(buil
     assert answered[0]["function_request_id"] == "lambda-request-1"
     assert answered[0]["service"] == "api-under-test"
     assert answered[0]["status"] == 200
+
+
+def test_each_request_prints_one_latency_metric_under_its_route_template(
+    built_warehouse, oracle, tenants: Tenants
+):
+    # Given the handler in a fresh process with a metrics namespace, a user's session-requests event
+    # and an event for a path no route has
+    env = {
+        **os.environ,
+        "API_BACKEND": "duckdb",
+        "WAREHOUSE_PATH": str(built_warehouse.warehouse_path),
+        "CURSOR_SECRET": "s",
+        "POWERTOOLS_SERVICE_NAME": "api-under-test",
+        "POWERTOOLS_METRICS_NAMESPACE": "ApiUnderTest",
+    }
+    session_id = oracle.sessions(tenants.scope("user"))[0]["session_id"]
+    session = _user_event(tenants.principals["user"], session_id)
+    missing = load_event("http_api_v2_health_no_authorizer.json")
+    missing["rawPath"] = missing["requestContext"]["http"]["path"] = "/v1/no-such-route"
+    code = (
+        "import json, sys\n"
+        "from api_lambda.handler import handler\n"
+        "class Context:\n"
+        "    function_name = 'api'; aws_request_id = 'r'; memory_limit_in_mb = 512\n"
+        "    invoked_function_arn = 'arn:aws:lambda:eu-west-2:1:function:api'\n"
+        "for event in json.loads(sys.argv[1]):\n"
+        "    print(json.dumps({'status': handler(event, Context())['statusCode']}))\n"
+    )
+    # When it answers both
+    out = subprocess.run(
+        [sys.executable, "-c", code, json.dumps([session, missing])],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    lines = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+    records = [line for line in lines if "_aws" in line]
+    statuses = [line["status"] for line in lines if set(line) == {"status"}]
+    # Then each printed one EMF record: in the namespace, with the route's template (not the raw
+    # path, which holds the session id) and the service as dimensions, and its latency
+    assert statuses == [200, 404]
+    assert [r["route"] for r in records] == ["/v1/sessions/{session_id}/requests", "(unmatched)"]
+    for record in records:
+        (definition,) = record["_aws"]["CloudWatchMetrics"]
+        assert definition["Namespace"] == "ApiUnderTest"
+        assert definition["Dimensions"] == [["route", "service"]]
+        assert definition["Metrics"] == [{"Name": "Latency", "Unit": "Milliseconds"}]
+        assert record["service"] == "api-under-test"
+        assert record["Latency"][0] > 0
+    assert session_id not in json.dumps(records)
+
+
+def test_head_answers_like_get_without_a_body_and_other_methods_get_405(lambda_handler):
+    # Given the health event as GET, HEAD and POST
+    get = load_event("http_api_v2_health_no_authorizer.json")
+    head, post = copy.deepcopy(get), copy.deepcopy(get)
+    head["requestContext"]["http"]["method"] = "HEAD"
+    post["requestContext"]["http"]["method"] = "POST"
+    # When the handler answers each
+    got, headed, posted = (lambda_handler(event, Context()) for event in (get, head, post))
+    # Then HEAD is GET's status and headers with an empty body, and POST a 405 whose Allow names both
+    assert (headed["statusCode"], headed["headers"], headed["body"]) == (200, got["headers"], "")
+    assert json.loads(got["body"])["status"] == "ok"
+    assert posted["statusCode"] == 405
+    assert posted["headers"]["allow"] == "GET, HEAD"
+    assert json.loads(posted["body"])["error"]["code"] == "method_not_allowed"
