@@ -16,6 +16,7 @@ locals {
     API_REQUEST_BUDGET_SECONDS   = tostring(var.api_settings.request_budget_seconds)
     CURSOR_SECRET                = var.cursor_secret
     POWERTOOLS_SERVICE_NAME      = "api"
+    POWERTOOLS_METRICS_NAMESPACE = "RequestAnalytics"
   }
 }
 
