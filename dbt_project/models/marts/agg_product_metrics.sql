@@ -35,7 +35,7 @@ rolled_up as (
         'cast(sum(requests) as bigint) as requests',
         'cast(sum(sessions) as bigint) as sessions',
         'cast(sum(quantity) as bigint) as quantity',
-        'cast(sum(revenue) as decimal(18, 4)) as revenue',
+        'cast(sum(revenue) as decimal(38, 4)) as revenue',
     ]) }}
 
 ),
