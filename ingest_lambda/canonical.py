@@ -106,9 +106,7 @@ _ID = rb"[A-Za-z0-9._:@-]{1,%d}+" % MAX_ID_CHARS
 _TEXT_FIELD = _TEXT + rb"{1,%d}+" % MAX_TEXT_CHARS
 # An integer, or a decimal with at most FAST_PRICE_DIGITS integer digits and either `.0` or 1-4
 # fraction digits the last of which is not 0 (the lookbehind).
-_PRICE = (
-    rb"(?>0|[1-9][0-9]{0,%d}+)(?>\.0(?![0-9])|\.[0-9]{1,4}+(?<!0)|)(?![0-9])" % (FAST_PRICE_DIGITS - 1)
-)
+_PRICE = rb"(?>0|[1-9][0-9]{0,%d}+)(?>\.0(?![0-9])|\.[0-9]{1,4}+(?<!0)|)(?![0-9])" % (FAST_PRICE_DIGITS - 1)
 # An RFC 9110 token without lower-case letters.
 _METHOD = rb"[!#$%%&'*+\-.^_`|~0-9A-Z]{1,%d}+" % MAX_METHOD_CHARS
 _CURRENCY = _one_of(sorted(CURRENCIES))
@@ -121,7 +119,11 @@ _DATE = (
 )
 _PRODUCT = (
     rb'\{"product_id":"' + _ID + rb'","name":"' + _TEXT_FIELD + rb'","category":"' + _TEXT_FIELD + rb'",'
-    rb'"unit_price":' + _PRICE + rb',"currency":"' + _CURRENCY + rb'","quantity":'
+    rb'"unit_price":'
+    + _PRICE
+    + rb',"currency":"'
+    + _CURRENCY
+    + rb'","quantity":'
     + _int_up_to(MAX_QUANTITY)
     + rb"\}"
 )
