@@ -21,10 +21,11 @@ requests as (
 
 {{ scope_session_days('requests') }}
 
+{% if is_incremental() and rewrites_whole_partitions() %}
 ranked_requests as (
 
-    -- Over the whole history of the sessions in scope: on Athena `scoped` holds whole dates,
-    -- which may miss a session's first request.
+    -- Athena rewrites whole dates: every date of each session active on a changed date (so
+    -- those sessions are whole here), and only these dates of the other sessions on them.
     select
         client_id,
         reseller_id,
@@ -33,8 +34,49 @@ ranked_requests as (
         row_number() over (
             partition by client_id, reseller_id, session_id order by occurred_at, request_id
         ) as request_rank
-    from requests
-    where session_id in (select scoped.session_id from scoped)
+    from scoped
+    where session_id in (select changed_sessions.session_id from changed_sessions)
+
+),
+
+session_users as (
+
+    select
+        client_id,
+        reseller_id,
+        session_id,
+        user_id
+    from ranked_requests
+    where request_rank = 1
+
+    union all
+
+    -- The other sessions did not change, so neither did their user: the one already stored
+    -- on the same dates (read from those partitions only, not from all of history).
+    select distinct
+        previous.client_id,
+        previous.reseller_id,
+        previous.session_id,
+        previous.user_id
+    from {{ this }} as previous
+    where
+        previous.event_date in (select rewritten_dates.event_date from rewritten_dates)
+        and previous.session_id not in (select changed_sessions.session_id from changed_sessions)
+
+),
+{% else %}
+ranked_requests as (
+
+    -- Whole sessions: DuckDB's incremental runs rewrite changed sessions whole.
+    select
+        client_id,
+        reseller_id,
+        session_id,
+        user_id,
+        row_number() over (
+            partition by client_id, reseller_id, session_id order by occurred_at, request_id
+        ) as request_rank
+    from scoped
 
 ),
 
@@ -49,6 +91,7 @@ session_users as (
     where request_rank = 1
 
 ),
+{% endif %}
 
 hourly as (
 
