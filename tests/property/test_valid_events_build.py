@@ -6,7 +6,8 @@ log file beside a small simulated day of ordinary traffic. The real ingest lands
 dbt project builds (local DuckDB). Then: the build passed, every event of the file was landed or
 quarantined exactly as the reference validator says, with a reason; every landed request is
 counted; the session metrics are the oracle's (tests/api/api_oracle.py, which follows the dbt
-docs' session rule) at every level; revenue and quantity add up to the lake's.
+docs' session rule) at every level; revenue and quantity add up to the lake's; the API serves a
+session that signed in midway whole, to its (first) user only.
 
 One example per run (each costs a dbt build), no shrinking; hypothesis draws another each run.
 """
@@ -29,6 +30,9 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from api_lambda import queries
+from api_lambda.backends.duckdb import DuckDBBackend
+from api_lambda.scope import Scope
 from ingest_lambda import contract as c
 from ingest_lambda.commands import ingest_command, simulate_command
 from ingest_lambda.parse import LAND, QUARANTINE, parse_message
@@ -251,3 +255,19 @@ def check(tmp: Path, bound_events: list[dict[str, Any]]) -> None:
     assert {cur: (q, Decimal(r)) for cur, q, r in products} == {
         cur: (q, r) for cur, (q, r) in lines_total.items()
     }
+
+    # And the API serves the session that signed in midway as its first user's, whole: its
+    # details for that user hold both requests, and the user it signed in as does not see it
+    (tmp / "snapshots").mkdir()
+    backend = DuckDBBackend(warehouse, snapshot_dir=tmp / "snapshots")
+    try:
+        anonymous, signed_in = Scope("acme", "north", "anon-9"), Scope("acme", "north", "u-9")
+        details = queries.session_requests(backend, anonymous, "sign-in")
+        assert details is not None
+        assert len(details["requests"]) == 2
+        assert queries.session_requests(backend, signed_in, "sign-in") is None
+        listed, _ = queries.sessions_page(backend, anonymous, None, None, 10, None)
+        assert [(s["session_id"], s["requests"]) for s in listed] == [("sign-in", 2)]
+        assert queries.sessions_page(backend, signed_in, None, None, 10, None)[0] == []
+    finally:
+        backend.close()
