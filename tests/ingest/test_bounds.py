@@ -137,3 +137,15 @@ def test_the_currency_list_is_iso_4217() -> None:
     # (a newer package may drop them), and ours has all of it but the two refused on purpose
     assert contract.CURRENCIES - codes <= {"ZWG", "XCG", "CUC", "HRK", "SLL", "ZWL", "ANG", "BGN"}
     assert codes - contract.CURRENCIES <= {"XTS", "XXX"}
+
+
+def test_the_dbt_warning_on_methods_lists_rfc_9110s_methods() -> None:
+    # Given staging's warn-level test of methods (any token lands; it reports the others)
+    models = Path(__file__).resolve().parents[2] / "dbt_project" / "models" / "staging" / "lake"
+    text = (models / "_lake__models.yml").read_text()
+    method_test = r"- name: method\n(?:.*\n)*?\s+values: \[([^\]]*)\]\n\s+config: \{severity: warn\}"
+    listed = re.search(method_test, text)
+
+    # Then it is a warning, over exactly the methods the contract calls standard
+    assert listed is not None
+    assert tuple(v.strip() for v in listed.group(1).split(",")) == contract.STANDARD_METHODS
