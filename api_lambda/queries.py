@@ -427,6 +427,11 @@ _JOIN_TARGET_SESSION = """
   INNER JOIN target_session AS s
     ON %(t)s.session_id = s.session_id
     AND %(t)s.event_date >= s.first_day AND %(t)s.event_date <= s.last_day%(from_day)s"""
+# The requests' session is the user's: its fct_sessions row (client, reseller, session) has it.
+_SESSION_OF_USER = (
+    "EXISTS (SELECT 1 FROM {marts}.fct_sessions AS o WHERE o.session_id = f.session_id"
+    " AND o.client_id = f.client_id AND o.reseller_id = f.reseller_id AND o.user_id = ?)"
+)
 # The hinted start day as constants, which Athena prunes partitions on before it runs the query:
 # fct_sessions' started_on partition, and the facts' event_date partitions before that day.
 _STARTED_ON = " AND started_on = CAST(? AS DATE)"
@@ -446,9 +451,18 @@ def session_requests(
     hint can cost a second query but never change the answer. DuckDB needs no hint.
     """
     scope_sql, scope_params = _scope_filter(scope)
-    fact_scope_sql, _ = _scope_filter(scope, "f.")
+    fact_scope_sql, fact_params = _scope_filter(scope, "f.")
+    if scope.level == "user":
+        # A session is its user's (the user of its first request: the dbt docs' `session_user`),
+        # all of its requests with it, whoever each was logged under (a visitor who signed in
+        # midway): the user is checked on the session, not on each request. On Athena the
+        # target session below already is the user's; on DuckDB the session's row is looked up.
+        if _reads_partitions(backend):
+            fact_scope_sql, fact_params = _scope_filter(Scope(scope.client_id, scope.reseller_id), "f.")
+        else:
+            fact_scope_sql = fact_scope_sql.replace("f.user_id = ?", _SESSION_OF_USER)
     parts = {"target": "", "requests_join": "", "products_join": "", "fact_scope": fact_scope_sql}
-    params: list[Param] = [session_id, *scope_params, session_id]
+    params: list[Param] = [session_id, *fact_params, session_id]
     day = [_day(started_on)] if started_on is not None and _reads_partitions(backend) else []
     if _reads_partitions(backend):
         parts |= {
@@ -459,7 +473,7 @@ def session_requests(
             % {"t": "g", "from_day": _FROM_DAY % {"t": "g"} if day else ""},
         }
         # In the order of the placeholders: the target session, then each fact's join and filter.
-        params = [session_id, *scope_params, *day, *day, session_id, *scope_params, *day, session_id]
+        params = [session_id, *scope_params, *day, *day, session_id, *fact_params, *day, session_id]
     rows: list[Row] = backend.query(SESSION_REQUESTS_SQL % parts, params)
     if not rows and day:
         return session_requests(backend, scope, session_id)

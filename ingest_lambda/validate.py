@@ -14,17 +14,32 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-# The id syntax of docs/contracts.md section 1, shared with the API.
-ID_PATTERN = r"[A-Za-z0-9._:@-]{1,128}"
+from ingest_lambda.contract import (
+    CURRENCIES,
+    ID_PATTERN,
+    MAX_DURATION_MS,
+    MAX_LINE_REVENUE,
+    MAX_METHOD_CHARS,
+    MAX_PATH_CHARS,
+    MAX_QUANTITY,
+    MAX_STATUS,
+    MAX_TEXT_CHARS,
+    MAX_UNIT_PRICE,
+    METHOD_TCHARS,
+    MIN_STATUS,
+    PRICE_DECIMALS,
+    SUPPORTED_SCHEMA_VERSIONS,
+    line_revenue_fits,
+)
+
 _is_id = re.compile(ID_PATTERN).fullmatch
 # All five ids of an event in one regex call; they are joined with a newline, which no id contains.
 _are_ids = re.compile("\n".join([ID_PATTERN] * 5)).fullmatch
 _quote = json.encoder.encode_basestring  # the C encoder for one JSON string (non-ASCII kept as is)
-ID_FIELDS = ("request_id", "session_id", "client_id", "reseller_id", "user_id")
-SUPPORTED_SCHEMA_VERSIONS = frozenset({1})
-MAX_PATH_CHARS = 2048
-MAX_TEXT_CHARS = 512
-MAX_METHOD_CHARS = 16
+_is_method = re.compile(f"[{re.escape(METHOD_TCHARS)}]{{1,{MAX_METHOD_CHARS}}}").fullmatch
+# Below this float product, price x quantity is surely below MAX_LINE_REVENUE (a float's error is
+# far smaller than the margin); at or above it the exact decimal product decides.
+_SURELY_FITS = float(MAX_LINE_REVENUE) * 0.99
 # Contract 1's fields of `analytics` and of a product, fetched in one C-level pass (`map(d.get, ...)`).
 _ANALYTICS_KEYS = (
     "schema_version", "request_id", "session_id", "client_id", "reseller_id", "user_id",
@@ -50,20 +65,6 @@ NAIVE_TIMESTAMP = "naive_timestamp"
 TOO_OLD = "too_old"
 TOO_FAR_IN_FUTURE = "too_far_in_future"
 UNSUPPORTED_SCHEMA_VERSION = "unsupported_schema_version"
-REASON_CODES = (
-    INVALID_UTF8,
-    LINE_TOO_LARGE,
-    INVALID_JSON,
-    MISSING_FIELD,
-    WRONG_TYPE,
-    INVALID_ID,
-    INVALID_VALUE,
-    INVALID_TIMESTAMP,
-    NAIVE_TIMESTAMP,
-    TOO_OLD,
-    TOO_FAR_IN_FUTURE,
-    UNSUPPORTED_SCHEMA_VERSION,
-)
 
 _fromisoformat = datetime.fromisoformat
 _has_iso_offset = re.compile(r"(?:Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)\Z").search
@@ -191,17 +192,16 @@ def validate_event(
 
     if type(method) is not str:
         return False, _absent_or_wrong(method, "method")
-    if not (0 < len(method) <= MAX_METHOD_CHARS and method.isascii() and method.isalpha()):
+    if not _is_method(method):
         return False, f"{INVALID_VALUE}:method"
-    if not method.isupper():
-        method = method.upper()
+    method = method.upper()
     if type(path) is not str:
         return False, _absent_or_wrong(path, "path")
     if not (0 < len(path) <= MAX_PATH_CHARS and path.isprintable()):
         return False, f"{INVALID_VALUE}:path"
-    if not (type(status) is int and 100 <= status <= 599):
+    if not (type(status) is int and MIN_STATUS <= status <= MAX_STATUS):
         return False, _int_reason(status, "status")
-    if not (type(duration) is int and duration >= 0):
+    if not (type(duration) is int and 0 <= duration <= MAX_DURATION_MS):
         return False, _int_reason(duration, "duration_ms")
 
     if not products:
@@ -262,14 +262,17 @@ def _render_products(products: list[Any], max_float: float) -> tuple[bool, str]:
                 return False, AMBIGUOUS_NUMBER
         elif type(price) is not int:
             return False, _absent_or_wrong(price, "products.unit_price")
-        if not (price >= 0 and math.isfinite(price)):
+        # round() is exact: a float equal to its rounding to 4 places prints with at most 4.
+        if not (0 <= price < MAX_UNIT_PRICE and round(price, PRICE_DECIMALS) == price):
             return False, f"{INVALID_VALUE}:products.unit_price"
         if type(currency) is not str:
             return False, _absent_or_wrong(currency, "products.currency")
-        if not (len(currency) == 3 and currency.isascii() and currency.isalpha() and currency.isupper()):
+        if currency not in CURRENCIES:
             return False, f"{INVALID_VALUE}:products.currency"
-        if not (type(quantity) is int and quantity >= 0):
+        if not (type(quantity) is int and 0 <= quantity <= MAX_QUANTITY):
             return False, _int_reason(quantity, "products.quantity")
+        if price * quantity >= _SURELY_FITS and not line_revenue_fits(price, quantity):
+            return False, f"{INVALID_VALUE}:products.revenue"
         # repr() of an int or a finite float is exactly what json.dumps writes for it.
         out.append(
             f'{{"product_id":"{product_id}","name":{_quote(name)},"category":{_quote(category)},'

@@ -189,13 +189,21 @@
     The CTEs every period aggregate starts from: `scoped` is `upstream` (which has an
     event_date) restricted, on incremental runs, to the WHOLE periods of `grains` that
     contain a changed event date (`changed_dates`), so each of them is recomputed from all
-    of its rows.
+    of its rows. With `session_days` (a relation with session_id and event_date), the changed
+    dates are every date of each session with newly staged requests: a late first request
+    gives the session another user on all of its days (the `session_user` doc block).
 -#}
-{% macro scope_to_touched_periods(upstream, grains) -%}
+{% macro scope_to_touched_periods(upstream, grains, session_days=none) -%}
     {%- if is_incremental() %}
 changed_dates as (
 
+    {%- if session_days is none %}
     {{ changed_event_dates() }}
+    {%- else %}
+    select distinct session_days.event_date
+    from {{ session_days }} as session_days
+    where session_days.session_id in ({{ changed_sessions() }})
+    {%- endif %}
 
 ),
 

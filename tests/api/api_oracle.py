@@ -3,6 +3,11 @@
 Reads every gzip NDJSON object under `<lake>/raw/`, keeps one event per request_id (delivery is
 at-least-once), and answers each API question directly from the events. It shares no code with
 the API or the dbt project, so an error in either shows up as a mismatch.
+
+Sessions follow the dbt docs' rule (doc block `session_user`): a session is a session_id within
+its reseller (the same id under two resellers is two sessions), and it belongs to the user of
+its first request (earliest occurred_at, then request_id): its requests and products count for
+that user. A session's requests (`session_requests`) are the requests as logged.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 import gzip
 import json
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -35,6 +40,20 @@ class Event:
 
     def tenant(self) -> tuple[str, str, str]:
         return (self.client_id, self.reseller_id, self.user_id)
+
+    def session(self) -> tuple[str, str, str]:
+        """The session this request belongs to: its id within the request's reseller."""
+        return (self.client_id, self.reseller_id, self.session_id)
+
+
+def owned_by_session_users(events: list[Event]) -> list[Event]:
+    """The events with each one's user_id replaced by its session's user (its first request's)."""
+    first: dict[tuple[str, str, str], Event] = {}
+    for event in events:
+        held = first.get(event.session())
+        if held is None or (event.occurred_at, event.request_id) < (held.occurred_at, held.request_id):
+            first[event.session()] = event
+    return [replace(e, user_id=first[e.session()].user_id) for e in events]
 
 
 def _parse_instant(text: str) -> datetime:
@@ -103,18 +122,19 @@ def _all_periods(start: date, end: date, grain: str) -> list[datetime]:
 
 class Oracle:
     def __init__(self, events: list[Event]) -> None:
-        self.events = events
+        self.logged = events  # each request with its own logged user
+        self.events = owned_by_session_users(events)  # each request with its session's user
 
     def _selected(self, scope: dict[str, str], start: date, end: date) -> list[Event]:
         return [e for e in self.events if in_scope(e, scope) and start <= e.occurred_at.date() <= end]
 
     def series(self, scope: dict[str, str], grain: str, start: date, end: date) -> dict[str, Any]:
         first, last = widen(start, end, grain)
-        sessions: dict[datetime, set[str]] = defaultdict(set)
+        sessions: dict[datetime, set[tuple[str, str, str]]] = defaultdict(set)
         requests: dict[datetime, set[str]] = defaultdict(set)
         for event in self._selected(scope, first, last):
             period = period_of(event.occurred_at, grain)
-            sessions[period].add(event.session_id)
+            sessions[period].add(event.session())
             requests[period].add(event.request_id)
         points = [
             (p.strftime("%Y-%m-%dT%H:%M:%SZ"), len(sessions[p]), len(requests[p]))
@@ -126,11 +146,11 @@ class Oracle:
         self, scope: dict[str, str], by: str, start: date, end: date
     ) -> dict[tuple[str, ...], tuple]:
         width = TENANT_KEYS.index(f"{by}_id") + 1
-        sessions: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        sessions: dict[tuple[str, ...], set[tuple[str, str, str]]] = defaultdict(set)
         requests: dict[tuple[str, ...], set[str]] = defaultdict(set)
         for event in self._selected(scope, start, end):
             key = event.tenant()[:width]
-            sessions[key].add(event.session_id)
+            sessions[key].add(event.session())
             requests[key].add(event.request_id)
         return {key: (len(sessions[key]), len(requests[key])) for key in sessions}
 
@@ -153,7 +173,7 @@ class Oracle:
                     },
                 )
                 row["requests"].add(event.request_id)
-                row["sessions"].add(event.session_id)
+                row["sessions"].add(event.session())
                 row["quantity"] += line["quantity"]
                 row["revenue"] += Decimal(str(line["unit_price"])) * line["quantity"]
         return {
@@ -164,12 +184,12 @@ class Oracle:
     def sessions(
         self, scope: dict[str, str], start: date | None = None, end: date | None = None
     ) -> list[dict]:
-        grouped: dict[str, list[Event]] = defaultdict(list)
+        grouped: dict[tuple[str, str, str], list[Event]] = defaultdict(list)
         for event in self.events:
             if in_scope(event, scope):
-                grouped[event.session_id].append(event)
+                grouped[event.session()].append(event)
         rows = []
-        for session_id, events in grouped.items():
+        for (_, _, session_id), events in grouped.items():
             first = min(e.occurred_at for e in events)
             last = max(e.occurred_at for e in events)
             if start is not None and last < datetime(start.year, start.month, start.day):
@@ -193,7 +213,7 @@ class Oracle:
 
     def session_requests(self, session_id: str) -> list[dict[str, Any]]:
         events = sorted(
-            (e for e in self.events if e.session_id == session_id),
+            (e for e in self.logged if e.session_id == session_id),
             key=lambda e: (e.occurred_at, e.request_id),
         )
         return [

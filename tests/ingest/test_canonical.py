@@ -11,8 +11,23 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
-from ingest_lambda.canonical import utc_millis, window_text
+from ingest_lambda.canonical import FAST_PRICE_DIGITS, utc_millis, window_text
+from ingest_lambda.contract import (
+    CURRENCIES,
+    MAX_DURATION_MS,
+    MAX_ID_CHARS,
+    MAX_METHOD_CHARS,
+    MAX_PATH_CHARS,
+    MAX_QUANTITY,
+    MAX_STATUS,
+    MAX_TEXT_CHARS,
+    MAX_UNIT_PRICE,
+    MIN_STATUS,
+)
 from ingest_lambda.emit import analytics_line
 from ingest_lambda.parse import LAND, QUARANTINE, parse_message
 from ingest_lambda.run import BatchResult, bounds_from, land_batch
@@ -164,7 +179,7 @@ def test_the_fast_path_takes_the_edits_that_stay_canonical() -> None:
         BASE.replace("2026-11-20T11:59:58.123Z", "2026-11-20T17:29:58.123+05:30"),
         BASE.replace("2026-11-20T11:59:58.123Z", "2026-11-06T12:00:00.000Z"),
         BASE.replace("2026-11-20T11:59:58.123Z", "2026-11-20T13:00:00.000Z"),
-        BASE.replace("12.5", "1234567890.1234"),
+        BASE.replace("12.5", "99999999.9999"),
         BASE.replace('"r-1"', '"' + "r" * 128 + '"'),
     ]
     # When landed, Then every one of them took the fast path and agreed with the reference
@@ -348,3 +363,181 @@ def test_a_cloudwatch_message_holding_a_newline_is_judged_whole() -> None:
     assert outcomes[1][1] == "invalid_json"
     assert_agrees(messages)
     assert result.read == 4
+
+
+# Property-based: lines of the canonical shape whose every bounded field is drawn at, just inside
+# and just outside its bound in contract.py, and in the forms JSON allows that the regex must refuse
+# (leading zeros, exponents, escapes, non-ASCII). Whatever is drawn, both paths must agree.
+def _near(*bounds: int) -> st.SearchStrategy[int]:
+    return st.sampled_from(sorted({b + d for b in bounds for d in (-1, 0, 1)}))
+
+
+_SOME = st.integers(0, 2)
+
+
+def _number_text(values: st.SearchStrategy[int]) -> st.SearchStrategy[str]:
+    """An integer as JSON text, sometimes in a form that is not canonical (or not an integer)."""
+    return st.one_of(
+        values.map(str),
+        values.map(str),
+        values.map(str),
+        values.map(lambda n: f"0{n}"),
+        values.map(lambda n: f"{n}.0"),
+        values.map(lambda n: f"{n}e0"),
+    )
+
+
+_INTEGERS = st.integers(-(2**65), 2**65)
+_DURATIONS = _number_text(
+    st.one_of(_near(MAX_DURATION_MS), _near(0, 2**63), _INTEGERS, st.integers(0, 10**9))
+)
+_QUANTITIES = _number_text(
+    st.one_of(_near(MAX_QUANTITY), _near(0, 2**63), _INTEGERS, st.integers(0, 2 * MAX_QUANTITY))
+)
+_STATUSES = _number_text(st.one_of(_near(MIN_STATUS, MAX_STATUS), st.integers(0, 1000)))
+_VERSIONS = st.one_of(_number_text(_near(1)), st.just("true"))
+
+
+@st.composite
+def _prices(draw: st.DrawFn) -> str:
+    """A price as JSON text: integer digits up to and past both the fast path's and the contract's
+    bound, 0-6 fraction digits (trailing zeros too), sometimes an exponent or a sign."""
+    whole = draw(
+        st.one_of(
+            _near(0, 10**FAST_PRICE_DIGITS, MAX_UNIT_PRICE),
+            st.integers(0, 10**12),
+            st.integers(0, 1000),
+        )
+    )
+    fraction = draw(st.text("0123456789", max_size=6))
+    if whole in (10**FAST_PRICE_DIGITS - 1, MAX_UNIT_PRICE - 1) and draw(st.booleans()):
+        fraction = "9999"  # the largest price of each bound
+    text = f"{whole}.{fraction}" if fraction else str(whole)
+    return draw(st.sampled_from([text, text, text, f"-{text}", f"{text}e0", f"0{text}"]))
+
+
+_TCHARS = "!#$%&'*+-.^_`|~09AZaz"
+_METHODS = st.one_of(
+    st.sampled_from(
+        ["GET", "PURGE", "M-SEARCH", "propfind", "A" * MAX_METHOD_CHARS, "A" * (MAX_METHOD_CHARS + 1)]
+    ),
+    st.text(_TCHARS + ' /"\\é', min_size=0, max_size=MAX_METHOD_CHARS + 2),
+)
+_CURRENCY_CODES = st.one_of(
+    st.sampled_from(sorted(CURRENCIES)),
+    st.sampled_from(["XXX", "XTS", "XXY", "gbp", "GB", "GBPX", "ÉUR"]),
+    st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=3, max_size=3),
+)
+
+
+def _sized(limit: int) -> st.SearchStrategy[str]:
+    """Text of a length at or around `limit` (or short), of one repeated character, sometimes one
+    the regex refuses (non-ASCII, escaped or not printable)."""
+    lengths = st.one_of(_near(0, limit), st.integers(1, 20))
+    return st.builds(
+        lambda n, c: c * n, lengths, st.sampled_from(["a", "a", "Z", "é", '"', "\u2028", "\x7f"])
+    )
+
+
+@st.composite
+def _lines(draw: st.DrawFn) -> str:
+    """The canonical line with one to three of its bounded fields drawn from the wide strategies
+    (a line with every field off would only ever show the first check's reason)."""
+
+    def string(value: str) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    def product() -> str:
+        return (
+            f'{{"product_id":{string(draw(_sized(MAX_ID_CHARS)).replace("é", "e"))},'
+            f'"name":{string(draw(_sized(MAX_TEXT_CHARS)))},"category":"kitchen",'
+            f'"unit_price":{draw(_prices())},"currency":{string(draw(_CURRENCY_CODES))},'
+            f'"quantity":{draw(_QUANTITIES)}}}'
+        )
+
+    fields = {
+        '"schema_version":1': lambda: f'"schema_version":{draw(_VERSIONS)}',
+        '"request_id":"r-1"': lambda: f'"request_id":{string(draw(_sized(MAX_ID_CHARS)))}',
+        '"service":"storefront"': lambda: f'"service":{string(draw(_sized(MAX_TEXT_CHARS)))}',
+        '"method":"POST"': lambda: f'"method":{string(draw(_METHODS))}',
+        '"path":"/checkout"': lambda: f'"path":{string("/" + draw(_sized(MAX_PATH_CHARS - 1)))}',
+        '"status":201': lambda: f'"status":{draw(_STATUSES)}',
+        '"duration_ms":42': lambda: f'"duration_ms":{draw(_DURATIONS)}',
+        '"unit_price":12.5': lambda: f'"unit_price":{draw(_prices())}',
+        '"currency":"GBP"': lambda: f'"currency":{string(draw(_CURRENCY_CODES))}',
+        '"quantity":2': lambda: f'"quantity":{draw(_QUANTITIES)}',
+        '"unit_price":12.5,"currency":"GBP","quantity":2': lambda: (
+            f'"unit_price":{draw(_prices())},"currency":"GBP","quantity":{draw(_QUANTITIES)}'
+        ),
+        '"products":[': lambda: '"products":[' + "".join(f"{product()}," for _ in range(draw(_SOME))),
+    }
+    line = BASE
+    for old in draw(st.lists(st.sampled_from(sorted(fields)), min_size=1, max_size=3, unique=True)):
+        line = line.replace(old, fields[old](), 1)
+    return line
+
+
+# Each bound of contract.py, just inside and just outside, as an edit of the canonical line.
+_LARGEST_FAST_PRICE = f"{10**FAST_PRICE_DIGITS - 1}.9999"
+_LARGEST_PRICE = f"{MAX_UNIT_PRICE - 1}.9999"
+_LINE_END = '12.5,"currency":"GBP","quantity":2'
+BOUND_EDITS = [
+    *[('"duration_ms":42', f'"duration_ms":{n}') for n in (MAX_DURATION_MS, MAX_DURATION_MS + 1, 2**63)],
+    *[('"quantity":2', f'"quantity":{n}') for n in (MAX_QUANTITY, MAX_QUANTITY + 1, 2**63)],
+    *[('"status":201', f'"status":{n}') for n in (MIN_STATUS - 1, MIN_STATUS, MAX_STATUS, MAX_STATUS + 1)],
+    *[("12.5", p) for p in (_LARGEST_FAST_PRICE, _LARGEST_PRICE, str(MAX_UNIT_PRICE))],
+    ("12.5", str(10**FAST_PRICE_DIGITS)),
+    ("12.5", "1.00001"),
+    (_LINE_END, f'{_LARGEST_FAST_PRICE},"currency":"GBP","quantity":{MAX_QUANTITY}'),
+    (_LINE_END, f'{_LARGEST_PRICE},"currency":"GBP","quantity":{MAX_QUANTITY}'),
+    (_LINE_END, '100000,"currency":"GBP","quantity":999999999'),
+    *[('"POST"', f'"{m}"') for m in ("A" * MAX_METHOD_CHARS, "PURGE", "M-SEARCH", "post")],
+    ('"POST"', f'"{"B" * (MAX_METHOD_CHARS + 1)}"'),
+    *[('"GBP"', f'"{c}"') for c in (min(CURRENCIES), max(CURRENCIES), "XXX", "XTS", "XXY")],
+    *[('"r-1"', f'"{"r" * n}"') for n in (MAX_ID_CHARS, MAX_ID_CHARS + 1)],
+    *[("Blue Mug", "B" * n) for n in (MAX_TEXT_CHARS, MAX_TEXT_CHARS + 1)],
+    *[("/checkout", "/" * n) for n in (MAX_PATH_CHARS, MAX_PATH_CHARS + 1)],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("old", "new"), BOUND_EDITS, ids=[f"{o}->{n}"[:60] for o, n in BOUND_EDITS])
+def test_each_bound_of_the_contract_has_the_reference_outcome(old: str, new: str) -> None:
+    # Given the canonical line with one value at, just inside or just outside a bound of contract.py
+    message = BASE.replace(old, new, 1)
+
+    # When it is landed, bare and behind the prefix, Then the outcome is the reference's
+    assert_agrees([message, PREFIX + message])
+
+
+@given(_lines())
+@hypothesis_settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_lines_at_and_around_every_bound_have_the_reference_outcome(line: str) -> None:
+    # Given a line with every bounded field drawn at, inside or outside its bound
+    # When it is landed, bare and behind the prefix, Then the outcome is the reference's
+    assert_agrees([line, PREFIX + line])
+
+
+@given(
+    st.integers(0, MAX_DURATION_MS),
+    st.integers(0, MAX_QUANTITY),
+    st.integers(0, 10**FAST_PRICE_DIGITS - 1),
+    st.integers(0, 9999),
+    st.sampled_from(sorted(CURRENCIES)),
+    st.text(_TCHARS.replace("az", ""), min_size=1, max_size=MAX_METHOD_CHARS),
+)
+@hypothesis_settings(max_examples=200, deadline=None)
+def test_every_valid_value_of_the_fast_paths_range_takes_it(
+    duration: int, quantity: int, whole: int, fraction: int, currency: str, method: str
+) -> None:
+    # Given a canonical line whose values are anywhere in the fast path's range, up to its bounds
+    price = f"{whole}.{fraction:04d}".rstrip("0").rstrip(".") if fraction else str(whole)
+    line = (
+        BASE.replace('"duration_ms":42', f'"duration_ms":{duration}')
+        .replace('"quantity":2', f'"quantity":{quantity}')
+        .replace('"unit_price":12.5', f'"unit_price":{price}')
+        .replace('"GBP"', f'"{currency}"')
+        .replace('"POST"', json.dumps(method))
+    )
+
+    # When it is landed, Then the fast path took it, with the reference's record
+    assert assert_agrees([line]) == 1

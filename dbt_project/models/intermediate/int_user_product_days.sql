@@ -43,7 +43,7 @@ user_days as (
         ) as month_repeats,
         cast(sum(requests) as bigint) as requests,
         cast(sum(quantity) as bigint) as quantity,
-        cast(sum(revenue) as decimal(18, 4)) as revenue
+        cast(sum(revenue) as decimal(38, 4)) as revenue
     from scoped
     group by 1, 2, 3, 4, 5, 6
 

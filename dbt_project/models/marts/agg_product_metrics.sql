@@ -3,8 +3,9 @@
     (metric_id). Computed from user-product-days: requests, quantity and revenue add up;
     a session counts once per period it requested the product in (the days' sessions less
     their week or month repeats, `user_periods_from_units`).
-    Incremental: rewrites every WHOLE period containing a changed date, from that period's
-    user-product-days (about a tenth of its product-session-days).
+    Incremental: rewrites every WHOLE period containing a date of a session with newly staged
+    requests (its user may have changed on all of them), from that period's user-product-days
+    (about a tenth of its product-session-days).
 -#}
 {{ config(**incremental_settings(['grain', 'level', 'period_date'])) }}
 
@@ -16,7 +17,9 @@ user_product_days as (
 
 ),
 
-{{ scope_to_touched_periods('user_product_days', product_metric_grains()) }}
+{{ scope_to_touched_periods(
+    'user_product_days', product_metric_grains(), session_days=ref('fct_product_session_days'),
+) }}
 
 user_periods as (
 
@@ -35,7 +38,7 @@ rolled_up as (
         'cast(sum(requests) as bigint) as requests',
         'cast(sum(sessions) as bigint) as sessions',
         'cast(sum(quantity) as bigint) as quantity',
-        'cast(sum(revenue) as decimal(18, 4)) as revenue',
+        'cast(sum(revenue) as decimal(38, 4)) as revenue',
     ]) }}
 
 ),

@@ -3,7 +3,8 @@
     Computed from session-hours (request grain, rolled up exactly): a session counts once in
     each period it had requests in (`user_period_metrics`), so sessions are exact for every
     period and level; requests add up.
-    Incremental: rewrites every WHOLE period (of every grain) containing a changed date.
+    Incremental: rewrites every WHOLE period (of every grain) containing a date of a session
+    with newly staged requests (a late first request can change its user on all of them).
 -#}
 {{ config(**incremental_settings(['grain', 'level', 'period_date'])) }}
 
@@ -15,7 +16,7 @@ session_hours as (
 
 ),
 
-{{ scope_to_touched_periods('session_hours', metric_grains()) }}
+{{ scope_to_touched_periods('session_hours', metric_grains(), session_days=ref('int_session_hours')) }}
 
 user_periods as (
 

@@ -1,5 +1,6 @@
 {#-
-    One row per session and UTC day it had requests on (session_day_id = session_id|date).
+    One row per session (session_id within its reseller) and UTC day it had requests on
+    (session_day_id = session_id|date|client_id|reseller_id), with the session's user.
     A session spanning midnight has a row on each day. previous_event_date is the session's
     previous day with requests (null on its first), so the distinct sessions of a day range are
     its rows whose previous_event_date is null or before the range: no distinct count needed.
@@ -33,12 +34,13 @@ daily as (
 
 ),
 
-{{ previous_event_date_ctes('daily', 'session_hours', ['session_id']) }}
+{{ previous_event_date_ctes('daily', 'session_hours', ['session_id', 'client_id', 'reseller_id']) }}
 
 final as (
 
     select
-        session_id || '|' || cast(event_date as varchar) as session_day_id,
+        {{ metric_key(['session_id', 'cast(event_date as varchar)', 'client_id', 'reseller_id']) }}
+            as session_day_id,
         session_id,
         client_id,
         reseller_id,

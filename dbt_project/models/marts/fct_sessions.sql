@@ -1,6 +1,7 @@
 {#-
-    One row per session (session_id): its first and last request, duration, requests and
-    distinct products, over all of its days.
+    One row per session (session_id within its reseller: client_id, reseller_id, session_id),
+    with the session's user (the user of its first request): its first and last request,
+    duration, requests and distinct products, over all of its days.
     Incremental on DuckDB: every session with newly staged requests is recomputed whole
     (unique_key session_id).
     Incremental on Athena: a changed day can change any session that had a request on it,
@@ -143,6 +144,8 @@ session_product_ids as (
     -- Distinct pairs first, then a plain count: cheaper than a grouped count(distinct).
     select distinct
         session_id,
+        client_id,
+        reseller_id,
         product_id
     from scoped_product_days
 
@@ -152,9 +155,11 @@ session_products as (
 
     select
         session_id,
+        client_id,
+        reseller_id,
         count(*) as distinct_products
     from session_product_ids
-    group by 1
+    group by 1, 2, 3
 
 ),
 
@@ -172,7 +177,11 @@ final as (
         coalesce(session_products.distinct_products, 0) as distinct_products,
         cast(session_spans.started_at as date) as started_on
     from session_spans
-    left join session_products on session_spans.session_id = session_products.session_id
+    left join session_products
+        on
+            session_spans.session_id = session_products.session_id
+            and session_spans.client_id = session_products.client_id
+            and session_spans.reseller_id = session_products.reseller_id
 
 )
 
