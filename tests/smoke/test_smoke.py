@@ -70,6 +70,8 @@ class FakeEcs:
         return {"tasks": [{"taskArn": "arn:aws:ecs:eu-west-2:123456789012:task/ra-dbt/1"}], "failures": []}
 
     def describe_tasks(self, cluster: str, tasks: list[str]) -> dict[str, Any]:
+        # The smoke test must poll the cluster it started the task on.
+        assert cluster == self.started[-1]["cluster"]
         self.polls += 1
         if self.polls < 3:
             return {"tasks": [{"taskArn": tasks[0], "lastStatus": "RUNNING"}]}
