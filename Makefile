@@ -43,7 +43,7 @@ lint: setup ## ruff, dead code (vulture), sqlfluff and terraform fmt, all read-o
 	$(MAKE) --no-print-directory lint-js
 
 # Allow-list: tests/vulture_allowlist.py (names used only by a library or by pytest, each with its user).
-DEADCODE_PATHS := ingest_lambda api_lambda dbt_runner bench cost packaging docs tests
+DEADCODE_PATHS := ingest_lambda api_lambda dbt_runner bench cost packaging docs tests smoke
 deadcode: setup ## unused functions, classes, variables and imports (vulture; allow-list in tests/vulture_allowlist.py)
 	$(PY) -m vulture $(wildcard $(DEADCODE_PATHS) twin)
 

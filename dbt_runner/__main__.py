@@ -47,7 +47,7 @@ def dbt_flags(args: argparse.Namespace) -> tuple[str, ...]:
     return tuple(flags)
 
 
-def _time_out(signum: int, frame: FrameType | None) -> None:
+def _time_out(_signum: int, _frame: FrameType | None) -> None:
     raise RunTimedOut
 
 

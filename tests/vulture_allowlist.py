@@ -19,3 +19,6 @@ pytest_collection_modifyitems
 aws_env
 # Called by smoke/run.py on the ECS client it is given; tests/smoke's fake stands in for boto3's.
 _.describe_tasks
+_.run_task
+# multiprocessing calls SemLock._rebuild when it unpickles a lock; the sandbox's stand-in must refuse it too.
+_._rebuild
