@@ -93,6 +93,7 @@ SLOW_FIXTURES = frozenset(
         "built_warehouse",  # dbt build (this file)
         "moto_endpoint",  # moto_server + dbt runs on the Athena target (tests/dbt)
         "tests/terraform/test_checkov.py::report",  # checkov, in its own venv (make checkov-setup)
+        "tf_workdir",  # terraform init with the provider mirror (validate, test, graph follow)
     }
 )
 BROWSER_FIXTURES = frozenset({"browser", "page", "chromium_path", "viewer_dist"})
@@ -103,6 +104,8 @@ SLOW_CALLS = frozenset(
         "dbt_in_process",
         "dbtRunner",
         "run_and_publish",  # dbt_runner: dbt build, then publish
+        "local_dbt_args",  # the arguments of a dbt run on the local target, for a subprocess
+        "sandbox_env",  # dbt in a subprocess without POSIX semaphores (tests/dbt_runner)
         "tests/terraform/test_packaging.py::build",  # pip download + zip
     }
 )
