@@ -27,33 +27,14 @@ from athena_sql_check import ATHENA_V3_FUNCTIONS, athena_problems, called_functi
 from dbt_helpers import DBT, PROJECT_ARGS, REPO
 from sqlglot import exp
 
+from twin.raw_table import raw_table
+
 REGION = "eu-west-1"
 RAW_DB, MARTS_DB = "lake_raw", "analytics"
 BUCKETS = {"lake": "test-lake", "results": "test-athena-results", "warehouse": "test-warehouse"}
-# The raw table as Terraform declares it (docs/contracts.md section 1), partition projected.
-RAW_COLUMNS = [
-    ("schema_version", "int"),
-    ("request_id", "string"),
-    ("session_id", "string"),
-    ("client_id", "string"),
-    ("reseller_id", "string"),
-    ("user_id", "string"),
-    ("occurred_at", "string"),
-    ("method", "string"),
-    ("path", "string"),
-    ("status", "int"),
-    ("duration_ms", "bigint"),
-    (
-        "products",
-        "array<struct<product_id:string,name:string,category:string,unit_price:decimal(18,4),"
-        "currency:string,quantity:bigint>>",
-    ),
-    ("service", "string"),
-    ("ingested_at", "string"),
-    ("log_group", "string"),
-    ("log_stream", "string"),
-    ("event_id", "string"),
-]
+# The raw table as Terraform declares it: the one declaration Terraform, this gate and the twin read.
+RAW_TABLE = raw_table()
+RAW_COLUMNS = [(column.name, column.hive_type) for column in RAW_TABLE.columns]
 
 
 def free_port() -> int:
@@ -137,7 +118,11 @@ def athena_env(moto_endpoint: str) -> dict[str, str]:
     raw = glue_table(
         "request_events", "EXTERNAL_TABLE", RAW_COLUMNS, f"s3://{BUCKETS['lake']}/raw/request_events/"
     )
-    raw["PartitionKeys"] = [{"Name": "ingest_date", "Type": "string"}]
+    raw["PartitionKeys"] = [{"Name": key.name, "Type": key.hive_type} for key in RAW_TABLE.partition_keys]
+    raw["StorageDescriptor"]["SerdeInfo"] = {
+        "SerializationLibrary": RAW_TABLE.serde_library,
+        "Parameters": RAW_TABLE.serde_parameters,
+    }
     raw["Parameters"] = {
         "projection.enabled": "true",
         "projection.ingest_date.type": "date",

@@ -5,19 +5,39 @@
     - Athena: Hive Parquet tables, `insert_overwrite` of the `partition_by` partitions the run
       produced. dbt-athena batches the write when a run touches more than 100 partitions
       (Athena's limit per statement); `force_batch` makes it batch from the start on backfills.
-    Models always produce WHOLE partitions, so both strategies end in the same rows.
-    A model whose columns drift fails on DuckDB; on Athena new columns are appended (Glue keeps
-    the old partitions' schema), the only other setting dbt allows with enforced contracts.
+    - Trino (the AWS twin, Athena's engine): the same Hive Parquet tables, partitioned the same
+      way. dbt-trino has no `insert_overwrite`, so `overwrite_partitions` (below) does what
+      dbt-athena's does: the new rows go to a temporary table, the partitions they hold are
+      deleted, then the rows are inserted. (Trino's own `insert_existing_partitions_behavior =
+      OVERWRITE` cannot be used here: it clears the whole partition folder, and the file
+      metastore standing in for Glue keeps each partition's metadata in that folder.)
+    Models always produce WHOLE partitions, so every strategy ends in the same rows.
+    A model whose columns drift fails on DuckDB; on Athena and Trino new columns are appended
+    (Glue keeps the old partitions' schema), the only other setting dbt allows with enforced
+    contracts. `post_hook` adds the model's own hooks after the shared ones.
 -#}
-{% macro incremental_settings(partition_by, unique_key=none, watermark=true) -%}
+{% macro incremental_settings(partition_by, unique_key=none, watermark=true, post_hook=[]) -%}
+    {%- set partitions = partition_by if partition_by is not string else [partition_by] -%}
     {%- set settings = {'materialized': 'incremental', 'on_schema_change': 'fail'} -%}
+    {%- set hooks = [] -%}
     {%- if target.type == 'athena' -%}
         {%- do settings.update({
             'incremental_strategy': 'insert_overwrite',
             'table_type': 'hive',
             'format': 'parquet',
-            'partitioned_by': partition_by if partition_by is not string else [partition_by],
+            'partitioned_by': partitions,
             'force_batch': var('athena_force_batch', false),
+            'on_schema_change': 'append_new_columns',
+        }) -%}
+    {%- elif target.type == 'trino' -%}
+        {%- do settings.update({
+            'incremental_strategy': 'overwrite_partitions',
+            'unique_key': partitions,
+            'views_enabled': false,
+            'properties': {
+                'format': "'PARQUET'",
+                'partitioned_by': "array[" ~ (partitions | map('tojson') | join(', ') | replace('"', "'")) ~ "]",
+            },
             'on_schema_change': 'append_new_columns',
         }) -%}
     {%- else -%}
@@ -27,8 +47,9 @@
         }) -%}
     {%- endif -%}
     {%- if watermark -%}
-        {%- do settings.update({'post_hook': ["{{ record_staged_watermark() }}"]}) -%}
+        {%- do hooks.append("{{ record_staged_watermark() }}") -%}
     {%- endif -%}
+    {%- do settings.update({'post_hook': hooks + post_hook}) -%}
     {{ return(settings) }}
 {%- endmacro %}
 
@@ -49,6 +70,7 @@
     )
 {%- endmacro %}
 
+{#- Trino: the default `create table if not exists` (a managed table of the file metastore). -#}
 {% macro athena__create_incremental_watermarks() -%}
     {%- set relation = watermarks_relation() -%}
     {%- if execute and adapter.get_relation(relation.database, relation.schema, relation.identifier) is none -%}
@@ -98,8 +120,38 @@
     The UTC event dates whose requests changed since this model's last run: the dates of the
     requests staged after its watermark.
 -#}
+{#-
+    On Athena and the twin a run looks the dates up once, before the model's statement, and
+    inlines them as literals: Trino inlines a CTE wherever it is referenced, so a model that
+    names `changed_dates` in several places (one per grain) would re-read staging and the
+    watermarks each time, billed on Athena, and the twin found agg_session_metrics' incremental
+    statement planned into 189 stages, over Trino's default limit of 150. Unit tests (no query
+    runs for them) and DuckDB keep the subquery.
+-#}
 {% macro changed_event_dates() -%}
-    {{ changed_staged_rows('event_date') }}
+    {%- if execute and target.type in ('athena', 'trino') and model.resource_type != 'unit_test' -%}
+        {%- set result = run_query(changed_staged_rows('event_date')) -%}
+        {%- set dates = [] -%}
+        {%- for row in result.rows if row[0] is not none -%}{%- do dates.append(row[0]) -%}{%- endfor -%}
+        {{ event_dates_relation(dates) }}
+    {%- else -%}
+        {{ changed_staged_rows('event_date') }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A relation of one `event_date` column holding `dates` (none: no rows). -#}
+{% macro event_dates_relation(dates) -%}
+    {%- if dates | length == 0 -%}
+    select cast(null as date) as event_date where false
+    {%- else -%}
+    select event_date
+    from (
+        values
+        {%- for value in dates | sort %}
+            (date '{{ value }}'){{ ',' if not loop.last }}
+        {%- endfor %}
+    ) as changed (event_date)
+    {%- endif -%}
 {%- endmacro %}
 
 {#-
@@ -153,13 +205,13 @@
 {%- endmacro %}
 
 {#-
-    Whether incremental runs rewrite WHOLE partitions (Athena's insert_overwrite) rather than
-    only the rows of the requests or sessions that changed (DuckDB's delete + insert on the
-    model's unique_key). Unit tests run on DuckDB and pin `whole_partitions: true` to check
-    the Athena logic too.
+    Whether incremental runs rewrite WHOLE partitions (Athena's insert_overwrite, Trino's
+    partition overwrite) rather than only the rows of the requests or sessions that changed
+    (DuckDB's delete + insert on the model's unique_key). Unit tests run on DuckDB and pin
+    `whole_partitions: true` to check the Athena logic too; on the twin they run it as it is.
 -#}
 {% macro rewrites_whole_partitions() -%}
-    {{ return(target.type == 'athena' or var('whole_partitions', false)) }}
+    {{ return(target.type in ('athena', 'trino') or var('whole_partitions', false)) }}
 {%- endmacro %}
 
 {#-
@@ -253,6 +305,59 @@ scoped as (
 {%- endmacro %}
 
 {#-
+    Trino's partition overwrite (`incremental_strategy='overwrite_partitions'`, `unique_key` =
+    the partition columns): delete every partition the new rows hold, then insert the rows.
+    A Hive table that is not transactional only deletes whole partitions, by a predicate on
+    its partition columns that Trino can evaluate exactly: one statement per value of the
+    leading columns, with the last column's values listed (e.g. one per grain and level,
+    listing the period dates).
+-#}
+{% macro get_incremental_overwrite_partitions_sql(arg_dict) -%}
+    {%- set target = arg_dict['target_relation'] -%}
+    {%- set source = arg_dict['temp_relation'] -%}
+    {%- set keys = arg_dict['unique_key'] -%}
+    {%- set keys = [keys] if keys is string else keys -%}
+    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    {%- set groups = {} -%}
+    {%- if execute -%}
+        {%- set partitions = run_query('select distinct ' ~ keys | join(', ') ~ ' from ' ~ source) -%}
+        {%- for row in partitions.rows -%}
+            {%- set leading = [] -%}
+            {%- for value in row[:-1] -%}{%- do leading.append(partition_literal(value)) -%}{%- endfor -%}
+            {%- set group_key = leading | join('\x1f') -%}
+            {%- if group_key not in groups -%}{%- do groups.update({group_key: {'leading': leading, 'last': []}}) -%}{%- endif -%}
+            {%- do groups[group_key]['last'].append(partition_literal(row[-1])) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- for group in groups.values() %}
+    delete from {{ target }}
+    where
+        {%- for value in group['leading'] %}
+        {{ keys[loop.index0] }} = {{ value }} and
+        {%- endfor %}
+        {{ keys[-1] }} in ({{ group['last'] | join(', ') }});
+    {%- endfor %}
+
+    insert into {{ target }} ({{ columns }})
+    select {{ columns }} from {{ source }}
+{%- endmacro %}
+
+{#- A partition value read back by run_query, as a SQL literal of its type. -#}
+{% macro partition_literal(value) -%}
+    {%- if value is none -%}
+        {{ exceptions.raise_compiler_error('a partition column is null: partitions must have a value') }}
+    {%- elif value is string -%}
+        '{{ value | replace("'", "''") }}'
+    {%- elif value is number -%}
+        {{ value }}
+    {%- elif value.hour is defined -%}
+        timestamp '{{ value.isoformat(sep=" ") }}'
+    {%- else -%}
+        date '{{ value.isoformat() }}'
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
     The physical row order of a mart, written after the model's final `select`. On DuckDB
     the rows are stored in this order, so each row group's min/max (zonemap) covers a narrow
     range of the API's filter columns (level, tenant keys, dates) and DuckDB skips the other
@@ -268,6 +373,10 @@ scoped as (
 {%- endmacro %}
 
 {% macro athena__storage_order(columns) -%}
+{%- endmacro %}
+
+{% macro trino__storage_order(columns) -%}
+    {{ return(athena__storage_order(columns)) }}
 {%- endmacro %}
 
 {#-
@@ -339,6 +448,10 @@ scoped as (
         *,
         lag(event_date) over (partition by {{ keys | join(', ') }} order by event_date) as previous_event_date
     from {{ relation }}
+{%- endmacro %}
+
+{% macro trino__with_previous_event_date(relation, keys) -%}
+    {{ return(athena__with_previous_event_date(relation, keys)) }}
 {%- endmacro %}
 
 {#-
