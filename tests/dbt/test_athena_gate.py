@@ -10,6 +10,7 @@ only functions Athena engine v3 has. DuckDB-only SQL therefore cannot reach Athe
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -158,7 +159,7 @@ def athena_run(athena_env: dict[str, str], moto_endpoint: str, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
-def athena_first_build_sql(athena_env: dict[str, str], tmp_path_factory) -> dict[str, str]:
+def athena_first_build_target(athena_env: dict[str, str], tmp_path_factory) -> Path:
     """The SQL of every model and data test as a first (full-refresh) build sends it to Athena.
 
     `dbt run` above takes the incremental path because the tables exist; the full-refresh SELECTs
@@ -180,6 +181,12 @@ def athena_first_build_sql(athena_env: dict[str, str], tmp_path_factory) -> dict
     proc = subprocess.run(cmd, cwd=REPO, env={**os.environ, **athena_env}, capture_output=True, text=True)
     if proc.returncode != 0:
         pytest.fail(f"dbt compile --target athena failed\n{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}")
+    return target
+
+
+@pytest.fixture(scope="module")
+def athena_first_build_sql(athena_first_build_target: Path) -> dict[str, str]:
+    target = athena_first_build_target
     compiled = target / "compiled" / "request_analytics"
     return {str(path.relative_to(compiled)): path.read_text() for path in compiled.rglob("*.sql")}
 
@@ -308,3 +315,73 @@ def test_athena_spellings_of_the_same_helpers_pass():
     )
     # When/Then: the check accepts them
     assert athena_problems(sql) == []
+
+
+def final_columns(sql: str) -> list[str]:
+    """The columns a model's statement selects, in order, following `select * from <cte>`."""
+    select = sqlglot.parse_one(sql, read="athena")
+    # The statement's own CTEs only: a macro's subquery may define a `final` of its own.
+    ctes = (
+        {cte.alias: cte.this for cte in select.args["with_"].expressions} if select.args.get("with_") else {}
+    )
+    while select.is_star and (source := select.args["from_"].this.name) in ctes:
+        select = ctes[source]
+    return select.named_selects
+
+
+@pytest.mark.slow
+def test_every_partitioned_model_in_the_manifest_stores_its_partition_columns_last(
+    athena_first_build_target: Path,
+):
+    # Given every model the manifest partitions on Athena and its first-build SQL
+    manifest = json.loads((athena_first_build_target / "manifest.json").read_text())
+    compiled = athena_first_build_target / "compiled" / "request_analytics"
+    partitioned = {
+        node["name"]: (node["config"]["partitioned_by"], compiled / node["original_file_path"])
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"].get("partitioned_by")
+    }
+    assert "stg_lake__request_events" in partitioned
+    # Then the partition columns close each model's select, in the partitioning order
+    # (Athena and Trino reject a partitioned CTAS otherwise; moto does not check)
+    misplaced = {
+        name: columns[-len(keys) :]
+        for name, (keys, path) in partitioned.items()
+        if (columns := final_columns(path.read_text()))[-len(keys) :] != keys
+    }
+    assert misplaced == {}
+
+
+def positional_star_unions(sql: str) -> list[str]:
+    """The unions in `sql` with a side that selects `*` (or `t.*`): they pair columns by position."""
+    found = []
+    for union in sqlglot.parse_one(sql, read="athena").find_all(exp.Union):
+        for side in (union.left, union.right):
+            selects = [side] if isinstance(side, exp.Select) else []
+            if any(
+                isinstance(p, exp.Star) or (isinstance(p, exp.Column) and p.is_star)
+                for s in selects
+                for p in s.expressions
+            ):
+                found.append(union.sql(dialect="athena")[:200])
+    return found
+
+
+@pytest.mark.slow
+def test_no_statement_unions_select_star_by_position(
+    athena_run: list[str], athena_first_build_sql: dict[str, str]
+):
+    # Given every statement of the incremental run and every model's first-build SQL
+    statements = [*athena_run, *athena_first_build_sql.values()]
+    # Then no union pairs the columns of a `select *` by position with another relation's
+    # (a table stores its partition column last, so `select *` of it and of new rows differ)
+    unions = {sql[:120]: found for sql in statements if (found := positional_star_unions(sql))}
+    assert unions == {}
+
+
+def test_the_positional_union_gate_catches_a_star_union():
+    # Given staging's incremental union as it was: the stored table's * with the new rows' *
+    sql = "with a as (select * from t union all select *, false as x from d) select * from a"
+    # Then the gate names it, and the same union with named columns passes
+    assert positional_star_unions(sql)
+    assert positional_star_unions("select c1, c2 from t union all select c1, c2 from d") == []
