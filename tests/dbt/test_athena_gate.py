@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
+import hcl2
 import pytest
 import sqlglot
 import yaml
@@ -29,6 +30,7 @@ from dbt_helpers import DBT, PROJECT_ARGS, REPO
 from sqlglot import exp
 
 from twin.raw_table import raw_table
+from twin.terraform_names import terraform_names
 
 REGION = "eu-west-1"
 RAW_DB, MARTS_DB = "lake_raw", "analytics"
@@ -36,6 +38,36 @@ BUCKETS = {"lake": "test-lake", "results": "test-athena-results", "warehouse": "
 # The raw table as Terraform declares it: the one declaration Terraform, this gate and the twin read.
 RAW_TABLE = raw_table()
 RAW_COLUMNS = [(column.name, column.hive_type) for column in RAW_TABLE.columns]
+# The dbt workgroup's settings, read from the `module "dbt_workgroup"` call in terraform/main.tf.
+DBT_WORKGROUP = terraform_names().dbt_workgroup
+BUCKETS["results"] = DBT_WORKGROUP["output_location"].removeprefix("s3://").split("/", 1)[0]
+
+
+def workgroup_configuration(module_call: dict) -> dict:
+    """The Athena API's Configuration of the workgroup module (modules/athena_workgroup/main.tf)."""
+    module = parse_athena_workgroup_module()
+    return {
+        "ResultConfiguration": {
+            "OutputLocation": module_call["output_location"],
+            "EncryptionConfiguration": {"EncryptionOption": "SSE_KMS", "KmsKey": "arn:aws:kms:::key/test"},
+        },
+        "EnforceWorkGroupConfiguration": module_call.get(
+            "enforce_workgroup_configuration", module["enforce_workgroup_configuration"]
+        ),
+        "PublishCloudWatchMetricsEnabled": True,
+        "BytesScannedCutoffPerQuery": int(module_call["bytes_scanned_cutoff_per_query"]),
+        "EngineVersion": {"SelectedEngineVersion": "Athena engine version 3"},
+    }
+
+
+def parse_athena_workgroup_module() -> dict:
+    """The workgroup module's variable defaults (what a call that omits an input gets)."""
+    options = hcl2.SerializationOptions(strip_string_quotes=True, explicit_blocks=False)
+    with (REPO / "terraform" / "modules" / "athena_workgroup" / "variables.tf").open() as handle:
+        variables = {}
+        for block in hcl2.load(handle, serialization_options=options).get("variable", []):
+            variables.update(block)
+    return {name: body.get("default") for name, body in variables.items()}
 
 
 def free_port() -> int:
@@ -101,11 +133,11 @@ def athena_env(moto_endpoint: str) -> dict[str, str]:
         "AWS_DEFAULT_REGION": REGION,
         "AWS_REGION": REGION,
         "DBT_ATHENA_REGION": REGION,
-        "DBT_ATHENA_S3_STAGING_DIR": f"s3://{BUCKETS['results']}/dbt/",
+        "DBT_ATHENA_S3_STAGING_DIR": DBT_WORKGROUP["output_location"],
         "DBT_ATHENA_S3_DATA_DIR": f"s3://{BUCKETS['warehouse']}/dbt/",
         "DBT_ATHENA_SCHEMA": MARTS_DB,
         "DBT_ATHENA_RAW_SCHEMA": RAW_DB,
-        "DBT_ATHENA_WORKGROUP": "primary",
+        "DBT_ATHENA_WORKGROUP": DBT_WORKGROUP["name"],
         "DBT_ATHENA_POLL_INTERVAL": "0.05",
         "DBT_ATHENA_NUM_RETRIES": "0",
     }
@@ -114,6 +146,12 @@ def athena_env(moto_endpoint: str) -> dict[str, str]:
     glue = session.client("glue", endpoint_url=moto_endpoint)
     for bucket in BUCKETS.values():
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    # The dbt workgroup exactly as terraform/main.tf declares it (dbt-athena reads its settings)
+    session.client("athena", endpoint_url=moto_endpoint).create_work_group(
+        Name=DBT_WORKGROUP["name"],
+        Description=DBT_WORKGROUP["description"],
+        Configuration=workgroup_configuration(DBT_WORKGROUP),
+    )
     glue.create_database(DatabaseInput={"Name": RAW_DB})
     glue.create_database(DatabaseInput={"Name": MARTS_DB})
     raw = glue_table(
@@ -385,3 +423,35 @@ def test_the_positional_union_gate_catches_a_star_union():
     # Then the gate names it, and the same union with named columns passes
     assert positional_star_unions(sql)
     assert positional_star_unions("select c1, c2 from t union all select c1, c2 from d") == []
+
+
+@pytest.mark.slow
+def test_every_table_lands_in_the_data_dir_under_the_workgroup_terraform_declares(
+    athena_run: list[str], athena_env: dict[str, str], moto_endpoint: str
+):
+    # Given the dbt workgroup as dbt-athena saw it (created from terraform/main.tf's settings)
+    athena = boto3.client(
+        "athena",
+        region_name=REGION,
+        endpoint_url=moto_endpoint,
+        aws_access_key_id="t",
+        aws_secret_access_key="t",
+    )
+    workgroup = athena.get_work_group(WorkGroup=athena_env["DBT_ATHENA_WORKGROUP"])["WorkGroup"]
+    enforced = workgroup["Configuration"]["EnforceWorkGroupConfiguration"]
+    # When every CTAS of the run is looked at (the watermark table's included)
+    ctas = [sql for sql in athena_run if re.search(r"^\s*create table", sql, re.IGNORECASE | re.MULTILINE)]
+    assert any("dbt_staged_watermarks" in sql for sql in ctas)
+    locations = {sql[:160]: re.search(r"external_location\s*=\s*'([^']+)'", sql) for sql in ctas}
+    # Then none would land under the results prefix (which expires): each names its location,
+    # under DBT_ATHENA_S3_DATA_DIR
+    data_dir = athena_env["DBT_ATHENA_S3_DATA_DIR"]
+    misplaced = {
+        sql: m and m.group(1)
+        for sql, m in locations.items()
+        if m is None or not m.group(1).startswith(data_dir)
+    }
+    assert misplaced == {}
+    # And Athena accepts them: a workgroup that enforces its configuration rejects a CTAS
+    # naming an external_location
+    assert not enforced
