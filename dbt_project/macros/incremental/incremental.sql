@@ -189,19 +189,36 @@
 {%- endmacro %}
 
 {#-
-    The first ingest_date partition an Athena run of staging reads again: the one of the latest
-    landing time staged (`max(column)`), less `landing_lookback_minutes`. An ingest run names
-    its partition after the time it started, so until it ends it may still add files to the
-    partition before the latest; the lookback must cover the ingest's longest run.
+    The first ingest_date partition an Athena (or twin) run of staging reads again, as a scalar
+    subquery over `relation` (the staged table): the partition of the latest landing staged
+    from EACH log group, the earliest of those, less `landing_lookback_minutes`.
+    - Per log group: the CloudWatch ingest stamps a batch with the end of its window, so a log
+      group catching up lands files under dates earlier than another group's latest landing;
+      a bound on the overall latest landing would never read them.
+    - The lookback: an ingest run names its partition after the time it started, so until it
+      ends it may still add files to the partition before the latest; it must cover the
+      ingest's longest run.
+    - Log groups with nothing landed in the `landing_group_horizon_days` (default 14, as long as
+      CloudWatch accepts late events) before the latest landing are ignored, so a log group
+      that stopped cannot hold the bound back for ever.
 -#}
-{% macro landing_partition_since(column) -%}
+{% macro landing_partition_since(relation) -%}
     {%- set minutes = var('landing_lookback_minutes', 15) -%}
-    {%- if minutes is not integer or minutes < 0 -%}
-        {{ exceptions.raise_compiler_error(
-            "var landing_lookback_minutes must be a whole number of minutes >= 0, got " ~ minutes
-        ) }}
-    {%- endif -%}
-    cast(cast(max({{ column }}) - interval '{{ minutes }}' minute as date) as varchar)
+    {%- set horizon = var('landing_group_horizon_days', 14) -%}
+    {%- for name, value in [('landing_lookback_minutes', minutes), ('landing_group_horizon_days', horizon)] -%}
+        {%- if value is not integer or value < 0 -%}
+            {{ exceptions.raise_compiler_error("var " ~ name ~ " must be a whole number >= 0, got " ~ value) }}
+        {%- endif -%}
+    {%- endfor -%}
+    select cast(cast(min(groups.latest_landed_at) - interval '{{ minutes }}' minute as date) as varchar)
+    from (
+        select max(landings.landed_at) as latest_landed_at
+        from {{ relation }} as landings
+        group by landings.log_group
+    ) as groups
+    where groups.latest_landed_at >= (
+        select max(everything.landed_at) - interval '{{ horizon }}' day from {{ relation }} as everything
+    )
 {%- endmacro %}
 
 {#-

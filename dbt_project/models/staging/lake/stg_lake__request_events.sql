@@ -54,7 +54,7 @@ raw_landed as (
 {% elif is_incremental() %}
 {%- set since_literal = none -%}
 {%- if execute and model.resource_type != 'unit_test' -%}
-    {%- set since_literal = query_scalar('select ' ~ landing_partition_since('landed_at') ~ ' from ' ~ this) -%}
+    {%- set since_literal = query_scalar(landing_partition_since(this)) -%}
 {% endif %}
 staged as (
 
@@ -64,8 +64,9 @@ staged as (
 
 raw_landed as (
 
-    -- The latest partition already read is read again: an ingest later that day adds files,
-    -- and the one before it too while an ingest run that started on it may still be landing.
+    -- The latest partition already read from each log group is read again: an ingest later
+    -- that day adds files, a lagging log group lands under its own (earlier) dates, and the
+    -- partition before it too while an ingest run that started on it may still be landing.
     select * from {{ source('lake', 'request_events') }}
     where
         {%- if since_literal is not none %}
@@ -75,7 +76,7 @@ raw_landed as (
         {%- else %}
         -- The same bound in SQL where no query ran (unit tests) or the staged table is empty
         -- (a build before the first ingest: every partition is read).
-        ingest_date >= coalesce((select {{ landing_partition_since('staged.landed_at') }} from staged), '')
+        ingest_date >= coalesce(({{ landing_partition_since('staged') }}), '')
         {%- endif %}
 
 ),
