@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 
 from api_lambda.asgi import create_app
 from api_lambda.auth import TokensFileAuthenticator
-from api_lambda.backends.athena import AthenaBackend
+from api_lambda.backends.athena import AthenaBackend, inline_limits
 from api_lambda.settings import Settings
 
 REGION = "eu-west-2"
@@ -508,3 +508,14 @@ def test_every_route_sends_trino_sql_with_one_parameter_per_placeholder(athena, 
         tables = [t for t in tree.find_all(exp.Table) if t.name not in named]
         assert tables, execution["Query"]
         assert all(t.db == DATABASE for t in tables), execution["Query"]
+
+
+@pytest.mark.parametrize("bad", ["5", -1, 100_001, True, 2.5])
+def test_a_limit_is_inlined_only_as_a_whole_number_in_range(bad):
+    # Given a query whose LIMIT is a placeholder (Athena takes parameters in WHERE only)
+    sql = "select * from t where a = ? order by b LIMIT ?"
+    # When the limit is a valid integer, it is written into the SQL and the rest stay parameters
+    assert inline_limits(sql, ["x", 50]) == ("select * from t where a = ? order by b LIMIT 50", ["x"])
+    # Then anything else is refused, never written into the SQL
+    with pytest.raises(ValueError, match="LIMIT must be a whole number"):
+        inline_limits(sql, ["x", bad])
