@@ -455,3 +455,25 @@ def test_every_table_lands_in_the_data_dir_under_the_workgroup_terraform_declare
     # And Athena accepts them: a workgroup that enforces its configuration rejects a CTAS
     # naming an external_location
     assert not enforced
+
+
+@pytest.mark.slow
+def test_data_tests_on_athena_read_recent_partitions_only(athena_first_build_sql: dict[str, str]):
+    # Given the data tests as compiled for Athena (unit tests excluded)
+    tests = {path.rsplit("/", 1)[-1]: sql for path, sql in athena_first_build_sql.items() if ".yml/" in path}
+    # Then a test of a partitioned mart reads its partitions from data_test_days (7) ago only
+    assert re.search(r"started_on >= date '\d{4}-\d{2}-\d{2}'", tests["unique_fct_sessions_session_id.sql"])
+    aggregate = next(sql for name, sql in tests.items() if name.startswith("levels_add_up_agg_session_metr"))
+    assert re.search(r"period_date >= date '\d{4}-\d{2}-\d{2}'", aggregate)
+    # And a test of the view over staging reads the recent event dates, and the raw table's
+    # test its recent landing partitions
+    assert "event_date >= date '" in tests["unique_fct_requests_request_id.sql"]
+    assert re.search(
+        r"ingest_date >= '\d{4}-\d{2}-\d{2}'", tests["source_not_null_lake_request_events_request_id.sql"]
+    )
+    # And the row-level reconciliation scopes both of its sides, the raw JSON by partition
+    reconciliation = next(
+        sql for name, sql in tests.items() if name.startswith("requests_match_source_fct_requ")
+    )
+    assert re.search(r"ingest_date >= '\d{4}-\d{2}-\d{2}'", reconciliation)
+    assert "event_date >= date '" in reconciliation
