@@ -110,6 +110,20 @@ dbt-lint: setup ## sqlfluff lint of every dbt model and test (dbt templater over
 test-dbt: setup ## only the dbt suite (tests/dbt): build checks, incremental = full refresh, Athena gate
 	$(PY) -m pytest tests/dbt -q
 
+## --- AWS twin (docs/twin.md) -----------------------------------------------------------------
+# Trino (Athena engine v3's engine) and moto's S3 on 127.0.0.1, driven by the same dbt project.
+# Trino is fetched once from Maven Central (mvn) into ~/.cache/request-analytics; state in .twin/.
+.PHONY: twin-up twin-build twin-down
+
+twin-up: setup ## start the AWS twin (moto S3 + Trino on 127.0.0.1, idempotent) and print its endpoints
+	$(PY) -m twin up
+
+twin-build: setup ## put LAKE_ROOT's raw files in the twin's lake bucket, then dbt build on Trino (DBT_ARGS passes more flags)
+	$(PY) -m twin build $(DBT_ARGS)
+
+twin-down: setup ## stop the AWS twin (its buckets and tables are gone with it)
+	$(PY) -m twin down
+
 ## --- api --------------------------------------------------------------------------------------
 API_PORT ?= 8000
 export API_TOKENS_FILE ?= data/tokens.json

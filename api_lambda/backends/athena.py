@@ -9,6 +9,7 @@ are worth retrying become `BackendUnavailable` (503 + Retry-After).
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -32,6 +33,9 @@ _THROTTLING_CODES = {
     "InternalServerException",
 }
 _INTEGER_TYPES = {"tinyint", "smallint", "integer", "int", "bigint"}
+# Athena documents execution parameters in WHERE only; a `LIMIT ?` gets its value inlined.
+_LIMIT_PLACEHOLDER = re.compile(r"\bLIMIT\s+\?", re.IGNORECASE)
+_MAX_LIMIT = 100_000
 _FLOAT_TYPES = {"double", "float", "real"}
 
 
@@ -46,6 +50,34 @@ def to_execution_parameter(value: Param) -> str:
     if isinstance(value, int):
         return str(value)
     return "'" + value.replace("'", "''") + "'"
+
+
+def inline_limits(sql: str, params: Sequence[Param]) -> tuple[str, list[Param]]:
+    """`sql` with each `LIMIT ?` replaced by its parameter, validated as a whole number; the rest.
+
+    Athena documents `?` parameters in the WHERE clause only, so a row limit cannot travel as
+    one. It is inlined instead, and only ever as a validated integer (0.._MAX_LIMIT), so it can
+    never carry SQL.
+    """
+    remaining: list[Param] = []
+    pieces: list[str] = []
+    position, index = 0, 0
+    for placeholder in re.finditer(r"\?", sql):
+        if index >= len(params):
+            raise ValueError("fewer parameters than ? placeholders")
+        value = params[index]
+        index += 1
+        limit = _LIMIT_PLACEHOLDER.search(sql, max(0, placeholder.start() - 64), placeholder.end())
+        if limit is None or limit.end() != placeholder.end():
+            remaining.append(value)
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _MAX_LIMIT:
+            raise ValueError(f"LIMIT must be a whole number 0..{_MAX_LIMIT}, got {value!r}")
+        pieces.append(sql[position : placeholder.start()] + str(value))
+        position = placeholder.end()
+    if index != len(params):
+        raise ValueError("more parameters than ? placeholders")
+    return "".join(pieces) + sql[position:], remaining
 
 
 def _convert(value: str | None, athena_type: str) -> Any:
@@ -112,6 +144,7 @@ class AthenaBackend:
         self.marts = f'"{database}"'
 
     def query(self, sql: str, params: Sequence[Param]) -> list[Row]:
+        sql, params = inline_limits(sql, params)
         request: dict[str, Any] = {
             "QueryString": sql.replace("{marts}", self.marts),
             "QueryExecutionContext": {"Database": self._database},

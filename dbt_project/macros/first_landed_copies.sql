@@ -86,6 +86,10 @@
     select * from final
 {%- endmacro %}
 
+{% macro trino__first_landed_copies(relation) -%}
+    {{ return(athena__first_landed_copies(relation)) }}
+{%- endmacro %}
+
 {#- The copies of `relation` numbered in landed order per request_id (landed_rank 1 wins);
     only those of the `repeated` request_ids when `only_repeated`. -#}
 {% macro ranked_copies(relation, only_repeated) -%}

@@ -45,6 +45,10 @@
     select 1
 {%- endmacro %}
 
+{% macro trino__create_lake_source_view() -%}
+    {{ return(athena__create_lake_source_view()) }}
+{%- endmacro %}
+
 {% macro lake_files_read_relation() -%}
     {{ return(api.Relation.create(database=target.database, schema=target.schema, identifier='dbt_lake_files_read')) }}
 {%- endmacro %}

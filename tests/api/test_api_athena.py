@@ -4,6 +4,7 @@ timeouts, throttling and failures become 503 (or a bare 500) with the JSON error
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from starlette.testclient import TestClient
 
 from api_lambda.asgi import create_app
 from api_lambda.auth import TokensFileAuthenticator
-from api_lambda.backends.athena import AthenaBackend
+from api_lambda.backends.athena import AthenaBackend, inline_limits
 from api_lambda.settings import Settings
 
 REGION = "eu-west-2"
@@ -211,7 +212,6 @@ def test_sessions_pages_read_windows_of_partitions_and_the_cursor_is_a_parameter
         *to_bound,
         "'2026-11-20 00:00:00.000000'",
         "'2026-11-20'",
-        "2",
     ]
     assert sent[1]["ExecutionParameters"] == [
         *scope_and_range,
@@ -219,10 +219,11 @@ def test_sessions_pages_read_windows_of_partitions_and_the_cursor_is_a_parameter
         *cursor,
         "'2026-11-19 10:00:00.250000'",
         "'2026-11-19'",
-        "2",
     ]
-    assert sent[2]["ExecutionParameters"][-3:] == ["'2026-11-12 10:00:00.250000'", "'2026-11-12'", "2"]
-    assert sent[3]["ExecutionParameters"] == [*scope_and_range, *to_bound, *cursor, "2"]
+    assert sent[2]["ExecutionParameters"][-2:] == ["'2026-11-12 10:00:00.250000'", "'2026-11-12'"]
+    assert sent[3]["ExecutionParameters"] == [*scope_and_range, *to_bound, *cursor]
+    # And the page size is inlined as a validated integer (Athena takes parameters in WHERE only)
+    assert all(q["Query"].rstrip().endswith("LIMIT 2") for q in sent)
     assert all("started_on >= CAST(? AS DATE)" in q["Query"] for q in sent[:3])
     assert "started_on >= " not in sent[3]["Query"]
     # And the keyset position went to Athena as parameters, not as SQL text
@@ -372,7 +373,7 @@ def test_session_requests_products_breakdown_parse(athena, tokens):
     session_lookup = ["'s-9'", "'acme'", "'north-shop'"]
     assert executions[0]["ExecutionParameters"] == [*session_lookup, *session_lookup, "'s-9'"]
     assert "s-9" not in executions[0]["Query"]
-    assert executions[2]["ExecutionParameters"][-1] == "5"
+    assert executions[2]["Query"].rstrip().endswith("LIMIT 5")
     # And November is one month: both totals come from the month's rows of the aggregates
     assert "agg_session_metrics" in executions[1]["Query"]
     assert executions[1]["ExecutionParameters"][:2] == ["'month'", "'user'"]
@@ -500,9 +501,21 @@ def test_every_route_sends_trino_sql_with_one_parameter_per_placeholder(athena, 
     for execution in executions:
         tree = sqlglot.parse_one(execution["Query"], read="athena")
         placeholders = list(tree.find_all(exp.Placeholder))
-        assert placeholders, execution["Query"]
         assert len(placeholders) == len(execution.get("ExecutionParameters", [])), execution["Query"]
+        # Parameters only where Athena documents them: never as a LIMIT
+        assert not re.search(r"LIMIT\s+\?", execution["Query"], re.IGNORECASE), execution["Query"]
         named = {cte.alias for cte in tree.find_all(exp.CTE)}
         tables = [t for t in tree.find_all(exp.Table) if t.name not in named]
         assert tables, execution["Query"]
         assert all(t.db == DATABASE for t in tables), execution["Query"]
+
+
+@pytest.mark.parametrize("bad", ["5", -1, 100_001, True, 2.5])
+def test_a_limit_is_inlined_only_as_a_whole_number_in_range(bad):
+    # Given a query whose LIMIT is a placeholder (Athena takes parameters in WHERE only)
+    sql = "select * from t where a = ? order by b LIMIT ?"
+    # When the limit is a valid integer, it is written into the SQL and the rest stay parameters
+    assert inline_limits(sql, ["x", 50]) == ("select * from t where a = ? order by b LIMIT 50", ["x"])
+    # Then anything else is refused, never written into the SQL
+    with pytest.raises(ValueError, match="LIMIT must be a whole number"):
+        inline_limits(sql, ["x", bad])

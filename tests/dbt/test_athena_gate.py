@@ -10,6 +10,7 @@ only functions Athena engine v3 has. DuckDB-only SQL therefore cannot reach Athe
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -20,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
+import hcl2
 import pytest
 import sqlglot
 import yaml
@@ -27,33 +29,45 @@ from athena_sql_check import ATHENA_V3_FUNCTIONS, athena_problems, called_functi
 from dbt_helpers import DBT, PROJECT_ARGS, REPO
 from sqlglot import exp
 
+from twin.raw_table import raw_table
+from twin.terraform_names import terraform_names
+
 REGION = "eu-west-1"
 RAW_DB, MARTS_DB = "lake_raw", "analytics"
 BUCKETS = {"lake": "test-lake", "results": "test-athena-results", "warehouse": "test-warehouse"}
-# The raw table as Terraform declares it (docs/contracts.md section 1), partition projected.
-RAW_COLUMNS = [
-    ("schema_version", "int"),
-    ("request_id", "string"),
-    ("session_id", "string"),
-    ("client_id", "string"),
-    ("reseller_id", "string"),
-    ("user_id", "string"),
-    ("occurred_at", "string"),
-    ("method", "string"),
-    ("path", "string"),
-    ("status", "int"),
-    ("duration_ms", "bigint"),
-    (
-        "products",
-        "array<struct<product_id:string,name:string,category:string,unit_price:decimal(18,4),"
-        "currency:string,quantity:bigint>>",
-    ),
-    ("service", "string"),
-    ("ingested_at", "string"),
-    ("log_group", "string"),
-    ("log_stream", "string"),
-    ("event_id", "string"),
-]
+# The raw table as Terraform declares it: the one declaration Terraform, this gate and the twin read.
+RAW_TABLE = raw_table()
+RAW_COLUMNS = [(column.name, column.hive_type) for column in RAW_TABLE.columns]
+# The dbt workgroup's settings, read from the `module "dbt_workgroup"` call in terraform/main.tf.
+DBT_WORKGROUP = terraform_names().dbt_workgroup
+BUCKETS["results"] = DBT_WORKGROUP["output_location"].removeprefix("s3://").split("/", 1)[0]
+
+
+def workgroup_configuration(module_call: dict) -> dict:
+    """The Athena API's Configuration of the workgroup module (modules/athena_workgroup/main.tf)."""
+    module = parse_athena_workgroup_module()
+    return {
+        "ResultConfiguration": {
+            "OutputLocation": module_call["output_location"],
+            "EncryptionConfiguration": {"EncryptionOption": "SSE_KMS", "KmsKey": "arn:aws:kms:::key/test"},
+        },
+        "EnforceWorkGroupConfiguration": module_call.get(
+            "enforce_workgroup_configuration", module["enforce_workgroup_configuration"]
+        ),
+        "PublishCloudWatchMetricsEnabled": True,
+        "BytesScannedCutoffPerQuery": int(module_call["bytes_scanned_cutoff_per_query"]),
+        "EngineVersion": {"SelectedEngineVersion": "Athena engine version 3"},
+    }
+
+
+def parse_athena_workgroup_module() -> dict:
+    """The workgroup module's variable defaults (what a call that omits an input gets)."""
+    options = hcl2.SerializationOptions(strip_string_quotes=True, explicit_blocks=False)
+    with (REPO / "terraform" / "modules" / "athena_workgroup" / "variables.tf").open() as handle:
+        variables = {}
+        for block in hcl2.load(handle, serialization_options=options).get("variable", []):
+            variables.update(block)
+    return {name: body.get("default") for name, body in variables.items()}
 
 
 def free_port() -> int:
@@ -119,11 +133,11 @@ def athena_env(moto_endpoint: str) -> dict[str, str]:
         "AWS_DEFAULT_REGION": REGION,
         "AWS_REGION": REGION,
         "DBT_ATHENA_REGION": REGION,
-        "DBT_ATHENA_S3_STAGING_DIR": f"s3://{BUCKETS['results']}/dbt/",
+        "DBT_ATHENA_S3_STAGING_DIR": DBT_WORKGROUP["output_location"],
         "DBT_ATHENA_S3_DATA_DIR": f"s3://{BUCKETS['warehouse']}/dbt/",
         "DBT_ATHENA_SCHEMA": MARTS_DB,
         "DBT_ATHENA_RAW_SCHEMA": RAW_DB,
-        "DBT_ATHENA_WORKGROUP": "primary",
+        "DBT_ATHENA_WORKGROUP": DBT_WORKGROUP["name"],
         "DBT_ATHENA_POLL_INTERVAL": "0.05",
         "DBT_ATHENA_NUM_RETRIES": "0",
     }
@@ -132,12 +146,22 @@ def athena_env(moto_endpoint: str) -> dict[str, str]:
     glue = session.client("glue", endpoint_url=moto_endpoint)
     for bucket in BUCKETS.values():
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    # The dbt workgroup exactly as terraform/main.tf declares it (dbt-athena reads its settings)
+    session.client("athena", endpoint_url=moto_endpoint).create_work_group(
+        Name=DBT_WORKGROUP["name"],
+        Description=DBT_WORKGROUP["description"],
+        Configuration=workgroup_configuration(DBT_WORKGROUP),
+    )
     glue.create_database(DatabaseInput={"Name": RAW_DB})
     glue.create_database(DatabaseInput={"Name": MARTS_DB})
     raw = glue_table(
         "request_events", "EXTERNAL_TABLE", RAW_COLUMNS, f"s3://{BUCKETS['lake']}/raw/request_events/"
     )
-    raw["PartitionKeys"] = [{"Name": "ingest_date", "Type": "string"}]
+    raw["PartitionKeys"] = [{"Name": key.name, "Type": key.hive_type} for key in RAW_TABLE.partition_keys]
+    raw["StorageDescriptor"]["SerdeInfo"] = {
+        "SerializationLibrary": RAW_TABLE.serde_library,
+        "Parameters": RAW_TABLE.serde_parameters,
+    }
     raw["Parameters"] = {
         "projection.enabled": "true",
         "projection.ingest_date.type": "date",
@@ -173,7 +197,7 @@ def athena_run(athena_env: dict[str, str], moto_endpoint: str, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
-def athena_first_build_sql(athena_env: dict[str, str], tmp_path_factory) -> dict[str, str]:
+def athena_first_build_target(athena_env: dict[str, str], tmp_path_factory) -> Path:
     """The SQL of every model and data test as a first (full-refresh) build sends it to Athena.
 
     `dbt run` above takes the incremental path because the tables exist; the full-refresh SELECTs
@@ -195,6 +219,12 @@ def athena_first_build_sql(athena_env: dict[str, str], tmp_path_factory) -> dict
     proc = subprocess.run(cmd, cwd=REPO, env={**os.environ, **athena_env}, capture_output=True, text=True)
     if proc.returncode != 0:
         pytest.fail(f"dbt compile --target athena failed\n{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}")
+    return target
+
+
+@pytest.fixture(scope="module")
+def athena_first_build_sql(athena_first_build_target: Path) -> dict[str, str]:
+    target = athena_first_build_target
     compiled = target / "compiled" / "request_analytics"
     return {str(path.relative_to(compiled)): path.read_text() for path in compiled.rglob("*.sql")}
 
@@ -323,3 +353,127 @@ def test_athena_spellings_of_the_same_helpers_pass():
     )
     # When/Then: the check accepts them
     assert athena_problems(sql) == []
+
+
+def final_columns(sql: str) -> list[str]:
+    """The columns a model's statement selects, in order, following `select * from <cte>`."""
+    select = sqlglot.parse_one(sql, read="athena")
+    # The statement's own CTEs only: a macro's subquery may define a `final` of its own.
+    ctes = (
+        {cte.alias: cte.this for cte in select.args["with_"].expressions} if select.args.get("with_") else {}
+    )
+    while select.is_star and (source := select.args["from_"].this.name) in ctes:
+        select = ctes[source]
+    return select.named_selects
+
+
+@pytest.mark.slow
+def test_every_partitioned_model_in_the_manifest_stores_its_partition_columns_last(
+    athena_first_build_target: Path,
+):
+    # Given every model the manifest partitions on Athena and its first-build SQL
+    manifest = json.loads((athena_first_build_target / "manifest.json").read_text())
+    compiled = athena_first_build_target / "compiled" / "request_analytics"
+    partitioned = {
+        node["name"]: (node["config"]["partitioned_by"], compiled / node["original_file_path"])
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"].get("partitioned_by")
+    }
+    assert "stg_lake__request_events" in partitioned
+    # Then the partition columns close each model's select, in the partitioning order
+    # (Athena and Trino reject a partitioned CTAS otherwise; moto does not check)
+    misplaced = {
+        name: columns[-len(keys) :]
+        for name, (keys, path) in partitioned.items()
+        if (columns := final_columns(path.read_text()))[-len(keys) :] != keys
+    }
+    assert misplaced == {}
+
+
+def positional_star_unions(sql: str) -> list[str]:
+    """The unions in `sql` with a side that selects `*` (or `t.*`): they pair columns by position."""
+    found = []
+    for union in sqlglot.parse_one(sql, read="athena").find_all(exp.Union):
+        for side in (union.left, union.right):
+            selects = [side] if isinstance(side, exp.Select) else []
+            if any(
+                isinstance(p, exp.Star) or (isinstance(p, exp.Column) and p.is_star)
+                for s in selects
+                for p in s.expressions
+            ):
+                found.append(union.sql(dialect="athena")[:200])
+    return found
+
+
+@pytest.mark.slow
+def test_no_statement_unions_select_star_by_position(
+    athena_run: list[str], athena_first_build_sql: dict[str, str]
+):
+    # Given every statement of the incremental run and every model's first-build SQL
+    statements = [*athena_run, *athena_first_build_sql.values()]
+    # Then no union pairs the columns of a `select *` by position with another relation's
+    # (a table stores its partition column last, so `select *` of it and of new rows differ)
+    unions = {sql[:120]: found for sql in statements if (found := positional_star_unions(sql))}
+    assert unions == {}
+
+
+def test_the_positional_union_gate_catches_a_star_union():
+    # Given staging's incremental union as it was: the stored table's * with the new rows' *
+    sql = "with a as (select * from t union all select *, false as x from d) select * from a"
+    # Then the gate names it, and the same union with named columns passes
+    assert positional_star_unions(sql)
+    assert positional_star_unions("select c1, c2 from t union all select c1, c2 from d") == []
+
+
+@pytest.mark.slow
+def test_every_table_lands_in_the_data_dir_under_the_workgroup_terraform_declares(
+    athena_run: list[str], athena_env: dict[str, str], moto_endpoint: str
+):
+    # Given the dbt workgroup as dbt-athena saw it (created from terraform/main.tf's settings)
+    athena = boto3.client(
+        "athena",
+        region_name=REGION,
+        endpoint_url=moto_endpoint,
+        aws_access_key_id="t",
+        aws_secret_access_key="t",
+    )
+    workgroup = athena.get_work_group(WorkGroup=athena_env["DBT_ATHENA_WORKGROUP"])["WorkGroup"]
+    enforced = workgroup["Configuration"]["EnforceWorkGroupConfiguration"]
+    # When every CTAS of the run is looked at (the watermark table's included)
+    ctas = [sql for sql in athena_run if re.search(r"^\s*create table", sql, re.IGNORECASE | re.MULTILINE)]
+    assert any("dbt_staged_watermarks" in sql for sql in ctas)
+    locations = {sql[:160]: re.search(r"external_location\s*=\s*'([^']+)'", sql) for sql in ctas}
+    # Then none would land under the results prefix (which expires): each names its location,
+    # under DBT_ATHENA_S3_DATA_DIR
+    data_dir = athena_env["DBT_ATHENA_S3_DATA_DIR"]
+    misplaced = {
+        sql: m and m.group(1)
+        for sql, m in locations.items()
+        if m is None or not m.group(1).startswith(data_dir)
+    }
+    assert misplaced == {}
+    # And Athena accepts them: a workgroup that enforces its configuration rejects a CTAS
+    # naming an external_location
+    assert not enforced
+
+
+@pytest.mark.slow
+def test_data_tests_on_athena_read_recent_partitions_only(athena_first_build_sql: dict[str, str]):
+    # Given the data tests as compiled for Athena (unit tests excluded)
+    tests = {path.rsplit("/", 1)[-1]: sql for path, sql in athena_first_build_sql.items() if ".yml/" in path}
+    # Then a test of a partitioned mart reads its partitions from data_test_days (7) ago only
+    assert re.search(r"started_on >= date '\d{4}-\d{2}-\d{2}'", tests["unique_fct_sessions_session_id.sql"])
+    aggregate = next(sql for name, sql in tests.items() if name.startswith("levels_add_up_agg_session_metr"))
+    assert re.search(r"period_date >= date '\d{4}-\d{2}-\d{2}'", aggregate)
+    # And a test of the view over staging reads the recent event dates, and the raw table's
+    # test its recent landing partitions
+    assert "event_date >= date '" in tests["unique_fct_requests_request_id.sql"]
+    assert re.search(
+        r"ingest_date >= '\d{4}-\d{2}-\d{2}'", tests["source_not_null_lake_request_events_request_id.sql"]
+    )
+    # And the row-level reconciliation scopes both of its sides, the raw JSON by partition
+    reconciliation = next(
+        sql for name, sql in tests.items() if name.startswith("requests_match_source_fct_requ")
+    )
+    assert re.search(r"ingest_date >= '\d{4}-\d{2}-\d{2}'", reconciliation)
+    assert "event_date >= date '" in reconciliation

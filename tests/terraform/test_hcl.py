@@ -42,9 +42,9 @@ def hive_type_accepts(hive: str, value: object) -> bool:
     if isinstance(value, bool):
         return hive == "boolean"
     if isinstance(value, int):
-        return hive in {"int", "bigint", "double"}
+        return hive in {"int", "bigint", "double"} or hive.startswith("decimal(")
     if isinstance(value, float):
-        return hive == "double"
+        return hive == "double" or hive.startswith("decimal(")
     if isinstance(value, str):
         return hive == "string"
     if isinstance(value, list):
@@ -276,13 +276,18 @@ def test_glue_raw_table_matches_the_contract_and_projection(all_modules):
     table = catalog.resource("aws_glue_catalog_table", "request_events")
     params = table["parameters"]
     descriptor = table["storage_descriptor"][0]
-    # Then it reads gzip NDJSON with the OpenX JSON SerDe
-    assert descriptor["ser_de_info"][0]["serialization_library"] == "org.openx.data.jsonserde.JsonSerDe"
+    declaration = json.loads((catalog.path / "raw_request_events.json").read_text())
+    # Then it reads gzip NDJSON with the OpenX JSON SerDe, all declared once in the JSON file
+    assert catalog.locals["raw_table"] == '${jsondecode(file("${path.module}/raw_request_events.json"))}'
+    assert (
+        descriptor["ser_de_info"][0]["serialization_library"]
+        == "${local.raw_table.serde.serialization_library}"
+    )
+    assert declaration["serde"]["serialization_library"] == "org.openx.data.jsonserde.JsonSerDe"
     assert descriptor["dynamic"][0]["columns"]["for_each"] == "${local.raw_columns}"
     # And partitions are projected by ingest_date from the lake's raw prefix (no crawler, no MSCK)
-    assert table["partition_keys"] == [
-        {"name": "ingest_date", "type": "string", "comment": table["partition_keys"][0]["comment"]}
-    ]
+    assert table["dynamic"][0]["partition_keys"]["for_each"] == "${local.raw_table.partition_keys}"
+    assert [(k["name"], k["type"]) for k in declaration["partition_keys"]] == [("ingest_date", "string")]
     assert params["projection.enabled"] == "true"
     assert params["projection.ingest_date.type"] == "date"
     assert params["projection.ingest_date.format"] == "yyyy-MM-dd"
@@ -300,7 +305,9 @@ def _contract_keys() -> list[str]:
 def test_glue_raw_columns_equal_what_the_ingest_lands(all_modules, simulated_lake):
     # Given the raw table's columns and a record the real ingest landed in a simulated lake
     catalog = next(m for m in all_modules if m.path.name == "glue_catalog")
-    columns = {c["name"]: c["type"] for c in catalog.locals["raw_columns"]}
+    declaration = json.loads((catalog.path / "raw_request_events.json").read_text())
+    assert catalog.locals["raw_columns"] == "${local.raw_table.columns}"
+    columns = {c["name"]: c["type"] for c in declaration["columns"]}
     part = next(iter(sorted(simulated_lake.lake_root.glob("raw/request_events/ingest_date=*/*.json.gz"))))
     with gzip.open(part, "rt") as handle:
         records = [json.loads(line) for line in handle]
@@ -313,7 +320,8 @@ def test_glue_raw_columns_equal_what_the_ingest_lands(all_modules, simulated_lak
         for key, value in r.items():
             assert hive_type_accepts(columns[key], value), (key, value, columns[key])
     struct = re.fullmatch(r"array<struct<(.+)>>", columns["products"]).group(1)
-    fields = dict(f.split(":", 1) for f in struct.split(","))
+    # Commas inside a type's parentheses (decimal(18,4)) do not separate fields.
+    fields = dict(f.split(":", 1) for f in re.split(r",(?![^()]*\))", struct))
     for product in (p for r in records for p in r["products"]):
         assert list(fields) == list(product)
         for key, value in product.items():

@@ -1,4 +1,5 @@
-{#- Small dispatched helpers where DuckDB and Athena (Trino) spell the same thing differently. -#}
+{#- Small dispatched helpers where DuckDB and Athena (Trino) spell the same thing differently.
+    `trino__` (the AWS twin) always returns the `athena__` SQL: Athena engine v3 is Trino. -#}
 
 {#- An ISO-8601 string with a `Z` or an offset, as a UTC timestamp without zone. -#}
 {% macro parse_utc_timestamp(column) -%}
@@ -15,6 +16,10 @@
     cast(from_iso8601_timestamp({{ column }}) at time zone 'UTC' as timestamp)
 {%- endmacro %}
 
+{% macro trino__parse_utc_timestamp(column) -%}
+    {{ return(athena__parse_utc_timestamp(column)) }}
+{%- endmacro %}
+
 {#- A timestamp as a fixed-width text key (`YYYY-MM-DDTHH:MM:SS`), identical on both engines. -#}
 {% macro timestamp_key(column) -%}
     {{ return(adapter.dispatch('timestamp_key', 'request_analytics')(column)) }}
@@ -26,6 +31,10 @@
 
 {% macro athena__timestamp_key(column) -%}
     date_format({{ column }}, '%Y-%m-%dT%H:%i:%s')
+{%- endmacro %}
+
+{% macro trino__timestamp_key(column) -%}
+    {{ return(athena__timestamp_key(column)) }}
 {%- endmacro %}
 
 {#-
@@ -50,6 +59,10 @@
     cardinality({{ column }})
 {%- endmacro %}
 
+{% macro trino__array_length(column) -%}
+    {{ return(athena__array_length(column)) }}
+{%- endmacro %}
+
 {#- Seconds from `start` to `end`, with the fraction, rounded to the millisecond. -#}
 {% macro seconds_between(start, end) -%}
     {{ return(adapter.dispatch('seconds_between', 'request_analytics')(start, end)) }}
@@ -61,4 +74,8 @@
 
 {% macro athena__seconds_between(start, end) -%}
     round(to_unixtime({{ end }}) - to_unixtime({{ start }}), 3)
+{%- endmacro %}
+
+{% macro trino__seconds_between(start, end) -%}
+    {{ return(athena__seconds_between(start, end)) }}
 {%- endmacro %}

@@ -60,3 +60,7 @@
     cross join unnest(src.products) with ordinality
         as line (product_id, name, category, unit_price, currency, quantity, line_number)
 {%- endmacro %}
+
+{% macro trino__unnest_products(relation, carry) -%}
+    {{ return(athena__unnest_products(relation, carry)) }}
+{%- endmacro %}

@@ -33,6 +33,12 @@ variable "bytes_scanned_cutoff_per_query" {
   }
 }
 
+variable "enforce_workgroup_configuration" {
+  description = "Whether the workgroup's result location and encryption override the client's. False for a workgroup whose clients write tables (CTAS): Athena rejects a CTAS `external_location` in an enforcing workgroup, and without one the table lands under the (expiring) results prefix."
+  type        = bool
+  default     = true
+}
+
 variable "tags" {
   description = "Tags added to the workgroup."
   type        = map(string)

@@ -13,32 +13,17 @@ resource "aws_glue_catalog_database" "marts" {
 locals {
   raw_location = "s3://${var.lake_bucket}/${var.raw_prefix}"
 
-  # docs/contracts.md section 1, in its order; tests/terraform checks these against the ingest code.
-  raw_columns = [
-    { name = "schema_version", type = "int" },
-    { name = "request_id", type = "string" },
-    { name = "session_id", type = "string" },
-    { name = "client_id", type = "string" },
-    { name = "reseller_id", type = "string" },
-    { name = "user_id", type = "string" },
-    { name = "occurred_at", type = "string" },
-    { name = "method", type = "string" },
-    { name = "path", type = "string" },
-    { name = "status", type = "int" },
-    { name = "duration_ms", type = "bigint" },
-    { name = "products", type = "array<struct<product_id:string,name:string,category:string,unit_price:double,currency:string,quantity:bigint>>" },
-    { name = "service", type = "string" },
-    { name = "ingested_at", type = "string" },
-    { name = "log_group", type = "string" },
-    { name = "log_stream", type = "string" },
-    { name = "event_id", type = "string" },
-  ]
+  # The one declaration of the raw table (columns, partition key, OpenX JSON SerDe), which the
+  # moto Athena gate and the AWS twin (twin/raw_table.py) read too; tests/terraform checks the
+  # columns against the ingest code.
+  raw_table   = jsondecode(file("${path.module}/raw_request_events.json"))
+  raw_columns = local.raw_table.columns
 }
 
 resource "aws_glue_catalog_table" "request_events" {
-  name          = "request_events"
+  name          = local.raw_table.name
   database_name = aws_glue_catalog_database.raw.name
-  description   = "One validated request event per line; partitioned by the UTC date it landed."
+  description   = local.raw_table.table_description
   table_type    = "EXTERNAL_TABLE"
 
   parameters = {
@@ -53,26 +38,25 @@ resource "aws_glue_catalog_table" "request_events" {
     "storage.location.template"            = "${local.raw_location}ingest_date=$${ingest_date}/"
   }
 
-  partition_keys {
-    name    = "ingest_date"
-    type    = "string"
-    comment = "UTC date of ingested_at (yyyy-MM-dd)."
+  dynamic "partition_keys" {
+    for_each = local.raw_table.partition_keys
+
+    content {
+      name    = partition_keys.value.name
+      type    = partition_keys.value.type
+      comment = partition_keys.value.comment
+    }
   }
 
   storage_descriptor {
     location      = local.raw_location
-    input_format  = "org.apache.hadoop.mapred.TextInputFormat"
-    output_format = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
+    input_format  = local.raw_table.input_format
+    output_format = local.raw_table.output_format
 
     ser_de_info {
-      name                  = "request_events_json"
-      serialization_library = "org.openx.data.jsonserde.JsonSerDe"
-
-      parameters = {
-        "ignore.malformed.json" = "false"
-        "dots.in.keys"          = "false"
-        "case.insensitive"      = "true"
-      }
+      name                  = local.raw_table.serde.name
+      serialization_library = local.raw_table.serde.serialization_library
+      parameters            = local.raw_table.serde.parameters
     }
 
     dynamic "columns" {

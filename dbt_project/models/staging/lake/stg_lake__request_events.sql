@@ -21,11 +21,21 @@
     fct_requests and fct_request_products read one session's rows through the zonemaps.
 -#}
 {%- set whole_dates = rewrites_whole_partitions() -%}
-{#- DuckDB marks the raw files it listed as read (Athena reads partitions, not a file list). -#}
-{{ config(
-    post_hook=[] if target.type == 'athena' else ["{{ mark_lake_files_read() }}"],
-    **incremental_settings('event_date', unique_key='request_id', watermark=false)
-) }}
+{#-
+    The stored columns, in the table's order: the partition column (event_date) last, as Athena
+    and Trino store it. Every branch below selects them by name, so a union of the staged table
+    with the new rows never pairs columns by position.
+-#}
+{%- set staged_columns = [
+    'request_id', 'session_id', 'client_id', 'reseller_id', 'user_id', 'occurred_at', 'method',
+    'path', 'status', 'duration_ms', 'products', 'product_lines', 'service', 'schema_version',
+    'landed_at', 'ingest_date', 'log_group', 'log_stream', 'event_id', 'staged_at', 'event_date',
+] -%}
+{#- DuckDB marks the raw files it listed as read (Athena and Trino read partitions, not a file list). -#}
+{{ config(**incremental_settings(
+    'event_date', unique_key='request_id', watermark=false,
+    post_hook=["{{ mark_lake_files_read() }}"] if target.type == 'duckdb' else [],
+)) }}
 
 with
 
@@ -44,7 +54,7 @@ raw_landed as (
 {% elif is_incremental() %}
 {%- set since_literal = none -%}
 {%- if execute and model.resource_type != 'unit_test' -%}
-    {%- set since_literal = query_scalar('select ' ~ landing_partition_since('landed_at') ~ ' from ' ~ this) -%}
+    {%- set since_literal = query_scalar(landing_partition_since(this)) -%}
 {% endif %}
 staged as (
 
@@ -54,8 +64,9 @@ staged as (
 
 raw_landed as (
 
-    -- The latest partition already read is read again: an ingest later that day adds files,
-    -- and the one before it too while an ingest run that started on it may still be landing.
+    -- The latest partition already read from each log group is read again: an ingest later
+    -- that day adds files, a lagging log group lands under its own (earlier) dates, and the
+    -- partition before it too while an ingest run that started on it may still be landing.
     select * from {{ source('lake', 'request_events') }}
     where
         {%- if since_literal is not none %}
@@ -65,7 +76,7 @@ raw_landed as (
         {%- else %}
         -- The same bound in SQL where no query ran (unit tests) or the staged table is empty
         -- (a build before the first ingest: every partition is read).
-        ingest_date >= coalesce((select {{ landing_partition_since('staged.landed_at') }} from staged), '')
+        ingest_date >= coalesce(({{ landing_partition_since('staged') }}), '')
         {%- endif %}
 
 ),
@@ -125,7 +136,9 @@ candidates as (
 
     -- Everything already staged for the touched dates competes with the new copies.
     select
-        staged.*,
+        {%- for column in staged_columns %}
+        staged.{{ column }},
+        {%- endfor %}
         true as is_staged
     from staged
     inner join touched_dates on staged.event_date = touched_dates.event_date
@@ -133,7 +146,9 @@ candidates as (
     union all
 
     select
-        *,
+        {%- for column in staged_columns %}
+        dated.{{ column }},
+        {%- endfor %}
         false as is_staged
     from dated
 
@@ -143,7 +158,9 @@ candidates as (
 
     -- The staged copy of a request read again competes with the new copies of it.
     select
-        staged.*,
+        {%- for column in staged_columns %}
+        staged.{{ column }},
+        {%- endfor %}
         true as is_staged
     from staged
     where staged.request_id in (select dated.request_id from dated)
@@ -151,7 +168,9 @@ candidates as (
     union all
 
     select
-        *,
+        {%- for column in staged_columns %}
+        dated.{{ column }},
+        {%- endfor %}
         false as is_staged
     from dated
 
@@ -195,8 +214,8 @@ final as (
         log_group,
         log_stream,
         event_id,
-        event_date,
-        staged_at
+        staged_at,
+        event_date
     from first_copies
     {%- if is_incremental() and not whole_dates %}
     -- A staged copy that won is already stored as it is.

@@ -1,0 +1,114 @@
+{#- What changed since a model's last run: the staged rows after its watermark, staging's read-back bound. -#}
+
+{#-
+    The UTC event dates whose requests changed since this model's last run: the dates of the
+    requests staged after its watermark.
+-#}
+{#-
+    On Athena and the twin a run looks the dates up once, before the model's statement, and
+    inlines them as literals: Trino inlines a CTE wherever it is referenced, so a model that
+    names `changed_dates` in several places (one per grain) would re-read staging and the
+    watermarks each time, billed on Athena, and the twin found agg_session_metrics' incremental
+    statement planned into 189 stages, over Trino's default limit of 150. Unit tests (no query
+    runs for them) and DuckDB keep the subquery.
+-#}
+{% macro changed_event_dates() -%}
+    {%- if execute and target.type in ('athena', 'trino') and model.resource_type != 'unit_test' -%}
+        {%- set result = run_query(changed_staged_rows('event_date')) -%}
+        {%- set dates = [] -%}
+        {%- for row in result.rows if row[0] is not none -%}{%- do dates.append(row[0]) -%}{%- endfor -%}
+        {{ event_dates_relation(dates) }}
+    {%- else -%}
+        {{ changed_staged_rows('event_date') }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A relation of one `event_date` column holding `dates` (none: no rows). -#}
+{% macro event_dates_relation(dates) -%}
+    {%- if dates | length == 0 -%}
+    select cast(null as date) as event_date where false
+    {%- else -%}
+    select event_date
+    from (
+        values
+        {%- for value in dates | sort %}
+            (date '{{ value }}'){{ ',' if not loop.last }}
+        {%- endfor %}
+    ) as changed (event_date)
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
+    The distinct `column` values of the requests staged after this model's watermark (the
+    greatest `staged_at` it has taken in). `staged_at` is when a dbt run wrote the row, not
+    when the ingest landed it: a file landed late with an older landing time (two ingests at
+    once, a file rewritten) is still newer than the watermark here. Unit tests pin the
+    watermark with `overrides: vars: {staged_watermark: '...'}`.
+-#}
+{% macro changed_staged_rows(column) -%}
+    {%- set pinned = var('staged_watermark', none) -%}
+    select distinct changed.{{ column }}
+    from {{ ref('stg_lake__request_events') }} as changed
+    where changed.staged_at > {% if pinned is not none -%}
+        cast('{{ pinned }}' as timestamp)
+    {%- else -%}
+        coalesce(
+            (
+                select max(watermarks.staged_watermark)
+                from {{ watermarks_relation() }} as watermarks
+                where watermarks.model_name = '{{ this.identifier }}'
+            ),
+            cast('1970-01-01 00:00:00' as timestamp)
+        )
+    {%- endif %}
+{%- endmacro %}
+
+{#- The first value of the first row of `sql`, or none when it returns nothing. -#}
+{% macro query_scalar(sql) -%}
+    {%- set result = run_query(sql) -%}
+    {%- if result is none or (result.columns | length) == 0 or (result.rows | length) == 0 -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(result.rows[0][0]) }}
+{%- endmacro %}
+
+{#-
+    The first ingest_date partition an Athena (or twin) run of staging reads again, as a scalar
+    subquery over `relation` (the staged table): the partition of the latest landing staged
+    from EACH log group, the earliest of those, less `landing_lookback_minutes`.
+    - Per log group: the CloudWatch ingest stamps a batch with the end of its window, so a log
+      group catching up lands files under dates earlier than another group's latest landing;
+      a bound on the overall latest landing would never read them.
+    - The lookback: an ingest run names its partition after the time it started, so until it
+      ends it may still add files to the partition before the latest; it must cover the
+      ingest's longest run.
+    - Log groups with nothing landed in the `landing_group_horizon_days` (default 14, as long as
+      CloudWatch accepts late events) before the latest landing are ignored, so a log group
+      that stopped cannot hold the bound back for ever.
+-#}
+{% macro landing_partition_since(relation) -%}
+    {%- set minutes = var('landing_lookback_minutes', 15) -%}
+    {%- set horizon = var('landing_group_horizon_days', 14) -%}
+    {%- for name, value in [('landing_lookback_minutes', minutes), ('landing_group_horizon_days', horizon)] -%}
+        {%- if value is not integer or value < 0 -%}
+            {{ exceptions.raise_compiler_error("var " ~ name ~ " must be a whole number >= 0, got " ~ value) }}
+        {%- endif -%}
+    {%- endfor -%}
+    select cast(cast(min(groups.latest_landed_at) - interval '{{ minutes }}' minute as date) as varchar)
+    from (
+        select max(landings.landed_at) as latest_landed_at
+        from {{ relation }} as landings
+        group by landings.log_group
+    ) as groups
+    where groups.latest_landed_at >= (
+        select max(everything.landed_at) - interval '{{ horizon }}' day from {{ relation }} as everything
+    )
+{%- endmacro %}
+
+{#-
+    The sessions with requests staged since this model's last run (its watermark): every
+    one of them is recomputed whole on DuckDB.
+-#}
+{% macro changed_sessions() -%}
+    {{ changed_staged_rows('session_id') }}
+{%- endmacro %}

@@ -1,0 +1,64 @@
+{#- Each incremental model's progress through the staged requests (dbt_staged_watermarks). -#}
+
+{#- The table where each incremental model records how far into the staged requests it has got. -#}
+{% macro watermarks_relation() -%}
+    {{ return(api.Relation.create(database=target.database, schema=target.schema, identifier='dbt_staged_watermarks')) }}
+{%- endmacro %}
+
+{% macro create_incremental_watermarks() -%}
+    {{ return(adapter.dispatch('create_incremental_watermarks', 'request_analytics')()) }}
+{%- endmacro %}
+
+{% macro default__create_incremental_watermarks() -%}
+    create table if not exists {{ watermarks_relation() }} (
+        model_name varchar,
+        staged_watermark timestamp,
+        recorded_at timestamp
+    )
+{%- endmacro %}
+
+{#- Trino: the default `create table if not exists` (a managed table of the file metastore). -#}
+{% macro athena__create_incremental_watermarks() -%}
+    {%- set relation = watermarks_relation() -%}
+    {%- if execute and adapter.get_relation(relation.database, relation.schema, relation.identifier) is none -%}
+        create table {{ relation }}
+        with (
+            format = 'PARQUET',
+            external_location = '{{ target.s3_data_dir.rstrip("/") }}/{{ relation.schema }}/{{ relation.identifier }}/'
+        ) as
+        select
+            cast(null as varchar) as model_name,
+            cast(null as timestamp) as staged_watermark,
+            cast(null as timestamp) as recorded_at
+        where false
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
+    `staged_at` of the rows staging writes in this run: when the dbt run started (UTC, to the
+    millisecond, as both engines store it). Runs never overlap, so a later run's rows are
+    always newer than anything a model has already taken in.
+-#}
+{% macro staged_at_literal() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] }}' as timestamp)
+{%- endmacro %}
+
+{#-
+    Post-hook of every incremental model below staging: it has now taken in every row staged
+    so far, so its watermark is this run's `staged_at` (no row can be staged later with an
+    earlier one), written without reading staging (on Athena a read of the column over all
+    history is billed, per model and per run). It only runs when the model succeeded, so a
+    failed or skipped model picks the missed rows up on its next run.
+-#}
+{% macro record_staged_watermark() -%}
+    {#- Declares the dependency on staging, which `changed_staged_rows` reads on incremental
+        runs only (dbt infers dependencies from a full build's SQL). -#}
+    {%- do ref('stg_lake__request_events') -%}
+    insert into {{ watermarks_relation() }} (model_name, staged_watermark, recorded_at)
+    select
+        '{{ this.identifier }}' as model_name,
+        {{ staged_at_literal() }} as staged_watermark,
+        cast(current_timestamp as timestamp) as recorded_at
+{%- endmacro %}

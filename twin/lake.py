@@ -1,0 +1,91 @@
+"""Put LAKE_ROOT's raw files into the twin's lake bucket and declare the raw table over them.
+
+The twin's state is keyed by LAKE_ROOT, as the DuckDB warehouse is by WAREHOUSE_PATH: a build
+for another LAKE_ROOT first empties the bucket (raw files, marts and the metastore beside them),
+so it starts from nothing and holds nothing else; the same LAKE_ROOT uploads only new or
+changed files and dbt builds incrementally.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import trino
+
+from twin.raw_table import raw_table
+from twin.servers import CATALOG, moto_pid, s3_client
+from twin.settings import TwinSettings
+from twin.terraform_names import terraform_names
+
+RAW_GLOB = "raw/request_events/ingest_date=*/*.json.gz"
+
+
+def connect(settings: TwinSettings) -> trino.dbapi.Connection:
+    return trino.dbapi.connect(host="127.0.0.1", port=settings.trino_port, user="twin", catalog=CATALOG)
+
+
+def execute(connection: trino.dbapi.Connection, sql: str) -> list[list]:
+    cursor = connection.cursor()
+    try:
+        cursor.execute(sql)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def claim_lake(settings: TwinSettings) -> bool:
+    """Make the twin hold LAKE_ROOT's state only; True when it was emptied for a new LAKE_ROOT."""
+    key_file = settings.state_dir / "lake_key.json"
+    key = {"lake_root": str(settings.lake_root), "moto_pid": moto_pid(settings)}
+    if key_file.exists() and json.loads(key_file.read_text()) == key:
+        return False
+    bucket = terraform_names().lake_bucket
+    s3 = s3_client(settings)
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+        if keys:
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+    key_file.write_text(json.dumps(key))
+    return True
+
+
+def _md5(path: Path) -> str:
+    return hashlib.md5(path.read_bytes(), usedforsecurity=False).hexdigest()
+
+
+def upload_raw(settings: TwinSettings) -> tuple[int, int]:
+    """Upload LAKE_ROOT's raw files the bucket lacks or holds with other bytes: (uploaded, total)."""
+    names = terraform_names()
+    s3 = s3_client(settings)
+    prefix = names.raw_prefix
+    present: dict[str, str] = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=names.lake_bucket, Prefix=prefix):
+        present.update({item["Key"]: item["ETag"].strip('"') for item in page.get("Contents", [])})
+    files = sorted(settings.lake_root.glob(RAW_GLOB))
+    uploaded = 0
+    for path in files:
+        # LAKE_ROOT's layout is the lake's (docs/contracts.md section 2) from raw/request_events/ on.
+        key = prefix + path.relative_to(settings.lake_root / "raw" / "request_events").as_posix()
+        if present.get(key) != _md5(path):
+            s3.upload_file(str(path), names.lake_bucket, key)
+            uploaded += 1
+    return uploaded, len(files)
+
+
+def declare_raw_table(settings: TwinSettings) -> int:
+    """Create the raw schema and table (once) and register every ingest_date partition: their count."""
+    names = terraform_names()
+    table = raw_table()
+    connection = connect(settings)
+    execute(connection, f"create schema if not exists {CATALOG}.{names.raw_database}")
+    execute(connection, table.trino_create_sql(CATALOG, names.raw_database, names.raw_location))
+    # Glue projects the partitions from the key template; the file metastore lists them instead.
+    execute(
+        connection, f"call system.sync_partition_metadata('{names.raw_database}', '{table.name}', 'FULL')"
+    )
+    rows = execute(
+        connection, f'select count(*) from {CATALOG}.{names.raw_database}."{table.name}$partitions"'
+    )
+    return int(rows[0][0])
