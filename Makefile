@@ -52,7 +52,7 @@ fmt: setup ## apply ruff's formatter and fixes
 	$(PY) -m ruff format .
 	$(MAKE) --no-print-directory fmt-js
 
-test: setup lint viewer browser-setup checkov-setup ## every check: lint, then pytest over tests/ (ingest, dbt + Athena gate, api, terraform, viewer)
+test: setup lint viewer browser-setup checkov-setup twin-setup ## every check: lint, then pytest over tests/ (ingest, dbt + Athena gate, api, terraform, viewer)
 	$(PY) -m pytest
 
 # The inner loop: no dbt build, no browser, no twin, no checkov. tests/conftest.py marks what is
@@ -113,7 +113,13 @@ test-dbt: setup ## only the dbt suite (tests/dbt): build checks, incremental = f
 ## --- AWS twin (docs/twin.md) -----------------------------------------------------------------
 # Trino (Athena engine v3's engine) and moto's S3 on 127.0.0.1, driven by the same dbt project.
 # Trino is fetched once from Maven Central (mvn) into ~/.cache/request-analytics; state in .twin/.
-.PHONY: twin-up twin-build twin-down
+.PHONY: twin-up twin-build twin-down twin-setup
+twin-setup: ## install Maven with apt-get when missing (the twin fetches Trino with it; only once)
+	@if command -v mvn >/dev/null; then echo "==> mvn present: $$(command -v mvn)"; else \
+	  echo "==> installing Debian's maven with apt-get (the twin fetches Trino from Maven Central with it)"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q maven; fi
+
 
 twin-up: setup ## start the AWS twin (moto S3 + Trino on 127.0.0.1, idempotent) and print its endpoints
 	$(PY) -m twin up
