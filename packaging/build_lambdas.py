@@ -52,13 +52,22 @@ class Function:
     name: str
     requirements: Path
     sources: tuple[Path, ...]
+    # Modules (relative to the function's package) that only run on a laptop: left out of the zip.
+    local_only: tuple[str, ...] = ()
 
 
 FUNCTIONS = {
     "ingest_lambda": Function(
         "ingest_lambda", REPO / "ingest_lambda/requirements.txt", (REPO / "ingest_lambda",)
     ),
-    "api_lambda": Function("api_lambda", REPO / "api_lambda/requirements.txt", (REPO / "api_lambda",)),
+    "api_lambda": Function(
+        "api_lambda",
+        REPO / "api_lambda/requirements.txt",
+        (REPO / "api_lambda",),
+        # The local server (its CLI and ASGI adapter), the tokens-file tool and the DuckDB backend's
+        # warehouse-file snapshots: the Lambda takes API Gateway events and its JWT authorizer's claims.
+        local_only=("__main__.py", "asgi.py", "tokens.py", "backends/duckdb.py"),
+    ),
     "dbt_runner": Function(
         "dbt_runner",
         REPO / "dbt_runner/requirements.txt",
@@ -114,6 +123,15 @@ def copy_sources(sources: tuple[Path, ...], target: Path) -> None:
             shutil.copy2(source, target / source.name)
         else:
             shutil.copytree(source, target / source.name, dirs_exist_ok=True)
+
+
+def remove_local_only(package: Path, local_only: tuple[str, ...]) -> None:
+    """Leave the laptop-only modules out; a name that no longer exists is a stale list."""
+    for relative in local_only:
+        path = package / relative
+        if not path.is_file():
+            raise PackagingError(f"{package.name}: local-only module {relative} is gone (update local_only)")
+        path.unlink()
 
 
 def prune(target: Path) -> None:
@@ -188,6 +206,7 @@ def build_function(function: Function, out_dir: Path, arch: str) -> ZipStats:
         install_requirements(function.requirements, staging, arch)
         remove_runtime_provided(staging)
         copy_sources(function.sources, staging)
+        remove_local_only(staging / function.name, function.local_only)
         prune(staging)
         if wrong := foreign_binaries(staging, arch):
             raise PackagingError(f"{function.name}: binaries not built for {arch}: {wrong[:5]}")

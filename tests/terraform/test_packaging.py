@@ -178,10 +178,20 @@ def test_real_packages_are_small_lean_and_import_on_their_own(tmp_path: Path):
         # And its handler imports with nothing but the runtime's libraries beside it
         proc = import_in_a_bare_interpreter(tmp_path / name, runtime, [f"{name}.handler"])
         assert proc.stdout.strip().endswith("imported"), proc.stderr[-3000:]
-    # And the API, which queries Athena from Lambda, carries no dataframe or DuckDB weight
+    # And the API, which queries Athena from Lambda, carries no dataframe or DuckDB weight,
+    # nor the laptop's modules (the local server, the tokens file tool, warehouse snapshots)
     with zipfile.ZipFile(tmp_path / "out" / "api_lambda.zip") as archive:
-        top = {n.split("/")[0] for n in archive.namelist()}
+        api_names = set(archive.namelist())
+    top = {n.split("/")[0] for n in api_names}
     assert not top & {"pandas", "pyarrow", "duckdb", "numpy"}, sorted(top)
+    local_only = {f"api_lambda/{m}" for m in builder.FUNCTIONS["api_lambda"].local_only}
+    assert local_only == {
+        "api_lambda/__main__.py",
+        "api_lambda/asgi.py",
+        "api_lambda/tokens.py",
+        "api_lambda/backends/duckdb.py",
+    }
+    assert not api_names & local_only, sorted(api_names & local_only)
 
 
 @pytest.mark.slow
@@ -202,3 +212,17 @@ def test_dbt_task_bundle_runs_its_entry_point_with_only_the_image_libraries(tmp_
     modules = ["dbt_runner.__main__", "dbt.cli.main", "dbt.adapters.athena"]
     proc = import_in_a_bare_interpreter(tmp_path / "bundle", runtime_like(tmp_path), modules)
     assert proc.stdout.strip().endswith("imported"), proc.stderr[-3000:]
+
+
+def test_local_only_modules_are_left_out_and_a_stale_list_fails(tmp_path: Path):
+    # Given a package with a local-only module
+    package = tmp_path / "pkg"
+    (package / "sub").mkdir(parents=True)
+    (package / "sub" / "local.py").write_text("")
+    (package / "kept.py").write_text("")
+    # When it is pruned, then only that module goes
+    builder.remove_local_only(package, ("sub/local.py",))
+    assert sorted(p.name for p in package.rglob("*.py")) == ["kept.py"]
+    # And a name that no longer exists fails, naming it
+    with pytest.raises(builder.PackagingError, match=r"gone\.py"):
+        builder.remove_local_only(package, ("gone.py",))
