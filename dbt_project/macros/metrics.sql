@@ -200,9 +200,12 @@ changed_dates as (
     {%- if session_days is none %}
     {{ changed_event_dates() }}
     {%- else %}
+    {%- set dates_sql -%}
     select distinct session_days.event_date
     from {{ session_days }} as session_days
     where session_days.session_id in ({{ changed_sessions() }})
+    {%- endset %}
+    {{ inlined_event_dates(dates_sql) }}
     {%- endif %}
 
 ),

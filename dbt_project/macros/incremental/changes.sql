@@ -13,13 +13,22 @@
     runs for them) and DuckDB keep the subquery.
 -#}
 {% macro changed_event_dates() -%}
+    {{ inlined_event_dates(changed_staged_rows('event_date')) }}
+{%- endmacro %}
+
+{#-
+    `dates_sql` (a query of one `event_date` column): on Athena and the twin, run once before the
+    model's statement and inlined as literals (see above); elsewhere, and in unit tests, the
+    subquery itself.
+-#}
+{% macro inlined_event_dates(dates_sql) -%}
     {%- if execute and target.type in ('athena', 'trino') and model.resource_type != 'unit_test' -%}
-        {%- set result = run_query(changed_staged_rows('event_date')) -%}
+        {%- set result = run_query(dates_sql) -%}
         {%- set dates = [] -%}
         {%- for row in result.rows if row[0] is not none -%}{%- do dates.append(row[0]) -%}{%- endfor -%}
         {{ event_dates_relation(dates) }}
     {%- else -%}
-        {{ changed_staged_rows('event_date') }}
+        {{ dates_sql }}
     {%- endif -%}
 {%- endmacro %}
 
