@@ -105,7 +105,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "name": _string(),
             "category": _string(),
             "currency": _string(
-                "Currency code (three upper-case letters, as ingest accepted it); figures are per currency."
+                "ISO 4217 currency code (ingest accepts only its list's codes); figures are per currency."
             ),
             "requests": _integer("Distinct requests that carried the product."),
             "sessions": _integer("Distinct sessions with such a request."),
