@@ -127,6 +127,12 @@ twin-up: setup ## start the AWS twin (moto S3 + Trino on 127.0.0.1, idempotent) 
 twin-build: setup ## put LAKE_ROOT's raw files in the twin's lake bucket, then dbt build on Trino (DBT_ARGS passes more flags)
 	$(PY) -m twin build $(DBT_ARGS)
 
+.PHONY: twin-ingest
+twin-ingest: setup ## the ingest lands LOGS_DIR into the twin's lake bucket (its S3 sink), then dbt build on Trino from there
+	@if [ "$(LOGS_DIR)" = "$(DEMO_LOGS)" ] && [ ! -d "$(DEMO_LOGS)" ]; then $(MAKE) --no-print-directory simulate; fi
+	$(PY) -m twin ingest --from-dir $(LOGS_DIR) $(if $(INGEST_NOW),--now $(INGEST_NOW))
+	$(PY) -m twin build --ingested $(DBT_ARGS)
+
 twin-down: setup ## stop the AWS twin (its buckets and tables are gone with it)
 	$(PY) -m twin down
 

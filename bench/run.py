@@ -29,7 +29,7 @@ from bench.targets import evaluate, shortfalls
 RESULTS = REPO / "bench" / "results"
 README = REPO / "bench" / "README.md"
 DEFAULT_EVENTS = 3_000_000
-STAGES = ("data", "ingest", "dbt", "api", "athena", "lambda_init")
+STAGES = ("data", "ingest", "dbt", "api", "athena", "twin", "lambda_init")
 README_START, README_END = "<!-- bench:results -->", "<!-- /bench:results -->"
 
 
@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     def dataset() -> Any:
         return datasets[0] if datasets else data.existing(work)
 
-    from bench.stages import api, athena, data, dbt, ingest, lambda_init
+    from bench.stages import api, athena, data, dbt, ingest, lambda_init, twin
 
     try:
         stage("data", (), run_data)
@@ -150,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         stage("dbt", ("data", "ingest"), lambda: dbt.run_stage(dataset(), lake, warehouse, work))
         stage("api", ("dbt",), lambda: api.run_stage(warehouse, work, args.api_requests, args.seed))
         stage("athena", ("dbt",), lambda: athena.run_stage(warehouse, work))
+        stage("twin", ("data", "ingest"), lambda: twin.run_stage(dataset(), lake, work))
         stage("lambda_init", (), lambda_init.run_stage)
     finally:
         if own_tmp:

@@ -15,8 +15,12 @@ from typing import Any
 # Issue 2: ingest on one core, and its share of gzip's throughput on the same bytes.
 TARGET_EVENTS_PER_SECOND = 100_000
 TARGET_GZIP_SHARE = 1 / 3
+# Retired as targets (issue 13): the local DuckDB ratios, reported as information beside their floors.
 DBT_FULL_MAX_RATIO = 3.0
 INCREMENTAL_MAX_RATIO = 1.5
+# Issue 13: Athena bytes scanned by one hourly incremental run at 10M events a day, at most this
+# many times the bytes of the new raw data plus the mart partitions the run rewrites.
+HOURLY_SCAN_MAX_RATIO = 3.0
 API_P99_MAX_OVER_FLOOR_MS = 50.0
 API_COLD_IMPORT_MAX_MS = 500.0
 # Athena bills at least 10 MB per query; taken as 10^7 bytes, the stricter reading of "MB".
@@ -83,7 +87,10 @@ def _check(target: str, figure: Any, comparison: str, limit: float, unit: str, d
 
 
 def evaluate(stages: Mapping[str, Any]) -> list[Check]:
-    """Every target of issues 2, 3 and 4 against the stages' figures, in table order."""
+    """Every live target of issues 2, 3, 4 and 13 against the stages' figures, in table order.
+
+    The two local DuckDB ratios (full build / raw scan, increment / new day's scan) are no longer
+    targets (issue 13): local speed is not what users pay for. The table still shows them."""
     checks = [
         _check(
             "ingest events per second (one core)",
@@ -100,17 +107,11 @@ def evaluate(stages: Mapping[str, Any]) -> list[Check]:
             "x",
         ),
         _check(
-            "dbt full build / one scan of the raw files",
-            dig(stages, "dbt", "full_build", "ratio_to_scan"),
+            "Athena bytes of one hourly incremental run at 10M events/day / (new raw data + mart "
+            "partitions it rewrites), on the twin",
+            dig(stages, "twin", "hourly_increment_bytes", "at_10m_events_per_day", "ratio"),
             "<=",
-            DBT_FULL_MAX_RATIO,
-            "x",
-        ),
-        _check(
-            "dbt incremental run beyond dbt's fixed cost per run / the new day's own scan",
-            dig(stages, "dbt", "incremental", "marginal_ratio_to_new_day_scan"),
-            "<",
-            INCREMENTAL_MAX_RATIO,
+            HOURLY_SCAN_MAX_RATIO,
             "x",
         ),
     ]

@@ -1,14 +1,19 @@
-"""`python -m twin up|build|down|status`: the AWS twin's commands (docs/twin.md)."""
+"""`python -m twin up|build|ingest|down|status`: the AWS twin's commands (docs/twin.md)."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
-from twin.lake import claim_lake, declare_raw_table, upload_raw
+from ingest_lambda.__main__ import parse_now
+from ingest_lambda.settings import SettingsError
+from twin.ingest import INGESTED, NothingToIngestError, ingest
+from twin.lake import claim_lake, claimed_lake, declare_raw_table, upload_raw
 from twin.servers import TwinError, down, running, up
 from twin.settings import REPO, TwinSettings, TwinSettingsError
 from twin.terraform_names import terraform_names
@@ -35,16 +40,28 @@ def print_endpoints(settings: TwinSettings) -> None:
     print(f"twin: state {settings.state_dir}; stop with `make twin-down`")
 
 
-def build(settings: TwinSettings, dbt_args: list[str]) -> int:
-    if not settings.lake_root.is_dir():
-        print(
-            f"twin: LAKE_ROOT {settings.lake_root} does not exist (run `make ingest` first)", file=sys.stderr
-        )
-        return 2
-    if claim_lake(settings):
-        print(f"twin: new LAKE_ROOT {settings.lake_root}: the twin's bucket starts empty")
-    uploaded, total = upload_raw(settings)
-    print(f"twin: {uploaded} of {total} raw file(s) uploaded (the others were already there)")
+def build(settings: TwinSettings, dbt_args: list[str], ingested: bool = False) -> int:
+    """dbt build on the twin over LAKE_ROOT's raw files (uploaded first), or, `ingested`, over
+    what `python -m twin ingest` landed in the bucket."""
+    if ingested:
+        if claimed_lake(settings) != INGESTED:
+            print(
+                "twin: nothing ingested into the twin yet (run `python -m twin ingest` first)",
+                file=sys.stderr,
+            )
+            return 2
+        print(f"twin: building what the ingest landed in s3://{terraform_names().lake_bucket}/")
+    else:
+        if not settings.lake_root.is_dir():
+            print(
+                f"twin: LAKE_ROOT {settings.lake_root} does not exist (run `make ingest` first)",
+                file=sys.stderr,
+            )
+            return 2
+        if claim_lake(settings):
+            print(f"twin: new LAKE_ROOT {settings.lake_root}: the twin's bucket starts empty")
+        uploaded, total = upload_raw(settings)
+        print(f"twin: {uploaded} of {total} raw file(s) uploaded (the others were already there)")
     partitions = declare_raw_table(settings)
     print(f"twin: raw table over {partitions} ingest_date partition(s)")
     cmd = [
@@ -64,10 +81,36 @@ def build(settings: TwinSettings, dbt_args: list[str]) -> int:
     ).returncode
 
 
+def land(settings: TwinSettings, from_dir: Path | None, now: datetime | None) -> int:
+    """`twin ingest`: the ingest lands `from_dir`'s logs into the twin's lake bucket."""
+    if from_dir is None or not from_dir.is_dir():
+        print(f"twin: ingest needs --from-dir, a directory of log files (got {from_dir})", file=sys.stderr)
+        return 2
+    try:
+        summary = ingest(settings, from_dir, now or datetime.now(UTC), os.environ)
+    except (NothingToIngestError, SettingsError) as error:
+        print(f"twin: {error}", file=sys.stderr)
+        return 2
+    if summary["bucket_emptied_first"]:
+        print("twin: the bucket held another lake: emptied before the ingest")
+    print(json.dumps(summary))
+    # As `python -m ingest_lambda`: a file that could not be read fails the command.
+    return 1 if summary["files_rejected"] else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m twin", description=__doc__)
-    parser.add_argument("command", choices=["up", "build", "down", "status"])
-    # Anything after the command (e.g. --full-refresh, -s marts) goes to `dbt build`.
+    parser.add_argument("command", choices=["up", "build", "ingest", "down", "status"])
+    parser.add_argument(
+        "--from-dir", type=Path, help="ingest: the directory of log files the ingest lands into the twin"
+    )
+    parser.add_argument("--now", type=parse_now, help="ingest: the ingest's clock (ISO-8601 with offset)")
+    parser.add_argument(
+        "--ingested",
+        action="store_true",
+        help="build: what `twin ingest` landed in the bucket, instead of LAKE_ROOT's raw files",
+    )
+    # Anything else (e.g. --full-refresh, -s marts) goes to `dbt build`.
     args, dbt_args = parser.parse_known_args(argv)
     try:
         settings = TwinSettings.from_env()
@@ -86,7 +129,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"twin: up ({seconds:.0f} s)")
         print_endpoints(settings)
         if args.command == "build":
-            return build(settings, dbt_args)
+            return build(settings, dbt_args, ingested=args.ingested)
+        if args.command == "ingest":
+            return land(settings, args.from_dir, args.now)
         return 0
     except (TwinError, TwinSettingsError) as error:
         print(f"twin: {error}", file=sys.stderr)

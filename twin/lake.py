@@ -35,10 +35,20 @@ def execute(connection: trino.dbapi.Connection, sql: str) -> list[list]:
         cursor.close()
 
 
-def claim_lake(settings: TwinSettings) -> bool:
-    """Make the twin hold LAKE_ROOT's state only; True when it was emptied for a new LAKE_ROOT."""
+def claimed_lake(settings: TwinSettings) -> str | None:
+    """The lake the twin's bucket holds now (a LAKE_ROOT, or the ingest's key), if any."""
     key_file = settings.state_dir / "lake_key.json"
-    key = {"lake_root": str(settings.lake_root), "moto_pid": moto_pid(settings)}
+    if not key_file.exists():
+        return None
+    key = json.loads(key_file.read_text())
+    return key["lake_root"] if key.get("moto_pid") == moto_pid(settings) else None
+
+
+def claim_lake(settings: TwinSettings, lake: str | None = None) -> bool:
+    """Make the twin hold one lake's state only (LAKE_ROOT's unless `lake` names another); True
+    when the bucket was emptied for it."""
+    key_file = settings.state_dir / "lake_key.json"
+    key = {"lake_root": lake or str(settings.lake_root), "moto_pid": moto_pid(settings)}
     if key_file.exists() and json.loads(key_file.read_text()) == key:
         return False
     bucket = terraform_names().lake_bucket

@@ -15,6 +15,9 @@ TRINO_VERSION = "476"
 # Trino 476 needs Java 24 or later; Java 17 (the machine's default) cannot run it.
 TRINO_MIN_JAVA = 24
 MAX_HEAP_GB = 4
+# Trino's default limit of stages per query, which Athena's engine has too: the twin keeps it, so
+# a statement planned into more stages fails here as it would there.
+DEFAULT_MAX_STAGES = 150
 
 
 class TwinSettingsError(ValueError):
@@ -30,6 +33,7 @@ class TwinSettings:
     s3_port: int
     heap_gb: int
     lake_root: Path
+    max_stages: int = DEFAULT_MAX_STAGES
 
     @property
     def s3_endpoint(self) -> str:
@@ -55,6 +59,7 @@ class TwinSettings:
             s3_port=_int(env, "TWIN_S3_PORT", 8788),
             heap_gb=heap,
             lake_root=Path(env.get("LAKE_ROOT", "data/lake")).resolve(),
+            max_stages=_int(env, "TWIN_MAX_STAGES", DEFAULT_MAX_STAGES),
         )
 
 

@@ -9,57 +9,19 @@ whole (models, data tests, unit tests), the second incrementally. Then:
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
 import shutil
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pytest
-import trino
-from twin_helpers import Twin
+from twin_helpers import Twin, duckdb_mart, twin_marts
 
 from ingest_lambda.commands import ingest_command, simulate_command
 from tests.dbt.dbt_helpers import MARTS, dbt, run_command
 from twin.lake import connect
-from twin.terraform_names import terraform_names
 
 SIM = ["--seed", "5", "--days", "4", "--sessions", "100", "--clients", "2", "--end-date", "2026-11-30"]
-FOUR_PLACES = decimal.Decimal("0.0001")
-
-
-def normalized(value: object) -> object:
-    """One spelling per value whichever engine returned it (Decimal places, timestamps, floats)."""
-    if isinstance(value, decimal.Decimal):
-        return value.quantize(FOUR_PLACES)
-    if isinstance(value, float):
-        return round(value, 9)
-    if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None).isoformat(timespec="milliseconds")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
-
-def twin_marts(connection: trino.dbapi.Connection) -> dict[str, tuple[list[str], Counter]]:
-    """Every mart the API reads on the twin: its column names and its rows (a multiset)."""
-    schema = terraform_names().marts_database
-    marts = {}
-    for mart in MARTS:
-        cursor = connection.cursor()
-        cursor.execute(f"select * from hive.{schema}.{mart}")
-        rows = cursor.fetchall()
-        columns = [d[0] for d in cursor.description]
-        marts[mart] = (columns, Counter(tuple(normalized(v) for v in row) for row in rows))
-    return marts
-
-
-def duckdb_mart(warehouse: Path, mart: str, columns: list[str]) -> Counter:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        rows = con.sql(f"select {', '.join(columns)} from marts.{mart}").fetchall()
-    return Counter(tuple(normalized(v) for v in row) for row in rows)
 
 
 @dataclass(frozen=True)

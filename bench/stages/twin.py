@@ -1,0 +1,278 @@
+"""The AWS twin: dbt's full build and incremental run on Trino beside DuckDB's, on the same raw
+files, and the bytes Athena would scan, from Trino's own statistics (bench/twin_bytes.py).
+
+The twin runs on a subset of the bench's simulated lake: the last TWIN_BASE_DAYS base days and
+then day 31, landed as in the dbt stage. Trino over moto on two shared cores takes minutes per
+full build of the whole month, which `make bench`'s 15 minutes cannot hold; DuckDB is measured
+again on the same subset here, so the two engines' figures are comparable. The bytes figures
+are per day partition, so the subset does not change them beyond the data tests' window, which
+the subset covers (TWIN_BASE_DAYS >= the tests' data_test_days).
+
+- Full build and incremental run: `dbt run` on each engine (models only, as the dbt stage).
+- Bytes of the incremental run: the sum of `physicalInputDataSize` over the run's queries
+  (Trino's `/v1/query` list before and after), beside the new raw partition's bytes and the
+  bytes of the mart objects the run wrote (S3 listing, LastModified after its start).
+- Bytes of the daily test run: `dbt test` on the twin with the default `data_test_days`,
+  as it runs the day after day 31 landed (the window is moved to that day, since the bench's
+  data is dated in the past; `run_started_at` is the real clock).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import time
+import urllib.request
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench.measure import REPO, ChildRun, dbt_executable, progress, ratio, remove_database, run_child
+from bench.stages.data import Dataset
+from bench.stages.dbt import dbt_command, new_day_landed_at
+from bench.stages.ingest import RAW_GLOB, land, raw_bytes
+from bench.targets import ATHENA_EVENTS_PER_DAY, ATHENA_MIN_BILLED_BYTES, HOURLY_SCAN_MAX_RATIO
+from bench.twin_bytes import (
+    QueryBytes,
+    daily_tests_at_scale,
+    hourly_increment_at_scale,
+    query_bytes,
+    run_figures,
+)
+
+TWIN_BASE_DAYS = 7
+# agg_session_metrics' incremental statement plans into more stages (255 measured) than Trino's
+# and Athena's default limit of 150 on this data: on Athena it would fail. The bench's own twin
+# raises the limit so that the bytes of the rest can be measured; the table says so.
+BENCH_MAX_STAGES = 400
+# The data tests' default window (dbt_project/macros/tests/recent_partitions.sql).
+DATA_TEST_DAYS = 7
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def subset_lake(lake: Path, subset: Path, first_day: date, last_day: date, skip_partition: str) -> int:
+    """`lake`'s ingest state and the raw files of base days first_day..last_day (the day is in each
+    raw file's name), hard-linked, without the partition `skip_partition`; the files kept."""
+    shutil.rmtree(subset, ignore_errors=True)
+    shutil.copytree(lake / "_state", subset / "_state")
+    kept = 0
+    for raw in sorted(lake.glob(RAW_GLOB)):
+        if raw.parent.name == skip_partition:
+            continue
+        days = [d for d in (raw.name[i : i + 10] for i in range(len(raw.name) - 9)) if _is_date(d)]
+        if not days or not first_day <= date.fromisoformat(days[0]) <= last_day:
+            continue
+        target = subset / raw.relative_to(lake)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.link(raw, target)
+        kept += 1
+    return kept
+
+
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10 and text[4] == "-"
+
+
+def trino_queries(endpoint: str) -> dict[str, dict[str, Any]]:
+    """Every query Trino still lists (its BasicQueryInfo JSON), by id."""
+    request = urllib.request.Request(f"{endpoint}/v1/query", headers={"X-Trino-User": "bench"})  # noqa: S310
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (loopback)
+        return {info["queryId"]: info for info in json.loads(response.read())}
+
+
+class Twin:
+    """A twin of the bench's own (state under the work dir, free loopback ports)."""
+
+    def __init__(self, work: Path) -> None:
+        from twin.settings import TwinSettings
+
+        env = {
+            **os.environ,
+            "TWIN_STATE_DIR": str(work / "twin-state"),
+            "TWIN_TRINO_PORT": str(free_port()),
+            "TWIN_S3_PORT": str(free_port()),
+            "TWIN_HEAP_GB": "3",
+            "TWIN_MAX_STAGES": str(BENCH_MAX_STAGES),
+        }
+        self.settings = TwinSettings.from_env(env)
+        self.work = work
+
+    def up(self) -> float:
+        from twin.servers import up
+
+        return up(self.settings)
+
+    def down(self) -> None:
+        from twin.servers import down
+
+        down(self.settings)
+
+    def load(self, lake: Path) -> None:
+        """The lake's raw files the bucket lacks, and the raw table's partitions."""
+        from twin.lake import claim_lake, declare_raw_table, upload_raw
+
+        settings = replace(self.settings, lake_root=lake)
+        claim_lake(settings)
+        upload_raw(settings)
+        declare_raw_table(settings)
+
+    def dbt(self, command: str, *args: str) -> tuple[ChildRun, list[QueryBytes], float]:
+        """`dbt <command> --target twin`; the run, its queries' bytes and when it started (epoch)."""
+        from twin.__main__ import dbt_environment
+
+        before = set(trino_queries(self.settings.trino_endpoint))
+        started = time.time()
+        cmd = [
+            dbt_executable(),
+            command,
+            *("--project-dir", str(REPO / "dbt_project"), "--profiles-dir", str(REPO)),
+            *("--target", "twin", "--target-path", str(self.work / "twin-target")),
+            *("--log-path", str(self.work / "twin-logs"), *args),
+        ]
+        child = run_child(cmd, env=dbt_environment(self.settings))
+        after = trino_queries(self.settings.trino_endpoint)
+        return child, query_bytes(info for qid, info in after.items() if qid not in before), started
+
+    def written_mart_bytes(self, since: float) -> dict[str, int]:
+        """Bytes of the data objects under dbt's data directory written since `since`, by table."""
+        from twin.servers import s3_client
+        from twin.terraform_names import terraform_names
+
+        names = terraform_names()
+        prefix = names.marts_data_dir.removeprefix(f"s3://{names.lake_bucket}/")
+        s3 = s3_client(self.settings)
+        by_table: dict[str, int] = {}
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=names.lake_bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                parts = item["Key"].removeprefix(prefix).split("/")
+                # <schema>/<table>/[<partition>/]<file>; the metastore's dot-files are not data.
+                if len(parts) < 3 or parts[-1].startswith("."):
+                    continue
+                if item["LastModified"].timestamp() >= since - 1:
+                    table = f"{parts[0]}.{parts[1]}"
+                    by_table[table] = by_table.get(table, 0) + item["Size"]
+        return by_table
+
+
+def engine_run(child: ChildRun) -> dict[str, Any]:
+    return {"seconds": round(child.seconds, 3), "cpu_seconds_of_dbt": round(child.cpu_seconds, 3)}
+
+
+def data_test_window(new_day: date, today: date) -> int:
+    """data_test_days that puts the tests' window where the default one is the day after `new_day`
+    lands (the bench's data is dated in the past; the window counts back from the real clock)."""
+    return DATA_TEST_DAYS + max(0, (today - (new_day + timedelta(days=1))).days)
+
+
+def run_stage(data: Dataset, lake: Path, work: Path) -> dict[str, Any]:
+    landed_at = new_day_landed_at(data)
+    new_partition = landed_at.date().isoformat()
+    first_day = data.base_end - timedelta(days=TWIN_BASE_DAYS - 1)
+    subset = work / "lake-twin"
+    files = subset_lake(lake, subset, first_day, data.base_end, f"ingest_date={new_partition}")
+    warehouse = work / "warehouse-twin-subset.duckdb"
+    remove_database(warehouse)
+    twin = Twin(work)
+    progress("twin: starting moto and Trino (the bench's own, on free ports)")
+    start_seconds = twin.up()
+    try:
+        progress(
+            f"twin: full build on DuckDB and on the twin ({TWIN_BASE_DAYS} base days, {files} raw files)"
+        )
+        duck_full, _ = dbt_command("run", subset, warehouse, work)
+        twin.load(subset)
+        twin_full, full_queries, _ = twin.dbt("run")
+        twin_full.check()
+        progress(f"twin: landing day 31 ({data.new_day}); incremental run on DuckDB and on the twin")
+        ingest, _ = land(data.new_day_logs, subset, landed_at)
+        events = ingest["summary"]["landed"]
+        new_raw = raw_bytes(subset, new_partition)
+        duck_inc, _ = dbt_command("run", subset, warehouse, work)
+        twin.load(subset)
+        twin_inc, inc_queries, inc_started = twin.dbt("run")
+        twin_inc.check()
+        rewritten = twin.written_mart_bytes(inc_started)
+        window = data_test_window(data.new_day, datetime.now(UTC).date())
+        progress(f"twin: the daily dbt test run (data_test_days {DATA_TEST_DAYS}, as the day after day 31)")
+        tests, test_queries, _ = twin.dbt("test", "--vars", json.dumps({"data_test_days": window}))
+    finally:
+        twin.down()
+        shutil.rmtree(subset, ignore_errors=True)
+        remove_database(warehouse)
+    inc = run_figures(inc_queries, ATHENA_MIN_BILLED_BYTES)
+    test = run_figures(test_queries, ATHENA_MIN_BILLED_BYTES)
+    rewritten_total = sum(rewritten.values())
+    return {
+        "base_days": TWIN_BASE_DAYS,
+        "max_stages": BENCH_MAX_STAGES,
+        "first_day": first_day.isoformat(),
+        "raw_files": files,
+        "start_seconds": round(start_seconds, 1),
+        "full_build": {
+            "twin": engine_run(twin_full),
+            "duckdb": engine_run(duck_full),
+            "twin_to_duckdb": _ratio(twin_full.seconds, duck_full.seconds),
+            "queries": len(full_queries),
+        },
+        "incremental": {
+            "twin": engine_run(twin_inc),
+            "duckdb": engine_run(duck_inc),
+            "twin_to_duckdb": _ratio(twin_inc.seconds, duck_inc.seconds),
+        },
+        "hourly_increment_bytes": {
+            "measured": {
+                **inc,
+                "new_day_events": events,
+                "new_raw_bytes": new_raw,
+                "rewritten_bytes": rewritten_total,
+                "rewritten_bytes_by_table": rewritten,
+                "ratio_daily_run": _ratio(inc["scanned_bytes"], new_raw + rewritten_total),
+            },
+            "at_10m_events_per_day": hourly_increment_at_scale(
+                scanned_bytes=inc["scanned_bytes"],
+                billed_scanned_per_query=[
+                    q.physical_input_bytes for q in inc_queries if q.physical_input_bytes
+                ],
+                new_raw_bytes=new_raw,
+                rewritten_bytes=rewritten_total,
+                events_per_day_measured=events,
+                events_per_day=ATHENA_EVENTS_PER_DAY,
+                min_billed_bytes=ATHENA_MIN_BILLED_BYTES,
+            ),
+            "target_max_ratio": HOURLY_SCAN_MAX_RATIO,
+        },
+        "daily_test_bytes": {
+            "measured": {
+                **test,
+                "data_test_days": DATA_TEST_DAYS,
+                "vars_data_test_days": window,
+                "exit_code": tests.returncode,
+            },
+            "at_10m_events_per_day": daily_tests_at_scale(
+                scanned_bytes=test["scanned_bytes"],
+                billed_scanned_per_query=[
+                    q.physical_input_bytes for q in test_queries if q.physical_input_bytes
+                ],
+                events_per_day_measured=events,
+                events_per_day=ATHENA_EVENTS_PER_DAY,
+                min_billed_bytes=ATHENA_MIN_BILLED_BYTES,
+            ),
+        },
+    }
+
+
+def _ratio(figure: float, baseline: float) -> float | None:
+    value = ratio(figure, baseline)
+    return None if value is None else round(value, 2)

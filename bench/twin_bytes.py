@@ -1,0 +1,130 @@
+"""Athena bytes of the dbt runs on the twin: Trino's own query statistics, and their
+extrapolation to 10M events a day. Pure functions, tested on their own.
+
+Athena bills the bytes its engine (Trino) reads from S3; on the twin Trino reports the same
+figure for every query as `physicalInputDataSize` (the bytes read from the files: gzip JSON of
+the raw table, Parquet column chunks of the models). One dbt run's bytes are the sum over the
+queries it sent.
+
+Extrapolation, from the layouts measured on the twin (docs/performance.md says why):
+- every table the project reads or writes is partitioned by day (`ingest_date` for the raw
+  files, `event_date` for the models), and every read of an incremental run and of the scoped
+  data tests is bounded by day partitions. The bytes of a day partition grow with the events of
+  that day, so bytes read and bytes rewritten are scaled by 10M / (the measured day's events);
+  footers and small metadata, which do not grow, are scaled too (an over-estimate);
+- an hourly run at 10M events a day lands one hour of raw data (1/24 of the day) but reads and
+  rewrites the partitions of its day whole: the figure is taken for the last hour of a day,
+  when those partitions hold the whole day (the largest run of the day).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+HOURS_PER_DAY = 24
+# Airlift's DataSize spelling ("547B", "1.50kB", "12MB"): binary multiples.
+_UNITS = {"B": 1, "kB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4, "PB": 1024**5}
+_DATA_SIZE = re.compile(r"^\s*([0-9.]+)\s*([kMGTP]?B)\s*$")
+
+
+def data_size_bytes(text: str) -> int:
+    """Bytes of a Trino DataSize string such as "3040B" or "1.50MB"."""
+    match = _DATA_SIZE.match(text)
+    if match is None:
+        raise ValueError(f"not a Trino data size: {text!r}")
+    return round(float(match.group(1)) * _UNITS[match.group(2)])
+
+
+@dataclass(frozen=True)
+class QueryBytes:
+    query_id: str
+    state: str
+    physical_input_bytes: int
+
+
+def query_bytes(basic_infos: Iterable[Mapping[str, Any]]) -> list[QueryBytes]:
+    """One entry per query of Trino's `/v1/query` list (its BasicQueryInfo JSON)."""
+    return [
+        QueryBytes(
+            query_id=info["queryId"],
+            state=info["state"],
+            physical_input_bytes=data_size_bytes(info["queryStats"]["physicalInputDataSize"]),
+        )
+        for info in basic_infos
+    ]
+
+
+def run_figures(queries: list[QueryBytes], min_billed_bytes: int) -> dict[str, Any]:
+    """One run's scanned bytes: total, the queries that read data, and what Athena would bill
+    (every query that reads data is billed at least `min_billed_bytes`)."""
+    reading = [q.physical_input_bytes for q in queries if q.physical_input_bytes > 0]
+    return {
+        "queries": len(queries),
+        "queries_reading_data": len(reading),
+        "failed_queries": sum(1 for q in queries if q.state == "FAILED"),
+        "scanned_bytes": sum(reading),
+        "largest_query_bytes": max(reading, default=0),
+        "billed_bytes": sum(max(b, min_billed_bytes) for b in reading),
+    }
+
+
+def scale_to(events_per_day_measured: int, events_per_day: int) -> float:
+    """The factor from the measured day's partitions to a day of `events_per_day` events."""
+    if events_per_day_measured <= 0:
+        raise ValueError("the measured day holds no events: nothing to extrapolate from")
+    return events_per_day / events_per_day_measured
+
+
+def hourly_increment_at_scale(
+    *,
+    scanned_bytes: int,
+    billed_scanned_per_query: list[int],
+    new_raw_bytes: int,
+    rewritten_bytes: int,
+    events_per_day_measured: int,
+    events_per_day: int,
+    min_billed_bytes: int,
+) -> dict[str, Any]:
+    """One hourly incremental run at `events_per_day`, from a measured run that landed one day.
+
+    Reads and rewrites are of day partitions, so they scale with the day's events; the new
+    raw data is one hour's. The target's ratio is scanned / (new raw + rewritten partitions).
+    """
+    factor = scale_to(events_per_day_measured, events_per_day)
+    scanned = scanned_bytes * factor
+    new_raw = new_raw_bytes * factor / HOURS_PER_DAY
+    rewritten = rewritten_bytes * factor
+    return {
+        "scale_factor": round(factor, 3),
+        "scanned_bytes": round(scanned),
+        "billed_bytes": round(sum(max(b * factor, min_billed_bytes) for b in billed_scanned_per_query)),
+        "new_raw_bytes": round(new_raw),
+        "rewritten_bytes": round(rewritten),
+        "ratio": ratio_to_written(scanned, new_raw, rewritten),
+    }
+
+
+def ratio_to_written(scanned: float, new_raw: float, rewritten: float) -> float | None:
+    """Scanned bytes over the new raw data plus the partitions rewritten (None when both are 0)."""
+    base = new_raw + rewritten
+    return None if base <= 0 else round(scanned / base, 3)
+
+
+def daily_tests_at_scale(
+    *,
+    scanned_bytes: int,
+    billed_scanned_per_query: list[int],
+    events_per_day_measured: int,
+    events_per_day: int,
+    min_billed_bytes: int,
+) -> dict[str, Any]:
+    """The daily `dbt test` run at `events_per_day`: its reads are of the last days' partitions."""
+    factor = scale_to(events_per_day_measured, events_per_day)
+    return {
+        "scale_factor": round(factor, 3),
+        "scanned_bytes": round(scanned_bytes * factor),
+        "billed_bytes": round(sum(max(b * factor, min_billed_bytes) for b in billed_scanned_per_query)),
+    }

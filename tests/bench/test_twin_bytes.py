@@ -1,0 +1,98 @@
+"""Athena bytes from Trino's statistics on the twin, and their extrapolation (pure, no twin)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.stages.twin import data_test_window
+from bench.twin_bytes import (
+    daily_tests_at_scale,
+    data_size_bytes,
+    hourly_increment_at_scale,
+    query_bytes,
+    ratio_to_written,
+    run_figures,
+)
+
+MB = 10_000_000
+
+
+def info(query_id: str, size: str, state: str = "FINISHED") -> dict:
+    return {"queryId": query_id, "state": state, "queryStats": {"physicalInputDataSize": size}}
+
+
+def test_trino_data_sizes_are_read_as_bytes():
+    assert data_size_bytes("547B") == 547
+    assert data_size_bytes("1.50kB") == 1536
+    assert data_size_bytes("2MB") == 2 * 1024**2
+    with pytest.raises(ValueError, match="not a Trino data size"):
+        data_size_bytes("lots")
+
+
+def test_a_run_sums_the_bytes_its_queries_read_and_bills_each_at_least_the_minimum():
+    # Given a run of three queries, one reading nothing (DDL, metadata) and one failed
+    queries = query_bytes([info("a", "0B"), info("b", "3000000B"), info("c", "25000000B", "FAILED")])
+    figures = run_figures(queries, MB)
+    # Then the scanned bytes are those read; the billed ones take 10 MB for the small reader
+    assert figures["scanned_bytes"] == 28_000_000
+    assert figures["queries_reading_data"] == 2
+    assert figures["failed_queries"] == 1
+    assert figures["billed_bytes"] == MB + 25_000_000
+    assert figures["largest_query_bytes"] == 25_000_000
+
+
+def test_an_hourly_run_at_scale_takes_one_hour_of_raw_data_and_whole_day_partitions():
+    # Given a run that landed a day of 100k events (10 MB raw), rewrote 5 MB of partitions and
+    # scanned 30 MB in two queries
+    scaled = hourly_increment_at_scale(
+        scanned_bytes=30_000_000,
+        billed_scanned_per_query=[29_000_000, 1_000_000],
+        new_raw_bytes=10_000_000,
+        rewritten_bytes=5_000_000,
+        events_per_day_measured=100_000,
+        events_per_day=10_000_000,
+        min_billed_bytes=MB,
+    )
+    # Then reads and partitions scale 100x, the new raw data is one hour of the day's
+    assert scaled["scale_factor"] == 100
+    assert scaled["scanned_bytes"] == 3_000_000_000
+    assert scaled["rewritten_bytes"] == 500_000_000
+    assert scaled["new_raw_bytes"] == round(1_000_000_000 / 24)
+    assert scaled["ratio"] == round(3_000_000_000 / (1_000_000_000 / 24 + 500_000_000), 3)
+    # And each query is billed on its own scaled bytes (the small one now above the minimum)
+    assert scaled["billed_bytes"] == 3_000_000_000
+
+
+def test_the_daily_test_run_scales_with_the_events_of_a_day():
+    scaled = daily_tests_at_scale(
+        scanned_bytes=2_000_000,
+        billed_scanned_per_query=[1_000_000, 1_000_000],
+        events_per_day_measured=100_000,
+        events_per_day=1_000_000,
+        min_billed_bytes=MB,
+    )
+    assert scaled["scanned_bytes"] == 20_000_000
+    # Each query scans 10 MB at scale: exactly the minimum
+    assert scaled["billed_bytes"] == 2 * MB
+
+
+def test_nothing_to_extrapolate_from_an_empty_day_or_nothing_written():
+    with pytest.raises(ValueError, match="no events"):
+        daily_tests_at_scale(
+            scanned_bytes=1,
+            billed_scanned_per_query=[1],
+            events_per_day_measured=0,
+            events_per_day=1,
+            min_billed_bytes=1,
+        )
+    assert ratio_to_written(10, 0, 0) is None
+
+
+def test_the_test_window_is_put_where_the_default_one_is_the_day_after_day_31():
+    from datetime import date
+
+    # Given day 31 on 2026-11-21 (landed on the 22nd) and today the 2nd of December
+    # Then the window reaches 7 days before the 22nd: 7 + 10 days back from today
+    assert data_test_window(date(2026, 11, 21), date(2026, 12, 2)) == 17
+    # And on the day after day 31 itself, the default window
+    assert data_test_window(date(2026, 11, 21), date(2026, 11, 22)) == 7
