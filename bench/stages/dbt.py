@@ -181,16 +181,28 @@ def half_history_lake(lake: Path, half: Path, first_day: date) -> int:
     base days before `first_day` (the day is in each raw file's name, from its source log);
     the number of raw files kept. Called before day 31 lands, so both lakes then get the
     same landing."""
-    shutil.rmtree(half, ignore_errors=True)
-    shutil.copytree(lake / "_state", half / "_state")
+    return lake_of_days(lake, half, first_day)
+
+
+def lake_of_days(
+    lake: Path, out: Path, first_day: date, last_day: date | None = None, skip_partition: str | None = None
+) -> int:
+    """`lake`'s ingest state and the raw files of the days first_day..last_day (the day is in each
+    raw file's name, from its source log), hard-linked into `out`, leaving out the partition
+    folder `skip_partition`; the number of raw files kept."""
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.copytree(lake / "_state", out / "_state")
     kept = 0
     for raw in sorted(lake.glob(RAW_GLOB)):
+        if raw.parent.name == skip_partition:
+            continue
         found = _DAY_IN_NAME.search(raw.name)
         if found is None:
             raise RuntimeError(f"no day in the raw file name {raw.name}: cannot split the history")
-        if date.fromisoformat(found.group(1)) < first_day:
+        day = date.fromisoformat(found.group(1))
+        if day < first_day or (last_day is not None and day > last_day):
             continue
-        target = half / raw.relative_to(lake)
+        target = out / raw.relative_to(lake)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.link(raw, target)
         kept += 1

@@ -32,8 +32,8 @@ from typing import Any
 
 from bench.measure import REPO, ChildRun, dbt_executable, progress, ratio, remove_database, run_child
 from bench.stages.data import Dataset
-from bench.stages.dbt import dbt_command, new_day_landed_at
-from bench.stages.ingest import RAW_GLOB, land, raw_bytes
+from bench.stages.dbt import dbt_command, lake_of_days, new_day_landed_at
+from bench.stages.ingest import land, raw_bytes
 from bench.targets import ATHENA_EVENTS_PER_DAY, ATHENA_MIN_BILLED_BYTES, HOURLY_SCAN_MAX_RATIO
 from bench.twin_bytes import (
     QueryBytes,
@@ -56,33 +56,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def subset_lake(lake: Path, subset: Path, first_day: date, last_day: date, skip_partition: str) -> int:
-    """`lake`'s ingest state and the raw files of base days first_day..last_day (the day is in each
-    raw file's name), hard-linked, without the partition `skip_partition`; the files kept."""
-    shutil.rmtree(subset, ignore_errors=True)
-    shutil.copytree(lake / "_state", subset / "_state")
-    kept = 0
-    for raw in sorted(lake.glob(RAW_GLOB)):
-        if raw.parent.name == skip_partition:
-            continue
-        days = [d for d in (raw.name[i : i + 10] for i in range(len(raw.name) - 9)) if _is_date(d)]
-        if not days or not first_day <= date.fromisoformat(days[0]) <= last_day:
-            continue
-        target = subset / raw.relative_to(lake)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.link(raw, target)
-        kept += 1
-    return kept
-
-
-def _is_date(text: str) -> bool:
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        return False
-    return len(text) == 10 and text[4] == "-"
 
 
 def trino_queries(endpoint: str) -> dict[str, dict[str, Any]]:
@@ -181,7 +154,7 @@ def run_stage(data: Dataset, lake: Path, work: Path) -> dict[str, Any]:
     new_partition = landed_at.date().isoformat()
     first_day = data.base_end - timedelta(days=TWIN_BASE_DAYS - 1)
     subset = work / "lake-twin"
-    files = subset_lake(lake, subset, first_day, data.base_end, f"ingest_date={new_partition}")
+    files = lake_of_days(lake, subset, first_day, data.base_end, f"ingest_date={new_partition}")
     warehouse = work / "warehouse-twin-subset.duckdb"
     remove_database(warehouse)
     twin = Twin(work)

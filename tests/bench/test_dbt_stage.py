@@ -72,3 +72,25 @@ def test_the_fastest_run_counts_whole() -> None:
     # Then it is the 8.7 s run with its own dbt elapsed time (not the smaller one of the other)
     assert child.seconds == 8.7
     assert summary["dbt_elapsed_seconds"] == 2.9
+
+
+def test_the_twin_subset_keeps_a_range_of_days_and_leaves_out_a_partition(tmp_path: Path) -> None:
+    from bench.stages.dbt import lake_of_days
+
+    # Given: four days of raw files in one partition, and a file in the new day's partition
+    lake = raw_lake(tmp_path, ["2026-10-01", "2026-10-02", "2026-10-03", "2026-10-04"])
+    new = lake / "raw/request_events/ingest_date=2026-10-31"
+    new.mkdir(parents=True)
+    (new / "file-app-2026-10-02-c31f94d21b6f-0000.json.gz").write_bytes(b"late")
+
+    # When: the subset is days 2..3 without the new day's partition
+    kept = lake_of_days(lake, tmp_path / "subset", date(2026, 10, 2), date(2026, 10, 3), new.name)
+
+    # Then: only days 2 and 3 of the base partition are there
+    assert kept == 4
+    assert sorted(p.name[9:19] for p in (tmp_path / "subset").rglob("*.json.gz")) == [
+        "2026-10-02",
+        "2026-10-02",
+        "2026-10-03",
+        "2026-10-03",
+    ]
