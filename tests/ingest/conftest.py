@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 EVENTS = Path(__file__).resolve().parents[1] / "events" / "ingest"
 
 
@@ -109,3 +111,21 @@ class ScriptedLogsClient:
         if isinstance(page, Exception):
             raise page
         return page
+
+
+# The region of every moto-backed ingest test.
+AWS_REGION = "eu-west-2"
+
+
+@pytest.fixture
+def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Dummy credentials and the region for moto, and no endpoint override; the region."""
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": AWS_REGION,
+        "AWS_REGION": AWS_REGION,
+    }.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    return AWS_REGION

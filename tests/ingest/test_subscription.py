@@ -201,15 +201,7 @@ def test_an_event_delivered_twice_counts_once_in_the_warehouse(tmp_path: Path) -
 
 
 @pytest.fixture
-def s3(monkeypatch):
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+def s3(aws_credentials):
     with mock_aws():
         client = boto3.client("s3", region_name=REGION)
         client.create_bucket(Bucket="lake", CreateBucketConfiguration={"LocationConstraint": REGION})
