@@ -17,6 +17,7 @@ _.invoked_function_arn
 pytestmark
 pytest_collection_modifyitems
 aws_env
+aws_credentials
 # Called by smoke/run.py on the ECS client it is given; tests/smoke's fake stands in for boto3's.
 _.describe_tasks
 _.run_task
