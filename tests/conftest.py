@@ -12,6 +12,7 @@ import functools
 import inspect
 import json
 import os
+import socket
 import subprocess
 import sys
 import textwrap
@@ -32,6 +33,13 @@ SIM_END_DATE = "2026-11-20"
 SIM_ARGS = ["--seed", "11", "--days", "10", "--sessions", "400", "--clients", "3", "--end-date", SIM_END_DATE]
 # The ingest run's clock: a day after the last simulated delivery, as a nightly backfill would be.
 INGEST_NOW = "2026-11-21T00:30:00Z"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now (for a server a test starts)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def local_dbt_args(command: str) -> list[str]:

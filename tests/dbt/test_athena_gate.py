@@ -29,6 +29,7 @@ from athena_sql_check import ATHENA_V3_FUNCTIONS, athena_problems, called_functi
 from dbt_helpers import DBT, PROJECT_ARGS, REPO
 from sqlglot import exp
 
+from tests.conftest import free_port
 from twin.raw_table import raw_table
 from twin.terraform_names import terraform_names
 
@@ -68,12 +69,6 @@ def parse_athena_workgroup_module() -> dict:
         for block in hcl2.load(handle, serialization_options=options).get("variable", []):
             variables.update(block)
     return {name: body.get("default") for name, body in variables.items()}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

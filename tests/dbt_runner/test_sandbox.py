@@ -24,6 +24,8 @@ from pathlib import Path
 import boto3
 import pytest
 
+from tests.conftest import free_port
+
 REPO = Path(__file__).resolve().parents[2]
 SANDBOX = Path(__file__).parent / "sandbox"
 BOOTSTRAP = REPO / "dbt_runner" / "bootstrap.py"
@@ -41,12 +43,6 @@ def load_builder():
     sys.modules.setdefault("build_lambdas", module)
     spec.loader.exec_module(module)
     return module
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,9 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from twin_helpers import Twin, free_port
+from twin_helpers import Twin
 
+from tests.conftest import free_port
 from twin.servers import down, up
 from twin.settings import TwinSettings
 

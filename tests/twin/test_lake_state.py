@@ -9,8 +9,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from twin_helpers import free_port
 
+from tests.conftest import free_port
 from twin.lake import claim_lake, upload_raw
 from twin.servers import ensure_buckets, s3_client, start_moto, stop_moto
 from twin.settings import TwinSettings

@@ -6,7 +6,6 @@ import datetime as dt
 import decimal
 import json
 import os
-import socket
 import subprocess
 import sys
 from collections import Counter
@@ -54,12 +53,6 @@ def duckdb_mart(warehouse: Path, mart: str, columns: list[str]) -> Counter:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.sql(f"select {', '.join(columns)} from marts.{mart}").fetchall()
     return Counter(tuple(normalized(v) for v in row) for row in rows)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass(frozen=True)

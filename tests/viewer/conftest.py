@@ -10,7 +10,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,8 @@ from typing import Any
 
 import duckdb
 import pytest
+
+from tests.conftest import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 VIEWER = REPO / "viewer"
@@ -79,12 +80,6 @@ class Api:
                 return response.status, json.loads(response.read())
         except urllib.error.HTTPError as err:
             return err.code, json.loads(err.read() or b"{}")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -192,7 +187,7 @@ def serve_api(
     With `demo_tokens` (as `make demo` runs it) the sign-in page lists the tokens; without it the
     server is the plain `make serve` one, whose page must not ask for them.
     """
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "WAREHOUSE_PATH": str(warehouse),
