@@ -13,6 +13,8 @@ from api_lambda.auth import TokensFileAuthenticator
 from api_lambda.backends.duckdb import DuckDBBackend
 from api_lambda.settings import Settings
 
+REPO = Path(__file__).resolve().parents[2]
+
 
 def _client(tmp_path: Path, tokens: dict, **env: str) -> TestClient:
     tokens_file = tmp_path / "tokens.json"
@@ -128,6 +130,13 @@ def test_every_error_code_sent_is_documented(tmp_path: Path):
     assert documented == list(ERROR_CODES)
     with pytest.raises(ValueError, match="made_up"):
         ApiError(400, "made_up", "x")
+    # And the codes the API's source writes are exactly those: none undocumented, none unused
+    import re
+
+    source = "\n".join(p.read_text() for p in (REPO / "api_lambda").rglob("*.py"))
+    written = set(re.findall(r'ApiError\(\s*\d+,\s*"([a-z_]+)"|code(?:: str)? ?= ?"([a-z_]+)"', source))
+    written_codes = {code for pair in written for code in pair if code}
+    assert written_codes == set(ERROR_CODES), sorted(written_codes ^ set(ERROR_CODES))
 
 
 class SlowEmptyMarts:
