@@ -3,7 +3,8 @@
 The unpacked server lives outside the repository clone, under
 `${XDG_CACHE_HOME:-$HOME/.cache}/request-analytics/trino-<version>`, so every clone on the
 machine (a fresh CI clone too) reuses it; the clone's git-ignored `.twin/dist/` links to it.
-Only what the twin needs is fetched: the core tarball and the `trino-hive` plugin zip.
+Only what the twin needs is fetched: the core tarball, the `trino-hive` plugin zip (the raw
+JSON table) and the `trino-iceberg` plugin zip (every model: Iceberg tables, as on Athena).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from twin.settings import TRINO_VERSION, TwinSettings
 ARTIFACTS = {
     f"io.trino:trino-server-core:{TRINO_VERSION}:tar.gz": ".",
     f"io.trino:trino-hive:{TRINO_VERSION}:zip": "plugin",
+    f"io.trino:trino-iceberg:{TRINO_VERSION}:zip": "plugin",
 }
 
 
@@ -31,7 +33,10 @@ class TrinoFetchError(RuntimeError):
 def trino_home(settings: TwinSettings) -> Path:
     """The unpacked server, fetched first if it is not cached yet; linked from the state dir."""
     home = settings.cache_dir / f"trino-{TRINO_VERSION}"
-    if not (home / "bin" / "launcher").exists() or not any((home / "plugin").glob("trino-hive-*")):
+    plugins = home / "plugin"
+    if not (home / "bin" / "launcher").exists() or not all(
+        any(plugins.glob(f"trino-{name}-*")) for name in ("hive", "iceberg")
+    ):
         fetch(home)
     link = settings.state_dir / "dist" / home.name
     link.parent.mkdir(parents=True, exist_ok=True)

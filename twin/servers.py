@@ -104,9 +104,20 @@ def ensure_buckets(settings: TwinSettings) -> None:
 
 
 def trino_config(settings: TwinSettings) -> dict[str, str]:
-    """The files of Trino's etc/ folder: one node on loopback, the Hive catalog over moto's S3."""
+    """The files of Trino's etc/ folder: one node on loopback, the Hive and Iceberg catalogs over moto's S3."""
     names = terraform_names()
     heap = settings.heap_gb
+    # Glue's stand-in, shared by both catalogs. The file metastore only accepts managed tables
+    # under its own directory, so it is dbt's data directory.
+    metastore = [
+        f"hive.metastore.catalog.dir={names.marts_data_dir}",
+        "fs.native-s3.enabled=true",
+        f"s3.endpoint={settings.s3_endpoint}",
+        "s3.path-style-access=true",
+        f"s3.region={REGION}",
+        f"s3.aws-access-key={ACCESS_KEY}",
+        f"s3.aws-secret-key={SECRET_KEY}",
+    ]
     return {
         "node.properties": "\n".join(
             [
@@ -147,20 +158,27 @@ def trino_config(settings: TwinSettings) -> dict[str, str]:
         "catalog/hive.properties": "\n".join(
             [
                 "connector.name=hive",
-                # Glue's stand-in. The file metastore only accepts managed tables under its own
-                # directory, so it is dbt's data directory: tables land at
-                # <marts_data_dir>/<schema>/<table>/ as dbt-athena's schema_table naming puts them.
                 "hive.metastore=file",
-                f"hive.metastore.catalog.dir={names.marts_data_dir}",
-                "fs.native-s3.enabled=true",
-                f"s3.endpoint={settings.s3_endpoint}",
-                "s3.path-style-access=true",
-                f"s3.region={REGION}",
-                f"s3.aws-access-key={ACCESS_KEY}",
-                f"s3.aws-secret-key={SECRET_KEY}",
+                *metastore,
                 # Athena writes into external tables too (the raw table is one).
                 "hive.non-managed-table-writes-enabled=true",
                 "hive.timestamp-precision=MILLISECONDS",
+                # One Glue catalog holds both kinds on AWS: an Iceberg table named through the
+                # hive catalog is read through the iceberg one, and the other way round.
+                "hive.iceberg-catalog-name=iceberg",
+            ]
+        ),
+        # Every model is an Iceberg table (docs/adr/0003), as on Athena.
+        "catalog/iceberg.properties": "\n".join(
+            [
+                "connector.name=iceberg",
+                # The file metastore (Glue's stand-in, as for the hive catalog) is this type in Trino.
+                "iceberg.catalog.type=TESTING_FILE_METASTORE",
+                *metastore,
+                "iceberg.file-format=PARQUET",
+                "iceberg.hive-catalog-name=hive",
+                # dbt-athena's schema_table naming: <marts_data_dir>/<schema>/<table>/.
+                "iceberg.unique-table-location=false",
             ]
         ),
     }
