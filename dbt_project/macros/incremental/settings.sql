@@ -36,7 +36,7 @@
             'views_enabled': false,
             'properties': {
                 'format': "'PARQUET'",
-                'partitioned_by': "array[" ~ (partitions | map('tojson') | join(', ') | replace('"', "'")) ~ "]",
+                'partitioning': "array[" ~ (partitions | map('tojson') | join(', ') | replace('"', "'")) ~ "]",
             },
             'on_schema_change': 'append_new_columns',
         }) -%}
