@@ -264,6 +264,7 @@ def test_every_snapshot_the_run_commits_holds_a_whole_mart(run: IncrementalRun):
 @pytest.mark.slow
 def test_a_reader_never_sees_a_partial_mart_while_the_run_rewrites_them(run: IncrementalRun):
     # Then the reader queried the marts many times while the run committed to their tables
+    assert run.snapshots, "the run committed nothing to the marts' tables"
     writing_from = run.snapshots[0].committed_at.timestamp()
     writing_to = run.snapshots[-1].committed_at.timestamp()
     while_writing = [r for r in run.reads if r.ended >= writing_from and r.started <= writing_to]
