@@ -59,9 +59,9 @@
     failed or skipped model picks the missed rows up on its next run.
 -#}
 {% macro record_staged_watermark() -%}
-    {#- Declares the dependency on staging, which `changed_staged_rows` reads on incremental
-        runs only (dbt infers dependencies from a full build's SQL). -#}
-    {%- do ref('stg_lake__request_events') -%}
+    {#- Declares the dependency on int_requests_staged, which `changed_staged_rows` reads on
+        incremental runs only (dbt infers dependencies from a full build's SQL). -#}
+    {%- do ref('int_requests_staged') -%}
     merge into {{ watermarks_relation() }} as target
     using (
         select

@@ -15,7 +15,7 @@ with
 
 product_lines as (
 
-    select * from {{ ref('stg_lake__request_products') }}
+    select * from {{ ref('int_request_products_unnested') }}
 
 ),
 
