@@ -486,3 +486,14 @@ def test_data_tests_on_athena_read_recent_partitions_only(athena_first_build_sql
     assert re.search(r"ingest_date >= '\d{4}-\d{2}-\d{2}'", per_grain)
     assert "period_date >= date '" in per_grain
     assert "grain in ('hour', 'day')" in per_grain
+
+
+def test_athena_names_table_folders_uniquely_so_a_full_refresh_keeps_its_data():
+    # Given the Athena target of profiles.yml and the models' table type
+    athena = yaml.safe_load((REPO / "profiles.yml").read_text())["request_analytics"]["outputs"]["athena"]
+    settings = (REPO / "dbt_project" / "macros" / "incremental" / "settings.sql").read_text()
+    assert "'table_type': 'iceberg'" in settings
+    # Then the folders are named uniquely: with plain schema_table, dbt-athena's full refresh of
+    # an Iceberg table builds the new table in the live one's folder, then drops the renamed old
+    # table with that same folder (dbt-labs/dbt-adapters#1196); moto runs no SQL to show it
+    assert "unique" in athena["s3_data_naming"]
