@@ -71,7 +71,7 @@ FUNCTIONS = {
     "dbt_runner": Function(
         "dbt_runner",
         REPO / "dbt_runner/requirements.txt",
-        (REPO / "dbt_runner", REPO / "dbt_project", REPO / "profiles.yml"),
+        (REPO / "dbt_runner", REPO / "serving", REPO / "dbt_project", REPO / "profiles.yml"),
     ),
 }
 

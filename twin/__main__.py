@@ -13,7 +13,7 @@ from pathlib import Path
 from ingest_lambda.__main__ import parse_now
 from ingest_lambda.settings import SettingsError
 from twin.ingest import INGESTED, NothingToIngestError, ingest
-from twin.lake import claim_lake, claimed_lake, declare_raw_table, upload_raw
+from twin.lake import claim_lake, claimed_lake, declare_raw_table, publish_twin_marts, upload_raw
 from twin.servers import TwinError, down, running, up
 from twin.settings import REPO, TwinSettings, TwinSettingsError
 from twin.terraform_names import terraform_names
@@ -76,9 +76,14 @@ def build(settings: TwinSettings, dbt_args: list[str], ingested: bool = False) -
         *dbt_args,
     ]
     print("twin: " + " ".join(cmd[1:]), flush=True)
-    return subprocess.run(
+    code = subprocess.run(
         cmd, cwd=REPO, env={**os.environ, **dbt_environment(settings)}, check=False
     ).returncode
+    if code == 0:
+        # Only a successful build is served (serving/pointer.py); a failed one publishes nothing.
+        pointer = publish_twin_marts(settings)
+        print(f"twin: published {len(pointer.tables)} marts for the API ({pointer.committed_at})")
+    return code
 
 
 def land(settings: TwinSettings, from_dir: Path | None, now: datetime | None) -> int:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import trino
 
+from serving import pointer
 from twin.raw_table import raw_table
 from twin.servers import CATALOG, moto_pid, s3_client
 from twin.settings import TwinSettings
@@ -99,3 +101,13 @@ def declare_raw_table(settings: TwinSettings) -> int:
         connection, f'select count(*) from {CATALOG}.{names.raw_database}."{table.name}$partitions"'
     )
     return int(rows[0][0])
+
+
+def publish_twin_marts(settings: TwinSettings) -> pointer.Pointer:
+    """Publish the marts' committed versions for the API, read from the file metastore (Glue's stand-in)."""
+    names = terraform_names()
+    s3 = s3_client(settings)
+    bucket, catalog_prefix = pointer.split_s3_url(names.marts_data_dir)
+    tables = pointer.file_metastore_locations(s3, bucket, catalog_prefix, names.marts_database)
+    now = datetime.now(UTC)
+    return pointer.publish(s3, bucket, catalog_prefix, tables, now, run_id=f"twin-{now:%Y%m%dT%H%M%S%f}")
