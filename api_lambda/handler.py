@@ -1,7 +1,8 @@
 """Lambda entry point: API Gateway HTTP API (payload v2) events into Powertools' resolver.
 
-Everything is built once per container, at import: settings, the backend (whose botocore Athena
-client is itself created on the first query), the API and its resolver. No event loop: the
+Everything is built once per container, at import: settings, the backend (DuckDB with its
+extensions loaded from the zip; it reads the serving pointer on the first request), the API and
+its resolver. No event loop: the
 resolver answers the event directly. The principal comes from the JWT authorizer's claims, which
 `JwtClaimsAuthenticator` reads from the event.
 """

@@ -27,13 +27,14 @@ FORMAT = 1
 POINTER_NAME = "_serving/current.json"
 # The Iceberg tables the API reads. fct_requests and fct_request_products are dbt views over the
 # staged requests (no table of their own), so the API reads the staged table they select from.
+STAGED = "stg_lake__request_events"
 SERVED_TABLES: tuple[str, ...] = (
     "agg_session_metrics",
     "agg_product_metrics",
     "fct_sessions",
     "fct_session_day_continuations",
     "fct_product_session_day_continuations",
-    "stg_lake__request_events",
+    STAGED,
 )
 _METADATA = re.compile(r"^s3://[a-z0-9.\-]{3,63}/[^?#\s']+/metadata/[^/?#\s']+\.metadata\.json$")
 

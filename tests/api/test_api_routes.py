@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 from api_oracle import widen
-from conftest import Tenants
+from api_oracle import Tenants
 
 SCOPES = ["global", "client", "reseller", "user"]
 

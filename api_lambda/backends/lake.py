@@ -1,0 +1,264 @@
+"""Lake backend: DuckDB reads the Iceberg marts a successful dbt build published on S3.
+
+The dbt runner publishes one object, the serving pointer (serving/pointer.py), naming the current
+metadata file of every table the API reads. This backend reads the pointer at most every
+`refresh_seconds` and, for each new version, defines the marts as views over `iceberg_scan` of
+those metadata files in a schema of its own (`v<n>`): the query layer's SQL runs unchanged, its
+`{marts}` naming that schema. Every request reads one version (the one its first query found), so
+a build published meanwhile is seen by the next request, never by half of this one.
+
+What a version names never changes (Iceberg metadata, manifests and data files are immutable by
+name), so DuckDB's cache of the files it read (its external file cache) stays valid for as long as
+the version is served: a warm container asks S3 only for a metadata file's HEAD per table read.
+Credentials are the Lambda role's (from the environment); the extensions come from the zip.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from api_lambda import deadline
+from api_lambda.backends import Param, Row
+from api_lambda.backends.engine import (
+    LAKE_EXTENSIONS,
+    connect_offline,
+    remember_that_pandas_is_missing,
+    run_query,
+)
+from api_lambda.errors import BackendUnavailable, logger
+from api_lambda.settings import S3Access
+from serving.pointer import SERVED_TABLES, STAGED, Pointer, PointerError
+
+# Marts the dbt project builds as views (fct_requests, fct_request_products) have no Iceberg table:
+# they are defined here over the staged requests they select from, with the columns the API reads.
+_VIEWS = {
+    "fct_requests": """
+SELECT request_id, session_id, client_id, reseller_id, user_id, occurred_at, method, path, status,
+       duration_ms, event_date
+FROM {staged}""",
+    # As the dbt project's stg_lake__request_products: one row per element of `products`, numbered
+    # from 1; price and revenue as decimal(18, 4).
+    "fct_request_products": """
+SELECT request_id, line_number, session_id, client_id, reseller_id, user_id, event_date,
+       product.product_id AS product_id, product.name AS product_name, product.category AS category,
+       CAST(product.unit_price AS DECIMAL(18, 4)) AS unit_price, product.currency AS currency,
+       CAST(product.quantity AS BIGINT) AS quantity,
+       CAST(CAST(product.unit_price AS DECIMAL(18, 4)) * product.quantity AS DECIMAL(18, 4)) AS revenue
+FROM (
+  SELECT request_id, session_id, client_id, reseller_id, user_id, event_date,
+         CAST(generate_subscripts(products, 1) AS INTEGER) AS line_number, unnest(products) AS product
+  FROM {staged}
+)""",
+}
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def secret_sql(s3: S3Access) -> str:
+    """The DuckDB secret that signs every S3 request with the role's credentials."""
+    options = [
+        "TYPE s3",
+        f"KEY_ID {_literal(s3.key_id)}",
+        f"SECRET {_literal(s3.secret)}",
+        f"REGION {_literal(s3.region)}",
+    ]
+    if s3.session_token:
+        options.append(f"SESSION_TOKEN {_literal(s3.session_token)}")
+    if s3.endpoint:
+        options += [
+            f"ENDPOINT {_literal(s3.endpoint)}",
+            "URL_STYLE 'path'",
+            f"USE_SSL {str(s3.use_ssl).lower()}",
+        ]
+    return f"CREATE OR REPLACE SECRET lake ({', '.join(options)})"
+
+
+def version_sql(schema: str, pointer: Pointer) -> list[str]:
+    """The statements that define one published version's marts in `schema`."""
+    statements = [f"CREATE SCHEMA {schema}"]
+    for table in SERVED_TABLES:
+        statements.append(
+            f"CREATE VIEW {schema}.{table} AS SELECT * FROM iceberg_scan({_literal(pointer.tables[table])})"
+        )
+    for view, body in _VIEWS.items():
+        statements.append(f"CREATE VIEW {schema}.{view} AS {body.format(staged=f'{schema}.{STAGED}')}")
+    return statements
+
+
+@dataclass
+class _Version:
+    schema: str
+    pointer: Pointer
+    users: int = 0
+    retired: bool = False
+
+
+class LakeBackend:
+    name = "lake"
+
+    def __init__(
+        self,
+        pointer_url: str,
+        s3: S3Access,
+        refresh_seconds: float = 30.0,
+        memory_mb: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.pointer_url = pointer_url
+        self.refresh_seconds = refresh_seconds
+        self.marts = ""  # per version: `query` puts the request's schema in
+        self._clock = clock
+        remember_that_pandas_is_missing()
+        self._conn = connect_offline(LAKE_EXTENSIONS, memory_mb)
+        self._conn.execute(secret_sql(s3))
+        self._current: _Version | None = None
+        self._checked_at: float | None = None
+        self._generation = 0
+        # Guards the current version and its users; one thread at a time re-reads the pointer.
+        self._lock = threading.Lock()
+        self._refreshing = threading.Lock()
+        self._pinned: ContextVar[list[_Version] | None] = ContextVar(f"version-{id(self)}", default=None)
+
+    @property
+    def pointer(self) -> Pointer | None:
+        """The version served now (None before the first read)."""
+        current = self._current
+        return None if current is None else current.pointer
+
+    def query(self, sql: str, params: Sequence[Param]) -> list[Row]:
+        import duckdb
+
+        deadline.check()
+        pin = self._pinned.get()
+        if pin is not None and not pin:
+            pin.append(self._acquire())
+        version = pin[0] if pin else self._acquire()
+        try:
+            return run_query(self._conn, sql.replace("{marts}", version.schema), params)
+        except (duckdb.IOException, duckdb.HTTPException) as exc:
+            # S3 could not be read (throttled, unreachable, a file gone): the client may retry.
+            logger.warning("the marts could not be read from S3", extra={"error": str(exc)[:500]})
+            raise BackendUnavailable(
+                "the marts could not be read now; try again shortly", retry_after=2
+            ) from None
+        finally:
+            if not pin:
+                self._release(version)
+
+    @contextmanager
+    def pinned(self) -> Iterator[None]:
+        """Every query of the enclosed request reads the version its first query found."""
+        pin: list[_Version] = []
+        token = self._pinned.set(pin)
+        try:
+            yield
+        finally:
+            self._pinned.reset(token)
+            for version in pin:
+                self._release(version)
+
+    def prepare(self) -> None:
+        """Read the pointer now (server start), so the first request does not wait for it."""
+        try:
+            self._release(self._acquire())
+        except BackendUnavailable as exc:
+            logger.warning("no published marts yet", extra={"reason": exc.message})
+
+    def refresh(self) -> None:
+        """Read the pointer now, whenever it was last read (a test, or a publish just made)."""
+        self._checked_at = None
+        self._release(self._acquire())
+
+    def _acquire(self) -> _Version:
+        now = self._clock()
+        due = self._checked_at is None or now - self._checked_at >= self.refresh_seconds
+        # One thread re-reads the pointer; the others go on with the version they have.
+        if due and (self._current is None or self._refreshing.acquire(blocking=False)):
+            if self._current is None:
+                self._refreshing.acquire()
+            try:
+                self._refresh(now)
+            finally:
+                self._refreshing.release()
+        with self._lock:
+            current = self._current
+            if current is None:
+                raise BackendUnavailable(
+                    f"no published marts at {self.pointer_url} yet (a dbt build publishes them)",
+                    retry_after=30,
+                )
+            current.users += 1
+            return current
+
+    def _release(self, version: _Version) -> None:
+        with self._lock:
+            version.users -= 1
+            if version.retired and version.users == 0:
+                self._drop(version)
+
+    def _refresh(self, now: float) -> None:
+        if (
+            self._current is not None
+            and self._checked_at is not None
+            and now - self._checked_at < self.refresh_seconds
+        ):
+            return  # another thread refreshed while this one waited
+        try:
+            pointer = self._read_pointer()
+        except (PointerError, RuntimeError) as exc:
+            # Keep serving what was published before; try again after the next interval.
+            logger.warning(
+                "serving pointer unreadable", extra={"pointer": self.pointer_url, "error": str(exc)[:500]}
+            )
+            self._checked_at = now
+            return
+        self._checked_at = now
+        current = self._current
+        if current is not None and current.pointer.version == pointer.version:
+            return
+        self._generation += 1
+        fresh = _Version(schema=f"v{self._generation}", pointer=pointer)
+        cursor = self._conn.cursor()
+        try:
+            for statement in version_sql(fresh.schema, pointer):
+                cursor.execute(statement)
+        finally:
+            cursor.close()
+        with self._lock:
+            self._current = fresh
+            if current is not None:
+                current.retired = True
+                if current.users == 0:
+                    self._drop(current)
+        logger.info(
+            "serving a new version of the marts",
+            extra={"committed_at": pointer.committed_at, "run_id": pointer.run_id},
+        )
+
+    def _read_pointer(self) -> Pointer:
+        import duckdb
+
+        cursor = self._conn.cursor()
+        try:
+            # DuckDB's file cache checks the object's ETag first: a changed pointer is read anew.
+            rows = cursor.execute(f"SELECT content FROM read_text({_literal(self.pointer_url)})").fetchall()
+        except duckdb.Error as exc:
+            raise RuntimeError(f"cannot read {self.pointer_url}: {exc}") from None
+        finally:
+            cursor.close()
+        return Pointer.from_json(rows[0][0])
+
+    def _drop(self, version: _Version) -> None:
+        """Forget a replaced version's views (caller holds _lock; nobody reads them any more)."""
+        cursor = self._conn.cursor()
+        try:
+            cursor.execute(f"DROP SCHEMA IF EXISTS {version.schema} CASCADE")
+        finally:
+            cursor.close()
