@@ -35,10 +35,12 @@ data "aws_iam_policy_document" "api" {
 module "api_function" {
   source = "./modules/lambda_function"
 
-  name                           = local.api_name
-  description                    = "Serves the tenant-scoped analytics API over the marts."
-  package_path                   = local.package["api_lambda"]
-  handler                        = "api_lambda.handler.handler"
+  name         = local.api_name
+  description  = "Serves the tenant-scoped analytics API over the marts."
+  package_path = local.package["api_lambda"]
+  handler      = "api_lambda.handler.handler"
+  # Amazon Linux 2023's glibc: DuckDB's httpfs and iceberg extensions need 2.28 (packaging checks it).
+  runtime                        = "python3.12"
   architecture                   = var.lambda_architecture
   memory_size                    = var.api_settings.memory_size
   timeout                        = 30
