@@ -151,8 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     marts = settings.marts_pointer if settings.backend == "lake" else f"warehouse {settings.warehouse_path}"
     print(
         f"==> API on http://{args.host}:{args.port}/v1 (backend {settings.backend}, "
-        f"{marts}, tokens {settings.tokens_file})"
-        + (f"; viewer {viewer} at /" if viewer else ""),
+        f"{marts}, tokens {settings.tokens_file})" + (f"; viewer {viewer} at /" if viewer else ""),
         file=sys.stderr,
     )
     # uvicorn re-raises SIGTERM/SIGINT after its graceful shutdown; exiting through SystemExit

@@ -368,7 +368,13 @@ class Api:
                 known = getattr(matched, "method", "") in METHODS and any(
                     r.path == template for r in self.routes
                 )
-                self.metrics.record(template if known else UNMATCHED, (time.perf_counter() - started) * 1000)
+                take = getattr(self.backend, "take_s3_reads", None)
+                reads = (
+                    take() if take is not None and getattr(self.backend, "counts_s3_reads", False) else None
+                )
+                self.metrics.record(
+                    template if known else UNMATCHED, (time.perf_counter() - started) * 1000, reads
+                )
 
     def _no_route(self, request: Request) -> Response:
         """404 for a path no route has; 405 with `Allow` for a route that has other methods."""

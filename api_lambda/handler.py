@@ -27,7 +27,7 @@ if settings.cursor_secret_is_random:
     logger.warning("CURSOR_SECRET is not set: paging cursors only work within this container")
 api = Api(
     settings,
-    make_backend(settings),
+    make_backend(settings, count_s3_reads=True),
     JwtClaimsAuthenticator(),
     metrics=RouteMetrics(settings.metrics_namespace, SERVICE),
 )

@@ -53,7 +53,9 @@ def continuation_sql(name: str) -> str:
     return f"SELECT {CONTINUATIONS[name][1]} FROM {continuation_table(name)}"
 
 
-def make_backend(settings: Settings) -> Backend:
+def make_backend(settings: Settings, count_s3_reads: bool = False) -> Backend:
+    """The backend the settings name; `count_s3_reads`: the lake backend counts its S3 requests
+    (the Lambda's per-route metrics)."""
     if settings.backend == "lake":
         from api_lambda.backends.lake import LakeBackend
 
@@ -63,6 +65,7 @@ def make_backend(settings: Settings) -> Backend:
             settings.s3,
             refresh_seconds=settings.pointer_refresh_seconds,
             memory_mb=settings.duckdb_memory_mb,
+            count_s3_reads=count_s3_reads,
         )
     from api_lambda.backends.duckdb import DuckDBBackend
 

@@ -8,8 +8,8 @@ those metadata files in a schema of its own (`v<n>`): the query layer's SQL runs
 a build published meanwhile is seen by the next request, never by half of this one.
 
 What a version names never changes (Iceberg metadata, manifests and data files are immutable by
-name), so DuckDB's cache of the files it read (its external file cache) stays valid for as long as
-the version is served: a warm container asks S3 only for a metadata file's HEAD per table read.
+name), so DuckDB's caches of the files it read (their HEAD answers and their bytes) stay valid for
+as long as the version is served: a warm container asks S3 for nothing but the pointer.
 Credentials are the Lambda role's (from the environment); the extensions come from the zip.
 """
 
@@ -55,6 +55,10 @@ FROM (
   FROM {staged}
 )""",
 }
+
+
+# The pointer's reader holds one small JSON object at a time.
+POINTER_READER_MB = 64
 
 
 def _literal(text: str) -> str:
@@ -110,6 +114,7 @@ class LakeBackend:
         refresh_seconds: float = 30.0,
         memory_mb: int | None = None,
         clock: Callable[[], float] = time.monotonic,
+        count_s3_reads: bool = False,
     ) -> None:
         self.pointer_url = pointer_url
         self.refresh_seconds = refresh_seconds
@@ -118,6 +123,18 @@ class LakeBackend:
         remember_that_pandas_is_missing()
         self._conn = connect_offline(LAKE_EXTENSIONS, memory_mb)
         self._conn.execute(secret_sql(s3))
+        # Everything a version names is immutable by name: its HEAD answers (size, ETag) are kept
+        # too, so a warm call makes no S3 request at all. The pointer, the one object that
+        # changes, is read through a DuckDB of its own, which keeps no such answers.
+        self._conn.execute("SET enable_http_metadata_cache = true")
+        self._pointer_conn = connect_offline(("httpfs",), POINTER_READER_MB)
+        self._pointer_conn.execute(secret_sql(s3))
+        self.counts_s3_reads = count_s3_reads
+        # Every request and byte taken so far (what the bench reads around a call).
+        self.s3_totals = (0, 0)
+        if count_s3_reads:
+            # DuckDB logs each HTTP request it makes: the per-request metrics count them.
+            self._conn.execute("CALL enable_logging('HTTP')")
         self._current: _Version | None = None
         self._checked_at: float | None = None
         self._generation = 0
@@ -152,6 +169,25 @@ class LakeBackend:
             if not pin:
                 self._release(version)
 
+    def take_s3_reads(self) -> tuple[int, int]:
+        """S3 requests DuckDB made since the last call, and the bytes its GETs received; resets the
+        count. Exact per request in a Lambda (one request at a time); locally, requests that
+        overlap share it."""
+        if not self.counts_s3_reads:
+            return 0, 0
+        cursor = self._conn.cursor()
+        try:
+            requests, received = cursor.execute(
+                "SELECT count(*), coalesce(sum(CASE WHEN request.type = 'GET'"
+                " THEN TRY_CAST(response.headers['Content-Length'] AS BIGINT) END), 0)"
+                " FROM duckdb_logs_parsed('HTTP')"
+            ).fetchone()
+            cursor.execute("CALL truncate_duckdb_logs()")
+        finally:
+            cursor.close()
+        self.s3_totals = (self.s3_totals[0] + int(requests), self.s3_totals[1] + int(received))
+        return int(requests), int(received)
+
     @contextmanager
     def pinned(self) -> Iterator[None]:
         """Every query of the enclosed request reads the version its first query found."""
@@ -170,11 +206,6 @@ class LakeBackend:
             self._release(self._acquire())
         except BackendUnavailable as exc:
             logger.warning("no published marts yet", extra={"reason": exc.message})
-
-    def refresh(self) -> None:
-        """Read the pointer now, whenever it was last read (a test, or a publish just made)."""
-        self._checked_at = None
-        self._release(self._acquire())
 
     def _acquire(self) -> _Version:
         now = self._clock()
@@ -245,7 +276,7 @@ class LakeBackend:
     def _read_pointer(self) -> Pointer:
         import duckdb
 
-        cursor = self._conn.cursor()
+        cursor = self._pointer_conn.cursor()
         try:
             # DuckDB's file cache checks the object's ETag first: a changed pointer is read anew.
             rows = cursor.execute(f"SELECT content FROM read_text({_literal(self.pointer_url)})").fetchall()
