@@ -75,6 +75,7 @@ DBT_TASK_MEMORY_GB = 4.0  # var.dbt_task.memory = 4096
 API_MEMORY_GB = 1.0  # var.api_settings.memory_size = 1024 (DuckDB's file cache lives in it)
 API_POINTER_REFRESH_SECONDS = 30  # var.api_settings.pointer_refresh_seconds
 DBT_THREADS = 2  # profiles.yml, target athena
+DATA_TEST_DAYS = 7  # var data_test_days: the days of partitions a data test reads on Athena
 EMF_METRICS = (
     6  # EventsRead, EventsLanded, LinesSkipped, EventsQuarantined, RunDurationMs, CheckpointLagSeconds
 )
@@ -148,7 +149,7 @@ class Inputs:
     parquet_bytes_per_event: float
     # Per API route: bytes one query of it scans per daily event (calls spread evenly over them).
     api_route_bytes_per_event_per_day: list[float]
-    test_bytes_per_event: list[float]  # per dbt data test: bytes of what it scans per event of history
+    test_bytes_per_event: list[float]  # per dbt data test: bytes of what it scans per event it tests
     raw_readers: int
     table_models: int
     ingest_events_per_second: float
@@ -283,8 +284,11 @@ def monthly_bill(
         bill["Athena (dbt models)"] = runs * athena_cost(
             (raw_reads + rewrites) / runs_per_day, 2 * inputs.table_models
         )
+        # On Athena every data test reads only the last `data_test_days` days' partitions
+        # (dbt_project/macros/tests/recent_partitions.sql), not all of history.
+        tested_events = n * min(DATA_TEST_DAYS, DAYS_PER_MONTH * history_months)
         test_bytes = sum(
-            max(b * history_events, PRICES["athena_min_bytes"]) for b in inputs.test_bytes_per_event
+            max(b * tested_events, PRICES["athena_min_bytes"]) for b in inputs.test_bytes_per_event
         )
         bill["Athena (dbt tests)"] = tested_runs * DAYS_PER_MONTH * test_bytes / TB * PRICES["athena_per_tb"]
         puts += runs * inputs.table_models * DBT_DAYS_REWRITTEN_PER_RUN

@@ -143,12 +143,6 @@ class LakeBackend:
         self._refreshing = threading.Lock()
         self._pinned: ContextVar[list[_Version] | None] = ContextVar(f"version-{id(self)}", default=None)
 
-    @property
-    def pointer(self) -> Pointer | None:
-        """The version served now (None before the first read)."""
-        current = self._current
-        return None if current is None else current.pointer
-
     def query(self, sql: str, params: Sequence[Param]) -> list[Row]:
         import duckdb
 

@@ -169,9 +169,10 @@ def test_data_tests_in_every_run_cost_the_hourly_multiple():
     # Given the default (data tests in the daily build) and data tests in every hourly build
     daily = model.monthly_bill(10_000_000, inputs, history_months=6)
     hourly = model.monthly_bill(10_000_000, inputs, history_months=6, tests_every_run=True)
-    # Then the tests' Athena bill is 24 times larger, each test scanning its column over all history
-    history = 10_000_000 * model.DAYS_PER_MONTH * 6
-    assert daily["Athena (dbt tests)"] == pytest.approx(model.DAYS_PER_MONTH * 40.0 * history / 2**40 * 5.0)
+    # Then the tests' Athena bill is 24 times larger, each test scanning its column over the last
+    # data_test_days days (their partitions only, not all of history)
+    tested = 10_000_000 * model.DATA_TEST_DAYS
+    assert daily["Athena (dbt tests)"] == pytest.approx(model.DAYS_PER_MONTH * 40.0 * tested / 2**40 * 5.0)
     assert hourly["Athena (dbt tests)"] == pytest.approx(24 * daily["Athena (dbt tests)"])
 
 

@@ -281,3 +281,34 @@ def test_a_failed_build_publishes_nothing(get, served: Served, simulated_lake, t
     assert "published" not in proc.stdout
     time.sleep(REFRESH_SECONDS * 1.5)
     assert _series(get, served) == before
+
+
+def test_each_call_records_the_s3_requests_it_made(served: Served, capsys: pytest.CaptureFixture):
+    from api_lambda.app import Api
+    from api_lambda.auth import JwtClaimsAuthenticator
+    from api_lambda.backends import make_backend
+    from api_lambda.metrics import RouteMetrics
+    from api_lambda.settings import Settings
+
+    # Given a new container's API (nothing cached) with its per-route metrics, as the handler builds it
+    settings = Settings.from_env(lambda_environment(served))
+    backend = make_backend(settings, count_s3_reads=True)
+    resolver = Api(settings, backend, JwtClaimsAuthenticator(), metrics=RouteMetrics("t", "api")).resolver()
+    tenants = served.tenants
+    event = http_api_event(
+        "/v1/metrics/sessions",
+        {"from": str(tenants.first_day), "to": str(tenants.last_day)},
+        tenants.principals["client"],
+    )
+    capsys.readouterr()
+    # When the same call is answered twice
+    answers = [resolver.resolve(event, LambdaContext())["statusCode"] for _ in range(2)]
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    # Then each call's metric record carries its S3 requests: the first read the version's files,
+    # the second found them all cached (their names never change)
+    assert answers == [200, 200]
+    # (EMF writes each metric's values as a list)
+    (first,), (second,) = (record["S3Requests"] for record in records)
+    assert first >= 4
+    assert second == 0
+    assert records[0]["S3BytesRead"][0] > 0
