@@ -127,6 +127,10 @@ twin-up: setup ## start the AWS twin (moto S3 + Trino on 127.0.0.1, idempotent) 
 twin-build: setup ## put LAKE_ROOT's raw files in the twin's lake bucket, then dbt build on Trino (DBT_ARGS passes more flags)
 	$(PY) -m twin build $(DBT_ARGS)
 
+.PHONY: twin-maintain
+twin-maintain: setup ## compact the twin's Iceberg tables and expire old snapshots, as the daily build does in AWS
+	$(PY) -m twin maintain $(DBT_ARGS)
+
 .PHONY: twin-ingest
 twin-ingest: setup ## the ingest lands LOGS_DIR into the twin's lake bucket (its S3 sink), then dbt build on Trino from there
 	@if [ "$(LOGS_DIR)" = "$(DEMO_LOGS)" ] && [ ! -d "$(DEMO_LOGS)" ]; then $(MAKE) --no-print-directory simulate; fi

@@ -122,15 +122,24 @@ def build(
     data_tests: bool = True,
     extra: tuple[str, ...] = (),
 ) -> BuildOutcome:
-    """`dbt build` (models and, unless skipped, data tests), then `dbt docs generate` when it passed."""
+    """`dbt build` (models and, unless skipped, data tests); when it passed, the daily run's table
+    maintenance (compaction and snapshot expiry of the Iceberg tables, ADR 0009), then
+    `dbt docs generate`."""
     outcome = BuildOutcome(run_id=run_id)
     ok, error = invoke(dbt_args(build_command(data_tests, extra), project, profiles_dir, target))
     outcome.steps.append(StepResult("build", ok, error))
     outcome.results, outcome.failures = summarize_run_results(project / "target" / "run_results.json")
+    if not ok:
+        return outcome
+    # The later commands rewrite run_results.json; keep the build's copy for the run artifacts.
+    results = project / "target" / "run_results.json"
+    shutil.copy2(results, project / "target" / "build_results.json")
+    if data_tests:
+        # Once a day (the run with data tests): each hourly MERGE adds small files.
+        ok, error = invoke(dbt_args(["run-operation", "maintain_tables"], project, profiles_dir, target))
+        outcome.steps.append(StepResult("maintain tables", ok, error))
     if ok:
-        # docs generate rewrites run_results.json; keep the build's copy for the run artifacts.
-        shutil.copy2(project / "target" / "run_results.json", project / "target" / "build_results.json")
         ok, error = invoke(dbt_args(["docs", "generate"], project, profiles_dir, target))
         outcome.steps.append(StepResult("docs generate", ok, error))
-        shutil.move(project / "target" / "build_results.json", project / "target" / "run_results.json")
+    shutil.move(project / "target" / "build_results.json", results)
     return outcome

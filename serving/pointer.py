@@ -25,16 +25,15 @@ from typing import Any
 FORMAT = 1
 # Under the marts prefix (the API's IAM role reads only that prefix): a name no dbt schema takes.
 POINTER_NAME = "_serving/current.json"
-# The Iceberg tables the API reads. fct_requests and fct_request_products are dbt views over the
-# staged requests (no table of their own), so the API reads the staged table they select from.
-STAGED = "stg_lake__request_events"
+# The Iceberg tables the API reads (docs/contracts.md section 3).
 SERVED_TABLES: tuple[str, ...] = (
     "agg_session_metrics",
     "agg_product_metrics",
     "fct_sessions",
     "fct_session_day_continuations",
     "fct_product_session_day_continuations",
-    STAGED,
+    "fct_requests",
+    "fct_request_products",
 )
 _METADATA = re.compile(r"^s3://[a-z0-9.\-]{3,63}/[^?#\s']+/metadata/[^/?#\s']+\.metadata\.json$")
 

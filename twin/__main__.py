@@ -1,4 +1,4 @@
-"""`python -m twin up|build|ingest|down|status`: the AWS twin's commands (docs/twin.md)."""
+"""`python -m twin up|build|maintain|ingest|down|status`: the AWS twin's commands (docs/twin.md)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,14 @@ from pathlib import Path
 from ingest_lambda.__main__ import parse_now
 from ingest_lambda.settings import SettingsError
 from twin.ingest import INGESTED, NothingToIngestError, ingest
-from twin.lake import claim_lake, claimed_lake, declare_raw_table, publish_twin_marts, upload_raw
+from twin.lake import (
+    claim_lake,
+    claimed_lake,
+    declare_raw_table,
+    drop_stale_temporary_tables,
+    publish_twin_marts,
+    upload_raw,
+)
 from twin.servers import TwinError, down, running, up
 from twin.settings import REPO, TwinSettings, TwinSettingsError
 from twin.terraform_names import terraform_names
@@ -64,6 +71,8 @@ def build(settings: TwinSettings, dbt_args: list[str], ingested: bool = False) -
         print(f"twin: {uploaded} of {total} raw file(s) uploaded (the others were already there)")
     partitions = declare_raw_table(settings)
     print(f"twin: raw table over {partitions} ingest_date partition(s)")
+    if stale := drop_stale_temporary_tables(settings):
+        print(f"twin: dropped {len(stale)} temporary table(s) a failed run left: {', '.join(stale)}")
     cmd = [
         str(Path(sys.executable).parent / "dbt"),
         "build",
@@ -86,6 +95,26 @@ def build(settings: TwinSettings, dbt_args: list[str], ingested: bool = False) -
     return code
 
 
+def maintain(settings: TwinSettings, dbt_args: list[str]) -> int:
+    """`twin maintain`: the daily compaction and snapshot expiry of the Iceberg tables (ADR 0009)."""
+    cmd = [
+        str(Path(sys.executable).parent / "dbt"),
+        "run-operation",
+        "maintain_tables",
+        "--project-dir",
+        "dbt_project",
+        "--profiles-dir",
+        ".",
+        "--target",
+        "twin",
+        *dbt_args,
+    ]
+    print("twin: " + " ".join(cmd[1:]), flush=True)
+    return subprocess.run(
+        cmd, cwd=REPO, env={**os.environ, **dbt_environment(settings)}, check=False
+    ).returncode
+
+
 def land(settings: TwinSettings, from_dir: Path | None, now: datetime | None) -> int:
     """`twin ingest`: the ingest lands `from_dir`'s logs into the twin's lake bucket."""
     if from_dir is None or not from_dir.is_dir():
@@ -105,7 +134,7 @@ def land(settings: TwinSettings, from_dir: Path | None, now: datetime | None) ->
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m twin", description=__doc__)
-    parser.add_argument("command", choices=["up", "build", "ingest", "down", "status"])
+    parser.add_argument("command", choices=["up", "build", "maintain", "ingest", "down", "status"])
     parser.add_argument(
         "--from-dir", type=Path, help="ingest: the directory of log files the ingest lands into the twin"
     )
@@ -115,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="build: what `twin ingest` landed in the bucket, instead of LAKE_ROOT's raw files",
     )
-    # Anything else (e.g. --full-refresh, -s marts) goes to `dbt build`.
+    # Anything else (e.g. --full-refresh, -s marts) goes to `dbt build` (or to `dbt run-operation`).
     args, dbt_args = parser.parse_known_args(argv)
     try:
         settings = TwinSettings.from_env()
@@ -135,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
         print_endpoints(settings)
         if args.command == "build":
             return build(settings, dbt_args, ingested=args.ingested)
+        if args.command == "maintain":
+            return maintain(settings, dbt_args)
         if args.command == "ingest":
             return land(settings, args.from_dir, args.now)
         return 0

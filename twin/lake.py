@@ -103,6 +103,22 @@ def declare_raw_table(settings: TwinSettings) -> int:
     return int(rows[0][0])
 
 
+def drop_stale_temporary_tables(settings: TwinSettings) -> list[str]:
+    """Drop the `__dbt_tmp` tables a failed dbt-trino run (a unit test, a model) left behind.
+
+    dbt-trino names them after the node and creates them without `if not exists`, so one left
+    over makes every later run of that node fail with TABLE_ALREADY_EXISTS.
+    """
+    schema = terraform_names().marts_database
+    connection = connect(settings)
+    if not execute(connection, f"show schemas from iceberg like '{schema}'"):
+        return []
+    stale = [row[0] for row in execute(connection, f"show tables from iceberg.{schema} like '%__dbt_tmp'")]
+    for table in stale:
+        execute(connection, f'drop table if exists iceberg.{schema}."{table}"')
+    return stale
+
+
 def publish_twin_marts(settings: TwinSettings) -> pointer.Pointer:
     """Publish the marts' committed versions for the API, read from the file metastore (Glue's stand-in)."""
     names = terraform_names()

@@ -104,7 +104,7 @@ def ensure_buckets(settings: TwinSettings) -> None:
 
 
 def trino_config(settings: TwinSettings) -> dict[str, str]:
-    """The files of Trino's etc/ folder: one node on loopback, the Hive and Iceberg catalogs over moto's S3."""
+    """The files of Trino's etc/ folder: one node on loopback, Hive and Iceberg catalogs over moto's S3."""
     names = terraform_names()
     heap = settings.heap_gb
     # Glue's stand-in, shared by both catalogs. The file metastore only accepts managed tables

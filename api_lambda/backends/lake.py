@@ -32,30 +32,7 @@ from api_lambda.backends.engine import (
 )
 from api_lambda.errors import BackendUnavailable, logger
 from api_lambda.settings import S3Access
-from serving.pointer import SERVED_TABLES, STAGED, Pointer, PointerError
-
-# Marts the dbt project builds as views (fct_requests, fct_request_products) have no Iceberg table:
-# they are defined here over the staged requests they select from, with the columns the API reads.
-_VIEWS = {
-    "fct_requests": """
-SELECT request_id, session_id, client_id, reseller_id, user_id, occurred_at, method, path, status,
-       duration_ms, event_date
-FROM {staged}""",
-    # As the dbt project's stg_lake__request_products: one row per element of `products`, numbered
-    # from 1; price and revenue as decimal(18, 4).
-    "fct_request_products": """
-SELECT request_id, line_number, session_id, client_id, reseller_id, user_id, event_date,
-       product.product_id AS product_id, product.name AS product_name, product.category AS category,
-       CAST(product.unit_price AS DECIMAL(18, 4)) AS unit_price, product.currency AS currency,
-       CAST(product.quantity AS BIGINT) AS quantity,
-       CAST(CAST(product.unit_price AS DECIMAL(18, 4)) * product.quantity AS DECIMAL(18, 4)) AS revenue
-FROM (
-  SELECT request_id, session_id, client_id, reseller_id, user_id, event_date,
-         CAST(generate_subscripts(products, 1) AS INTEGER) AS line_number, unnest(products) AS product
-  FROM {staged}
-)""",
-}
-
+from serving.pointer import SERVED_TABLES, Pointer, PointerError
 
 # The pointer's reader holds one small JSON object at a time.
 POINTER_READER_MB = 64
@@ -91,8 +68,6 @@ def version_sql(schema: str, pointer: Pointer) -> list[str]:
         statements.append(
             f"CREATE VIEW {schema}.{table} AS SELECT * FROM iceberg_scan({_literal(pointer.tables[table])})"
         )
-    for view, body in _VIEWS.items():
-        statements.append(f"CREATE VIEW {schema}.{view} AS {body.format(staged=f'{schema}.{STAGED}')}")
     return statements
 
 

@@ -14,6 +14,20 @@
 {%- endmacro %}
 
 {#-
+    The MERGE condition under which a run's copy of a request replaces the stored one (`src`
+    the run's, `target` the stored): it landed first in `landed_order`. A copy read again (the
+    same landing) does not, so it is not written twice.
+-#}
+{% macro landed_before_stored() -%}
+    {%- set columns = ['landed_at', 'ingest_date', 'event_id', 'log_group', 'log_stream'] -%}
+    {%- set condition = namespace(sql='false') -%}
+    {%- for column in columns | reverse -%}
+        {%- set condition.sql = 'src.' ~ column ~ ' < target.' ~ column ~ ' or (src.' ~ column ~ ' = target.' ~ column ~ ' and (' ~ condition.sql ~ '))' -%}
+    {%- endfor -%}
+    {{ return('(' ~ condition.sql ~ ')') }}
+{%- endmacro %}
+
+{#-
     DuckDB: most requests land once, and a window over every row drags all its columns
     through a sort. Only the request_ids with several copies are ranked; the rest pass
     straight through. DuckDB reads the relation once and shares it between the branches.

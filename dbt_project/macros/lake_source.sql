@@ -49,48 +49,17 @@
     {{ return(athena__create_lake_source_view()) }}
 {%- endmacro %}
 
-{% macro lake_files_read_relation() -%}
-    {{ return(api.Relation.create(database=target.database, schema=target.schema, identifier='dbt_lake_files_read')) }}
-{%- endmacro %}
-
 {% macro default__create_lake_source_view() -%}
     {%- set root = env_var('LAKE_ROOT', 'data/lake') | replace("'", "''") -%}
     {%- set pattern = root ~ '/raw/request_events/ingest_date=*/*.json.gz' -%}
-    {%- set files_read = lake_files_read_relation() -%}
-    {%- set unread = [] -%}
     {%- set files = 0 -%}
     {%- if execute -%}
         {%- do run_query('create schema if not exists lake') -%}
-        {%- do run_query('create table if not exists ' ~ files_read ~ ' (filename varchar, size bigint, read_at timestamp)') -%}
         {%- set files = query_scalar("select count(*) from glob('" ~ pattern ~ "')") -%}
-        {%- if files > 0 -%}
-            {%- do run_query("create or replace table lake.files_listed as select filename, size from read_blob('" ~ pattern ~ "')") -%}
-        {%- else -%}
-            {%- do run_query('create or replace table lake.files_listed (filename varchar, size bigint)') -%}
-        {%- endif -%}
-        {%- set listed = run_query(
-            'select listed.filename from lake.files_listed as listed where not exists ('
-            ~ 'select 1 from ' ~ files_read ~ ' as done '
-            ~ 'where done.filename = listed.filename and done.size = listed.size) order by 1'
-        ) -%}
-        {%- for row in listed.rows -%}{%- do unread.append(row[0] | replace("'", "''")) -%}{%- endfor -%}
-        {{ log('lake source: ' ~ files ~ ' raw file(s) under ' ~ root ~ ', ' ~ (unread | length) ~ ' not read yet', info=true) }}
+        {{ log('lake source: ' ~ files ~ ' raw file(s) under ' ~ root, info=true) }}
     {%- endif -%}
     create or replace view lake.request_events as
-    {{ lake_files_select(pattern if files else none) }};
-    create or replace view lake.request_events_unread as
-    {{ lake_files_select(unread if unread else none) }}
-{%- endmacro %}
-
-{#- Staging's post-hook on DuckDB: every file listed at the start of the run is now read. -#}
-{% macro mark_lake_files_read() -%}
-    insert into {{ lake_files_read_relation() }} (filename, size, read_at)
-    select listed.filename, listed.size, cast(current_timestamp as timestamp)
-    from lake.files_listed as listed
-    where not exists (
-        select 1 from {{ lake_files_read_relation() }} as done
-        where done.filename = listed.filename and done.size = listed.size
-    )
+    {{ lake_files_select(pattern if files else none) }}
 {%- endmacro %}
 
 {#- The typed rows of `files` (a glob, or a list of file names), or none of them. -#}

@@ -186,49 +186,67 @@
 {%- endmacro %}
 
 {#-
-    The CTEs every period aggregate starts from: `scoped` is `upstream` (which has an
-    event_date) restricted, on incremental runs, to the WHOLE periods of `grains` that
-    contain a changed event date (`changed_dates`), so each of them is recomputed from all
-    of its rows. With `session_days` (a relation with session_id and event_date), the changed
-    dates are every date of each session with newly staged requests: a late first request
-    gives the session another user on all of its days (the `session_user` doc block).
+    The CTEs every period aggregate starts from: `changed_dates` and `scoped`, which is
+    `upstream` (which has an event_date) restricted, on incremental runs, to the dates on or
+    after the start of the earliest period of `grains` that contains a changed event date, so
+    each touched period is recomputed from all of its rows (`keep_touched_periods` then keeps
+    only the touched periods). With `session_days` (a relation with session_id and
+    event_date), the changed dates are every date of each session with newly staged requests:
+    a late first request gives the session another user on all of its days (the
+    `session_user` doc block). On Athena and the twin the dates and the bound are looked up
+    once and inlined as literals, so the engine prunes partitions.
 -#}
 {% macro scope_to_touched_periods(upstream, grains, session_days=none) -%}
     {%- if is_incremental() %}
+    {%- set dates_sql = changed_staged_rows('event_date') if session_days is none else changed_sessions_dates(session_days) -%}
+    {%- set units = [] -%}
+    {%- for grain in grains -%}
+        {%- if grain_date_unit(grain) not in units -%}{%- do units.append(grain_date_unit(grain)) -%}{%- endif -%}
+    {%- endfor %}
 changed_dates as (
 
-    {%- if session_days is none %}
-    {{ changed_event_dates() }}
+    {%- if execute and target.type in ('athena', 'trino') and model.resource_type != 'unit_test' %}
+    {%- set dates = [] -%}
+    {%- for row in run_query(dates_sql).rows if row[0] is not none -%}{%- do dates.append(row[0]) -%}{%- endfor %}
+    {{ event_dates_relation(dates) }}
+    {%- set since = none if not dates else earliest_period_start(dates | min, units) %}
     {%- else %}
-    {%- set dates_sql -%}
-    select distinct session_days.event_date
-    from {{ session_days }} as session_days
-    where session_days.session_id in ({{ changed_sessions() }})
-    {%- endset %}
-    {{ inlined_event_dates(dates_sql) }}
+    {{ dates_sql }}
+    {%- set since = none %}
     {%- endif %}
 
 ),
 
-{%- set units = [] -%}
-{%- for grain in grains -%}
-    {%- if grain_date_unit(grain) not in units -%}{%- do units.append(grain_date_unit(grain)) -%}{%- endif -%}
-{%- endfor %}
 scoped as (
 
     select {{ upstream }}.*
     from {{ upstream }}
-    where
-        {%- for grain in units %}
-        {{ 'or ' if not loop.first }}{{ period_start(grain, upstream ~ '.event_date') }} in (
-            select {{ period_start(grain, 'changed_dates.event_date') }} from changed_dates
+    where {{ upstream }}.event_date >=
+        {%- if since is not none %} date '{{ since }}'
+        {%- elif execute and target.type in ('athena', 'trino') and model.resource_type != 'unit_test' %} date '9999-12-31'
+        {%- else %} (
+            select cast(
+                {%- if units | length > 1 %} least({% endif -%}
+                {%- for unit in units -%}
+                    {{ period_start(unit, 'min(changed_dates.event_date)') }}{{ ', ' if not loop.last }}
+                {%- endfor -%}
+                {%- if units | length > 1 %}){% endif %} as date)
+            from changed_dates
         )
-        {%- endfor %}
+        {%- endif %}
 
 ),
     {%- else %}
 {{ scope_to_every_row(upstream) }}
     {%- endif %}
+{%- endmacro %}
+
+{#- The first day of the earliest period of `units` (day, week, month) containing `day` (a date). -#}
+{% macro earliest_period_start(day, units) -%}
+    {%- set starts = [day] -%}
+    {%- if 'week' in units -%}{%- do starts.append(day - modules.datetime.timedelta(days=day.weekday())) -%}{%- endif -%}
+    {%- if 'month' in units -%}{%- do starts.append(day.replace(day=1)) -%}{%- endif -%}
+    {{ return((starts | min).isoformat()) }}
 {%- endmacro %}
 
 {#-
@@ -238,16 +256,67 @@ scoped as (
 -#}
 {% macro keep_touched_periods(relation, grains) -%}
     {%- if is_incremental() %}
-    where
-        {%- for grain in grains %}
-        {{ 'or ' if not loop.first }}(
-            {{ relation }}.grain = '{{ grain }}'
-            and {{ period_start(grain_date_unit(grain), relation ~ '.period_start') }} in (
-                select {{ period_start(grain_date_unit(grain), 'changed_dates.event_date') }} from changed_dates
-            )
-        )
-        {%- endfor %}
+    where {{ touched_periods_condition(relation, grains) }}
     {%- endif %}
+{%- endmacro %}
+
+{#-
+    Whether a row of `relation` (with grain and period_start) is in a period with a changed
+    date: one lookup of `changed_dates` for every grain at once, since Athena's engine inlines
+    a CTE wherever it is named and a lookup per grain multiplies the statement's stages.
+-#}
+{% macro touched_periods_condition(relation, grains) -%}
+    exists (
+        select 1
+        from changed_dates
+        cross join (
+            values {% for grain in grains %}('{{ grain }}'){{ ', ' if not loop.last }}{% endfor %}
+        ) as grains (grain)
+        where
+            grains.grain = {{ relation }}.grain
+            and case grains.grain
+                {%- for grain in grains %}
+                when '{{ grain }}' then {{ period_start(grain_date_unit(grain), 'changed_dates.event_date') }}
+                {%- endfor %}
+            end = case {{ relation }}.grain
+                {%- for grain in grains %}
+                when '{{ grain }}' then {{ period_start(grain_date_unit(grain), relation ~ '.period_start') }}
+                {%- endfor %}
+            end
+    )
+{%- endmacro %}
+
+{#-
+    The CTEs ending in `with_vanished`: `rows` (the run's rows of a period aggregate, with
+    metric_id) and, on incremental runs, the stored rows of the touched periods the run no
+    longer produces (a user who lost a session to another), as tombstones (requests = 0)
+    for the MERGE to delete. `columns` lists the model's columns in order.
+-#}
+{% macro with_vanished_periods(rows, grains, columns) -%}
+    {%- if is_incremental() %}
+vanished as (
+
+    {{ vanished_rows(rows, ['metric_id', 'grain', 'level', 'period_date'], touched_periods_condition('previous', grains)) }}
+
+),
+    {%- endif %}
+
+with_vanished as (
+
+    select {{ columns | join(', ') }}
+    from {{ rows }}
+    {%- if is_incremental() %}
+
+    union all
+
+    select
+        {%- for column in columns %}
+        {{ '0 as requests' if column == 'requests' else column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from vanished
+    {%- endif %}
+
+),
 {%- endmacro %}
 
 {#-

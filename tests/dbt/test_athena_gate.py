@@ -108,7 +108,7 @@ def model_columns() -> dict[str, tuple[str, list[tuple[str, str]]]]:
 
 
 def glue_table(name: str, kind: str, columns: list[tuple[str, str]], location: str) -> dict:
-    return {
+    table = {
         "Name": name,
         "TableType": kind,
         "StorageDescriptor": {
@@ -116,6 +116,11 @@ def glue_table(name: str, kind: str, columns: list[tuple[str, str]], location: s
             "Location": location,
         },
     }
+    if kind == "EXTERNAL_TABLE":
+        # Every model's table is Iceberg; Athena marks one so in Glue.
+        metadata = f"{location}metadata/00000.metadata.json"
+        table["Parameters"] = {"table_type": "ICEBERG", "metadata_location": metadata}
+    return table
 
 
 @pytest.fixture(scope="module")
@@ -239,12 +244,17 @@ def test_first_build_sql_of_models_and_data_tests_is_athena_v3_sql(athena_first_
 @pytest.mark.slow
 def test_every_model_sends_its_sql_to_athena(athena_run: list[str]):
     # Given/When: dbt ran the project against moto's Athena
-    # Then: each model sent its partitioned CTAS (the new rows) and its insert into the target
+    # Then: each model sent its CTAS of the new rows and ONE merge of them into its table on its
+    # keys (one Iceberg commit: readers never see the table half-written)
     text = "\n".join(athena_run)
     for name, (kind, _) in model_columns().items():
         if kind == "EXTERNAL_TABLE":
             assert f'"{MARTS_DB}"."{name}__dbt_tmp"' in text, name
-            assert f'insert into "awsdatacatalog"."{MARTS_DB}"."{name}"' in text, name
+            merge = f'merge into "awsdatacatalog"."{MARTS_DB}"."{name}" as target'
+            merges = [sql for sql in athena_run if merge in sql]
+            assert len(merges) == 1, name
+            assert f'insert into "awsdatacatalog"."{MARTS_DB}"."{name}"' not in text, name
+            assert f'delete from "awsdatacatalog"."{MARTS_DB}"."{name}"' not in text, name
         else:
             assert f'create or replace view\n    "awsdatacatalog"."{MARTS_DB}"."{name}"' in text, name
     # And: the watermark table was created (it did not exist) and each model below staging recorded
@@ -252,7 +262,7 @@ def test_every_model_sends_its_sql_to_athena(athena_run: list[str]):
     assert f'create table "awsdatacatalog"."{MARTS_DB}"."dbt_staged_watermarks"' in text
     # (staging keeps no watermark: it reads back from its own newest landing, so it records none)
     tables = [name for name, (kind, _) in model_columns().items() if kind == "EXTERNAL_TABLE"]
-    recorded = text.count(f'insert into "awsdatacatalog"."{MARTS_DB}"."dbt_staged_watermarks"')
+    recorded = text.count(f'merge into "awsdatacatalog"."{MARTS_DB}"."dbt_staged_watermarks"')
     assert recorded == len(tables) - 1
     # And: the models read the raw Glue table of DBT_ATHENA_RAW_SCHEMA
     assert f'"awsdatacatalog"."{RAW_DB}"."request_events"' in text
@@ -285,35 +295,34 @@ ATHENA_PARTITIONS = {
 }
 
 
-def partitioned_run(statements: list[str], table: str) -> tuple[list[str], list[str]]:
-    """The partition keys a mart's incremental run overwrote, and the columns its SQL selects.
+def merged_run(statements: list[str], table: str) -> tuple[list[str], list[str]]:
+    """The columns a mart's incremental MERGE joins on, and the columns its new rows select.
 
-    dbt-athena writes the new rows to an unpartitioned `__dbt_tmp` table, lists the partitions
-    they fall in (`select distinct <partitioned_by> from` it) to replace them in the target, and
-    inserts them; a first build sends the same select in a CTAS `partitioned_by` those keys.
+    dbt-athena writes the new rows to a `__dbt_tmp` table, then merges them into the Iceberg
+    table on the model's keys (`on (target.<key> = src.<key> and ...)`).
     """
     tmp = f'"awsdatacatalog"."{MARTS_DB}"."{table}__dbt_tmp"'
-    listing = next(
-        sql for sql in statements if re.search(rf"select distinct [a-z_, ]+ from {re.escape(tmp)}", sql)
-    )
-    keys = re.search(rf"select distinct ([a-z_, ]+) from {re.escape(tmp)}", listing)
-    assert keys is not None
+    merge = next(sql for sql in statements if f"using {tmp} as src" in sql)
+    on = merge[merge.index(" on (") : merge.index(")", merge.index(" on ("))]
+    keys = re.findall(r"target\.([a-z_]+) = src\.\1", on)
     ctas = next(sql for sql in statements if f"create table {tmp}" in sql)
     ctes = sqlglot.parse_one(ctas, read="athena").find_all(exp.CTE)
     final = next(cte for cte in ctes if cte.alias == "final")
-    return [key.strip() for key in keys.group(1).split(",")], final.this.named_selects
+    return keys, final.this.named_selects
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("table", "partitions"), sorted(ATHENA_PARTITIONS.items()))
-def test_marts_are_partitioned_with_their_partition_columns_last(
+def test_marts_merge_on_their_keys_and_partition_columns_last(
     athena_run: list[str], table: str, partitions: list[str]
 ):
-    # Given/When: the statements each mart's run sent to Athena for its new rows
-    partitioned_by, columns = partitioned_run(athena_run, table)
-    # Then: it is partitioned as documented, and the partition columns close the select in
-    # that order (Athena rejects a partitioned CTAS otherwise; moto does not check)
-    assert partitioned_by == partitions
+    # Given/When: the statements each mart's incremental run sent to Athena
+    keys, columns = merged_run(athena_run, table)
+    # Then: its MERGE joins on the partition columns too, so the engine reads only the
+    # partitions the new rows hold (dynamic filtering), not the whole table
+    assert keys[-len(partitions) :] == partitions
+    # And: the partition columns close the select in that order (Athena's Hive tables reject
+    # a partitioned CTAS otherwise; the new rows' temporary table is one)
     assert columns[-len(partitions) :] == partitions
 
 
@@ -437,7 +446,7 @@ def test_every_table_lands_in_the_data_dir_under_the_workgroup_terraform_declare
     # When every CTAS of the run is looked at (the watermark table's included)
     ctas = [sql for sql in athena_run if re.search(r"^\s*create table", sql, re.IGNORECASE | re.MULTILINE)]
     assert any("dbt_staged_watermarks" in sql for sql in ctas)
-    locations = {sql[:160]: re.search(r"external_location\s*=\s*'([^']+)'", sql) for sql in ctas}
+    locations = {sql[:160]: re.search(r"(?:external_)?location\s*=\s*'([^']+)'", sql) for sql in ctas}
     # Then none would land under the results prefix (which expires): each names its location,
     # under DBT_ATHENA_S3_DATA_DIR
     data_dir = athena_env["DBT_ATHENA_S3_DATA_DIR"]

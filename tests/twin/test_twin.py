@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from twin_helpers import Twin, duckdb_mart, twin_marts
+from twin_helpers import Twin, delete_files, duckdb_mart, twin_marts
 
 from ingest_lambda.commands import ingest_command, simulate_command
 from tests.dbt.dbt_helpers import MARTS, dbt, run_command
@@ -30,6 +30,9 @@ class History:
     first_build: dict
     incremental_marts: dict[str, tuple[list[str], Counter]]
     full_refresh_marts: dict[str, tuple[list[str], Counter]]
+    delete_files_before_maintenance: dict[str, int]
+    delete_files_after_maintenance: dict[str, int]
+    maintained_marts: dict[str, tuple[list[str], Counter]]
 
 
 def land(logs: list[Path], lake: Path, now: str, tmp: Path) -> None:
@@ -55,10 +58,24 @@ def history(twin: Twin, tmp_path_factory: pytest.TempPathFactory) -> History:
     land(files[2:], lake, "2026-12-01T00:40:00Z", tmp)
     twin.build(lake, tmp / "target-2", "--exclude", "test_type:unit")
     incremental = twin_marts(connect(twin.settings))
+    # And the daily maintenance compacts every partition (all of them: the simulated days are
+    # older than its default window on a later clock) and expires snapshots
+    before = delete_files(connect(twin.settings))
+    twin.command("maintain", "--vars", "{maintain_days: 100000}", lake_root=lake)
+    after = delete_files(connect(twin.settings))
+    maintained = twin_marts(connect(twin.settings))
     # And the same lake is rebuilt from scratch on the twin
     twin.build(lake, tmp / "target-3", "--full-refresh", "--exclude", "test_type:unit")
     full = twin_marts(connect(twin.settings))
-    return History(lake=lake, first_build=first, incremental_marts=incremental, full_refresh_marts=full)
+    return History(
+        lake=lake,
+        first_build=first,
+        incremental_marts=incremental,
+        full_refresh_marts=full,
+        delete_files_before_maintenance=before,
+        delete_files_after_maintenance=after,
+        maintained_marts=maintained,
+    )
 
 
 @pytest.mark.slow
@@ -88,6 +105,17 @@ def test_incremental_run_on_the_twin_equals_a_full_refresh(history: History):
         assert sum(full_rows.values()) > 0, mart
         assert incremental_rows - full_rows == Counter(), mart
         assert full_rows - incremental_rows == Counter(), mart
+
+
+@pytest.mark.slow
+def test_maintenance_compacts_the_merged_tables_and_changes_no_row(history: History):
+    # Then the incremental MERGEs had left position-delete files (rows updated in place)
+    assert sum(history.delete_files_before_maintenance.values()) > 0
+    # And the compaction folded every one of them into new data files
+    assert history.delete_files_after_maintenance == dict.fromkeys(MARTS, 0)
+    # And no mart changed by a single row
+    for mart in MARTS:
+        assert history.maintained_marts[mart] == history.incremental_marts[mart], mart
 
 
 @pytest.mark.slow

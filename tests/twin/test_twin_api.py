@@ -259,8 +259,7 @@ def test_a_failed_build_publishes_nothing(get, served: Served, simulated_lake, t
     s3 = s3_client(twin.settings)
     published = s3.get_object(Bucket=served.bucket, Key=served.pointer_key)["Body"].read()
     before = _series(get, served)
-    # Given a build that stages the requests again (a delete and an insert, each committed), then
-    # fails in the next model (a watermark it cannot cast): as a build that dies midway
+    # Given a build that fails in its models (a watermark it cannot cast): as a build that dies midway
     env = {**os.environ, **twin.env, "LAKE_ROOT": str(simulated_lake.lake_root)}
     args = [
         *("--target-path", str(tmp_path / "target"), "--exclude-resource-type", "test"),
@@ -270,13 +269,7 @@ def test_a_failed_build_publishes_nothing(get, served: Served, simulated_lake, t
         [sys.executable, "-m", "twin", "build", *args], cwd=REPO, env=env, capture_output=True, text=True
     )
     assert proc.returncode != 0, proc.stdout[-2000:]
-    # Then the catalog holds a newer staged table than the one published
-    bucket, prefix = pointer.split_s3_url(terraform_names().marts_data_dir)
-    schema = terraform_names().marts_database
-    now = pointer.file_metastore_locations(s3, bucket, prefix, schema, [pointer.STAGED])
-    served_before = pointer.Pointer.from_json(published)
-    assert now[pointer.STAGED] != served_before.tables[pointer.STAGED]
-    # And the pointer is the one before, and the API answers from it as before
+    # Then the pointer is the one before, and the API answers from it as before
     assert s3.get_object(Bucket=served.bucket, Key=served.pointer_key)["Body"].read() == published
     assert "published" not in proc.stdout
     time.sleep(REFRESH_SECONDS * 1.5)

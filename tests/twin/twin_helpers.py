@@ -42,11 +42,22 @@ def twin_marts(connection: trino.dbapi.Connection) -> dict[str, tuple[list[str],
     marts = {}
     for mart in MARTS:
         cursor = connection.cursor()
-        cursor.execute(f"select * from hive.{schema}.{mart}")
+        cursor.execute(f"select * from iceberg.{schema}.{mart}")
         rows = cursor.fetchall()
         columns = [d[0] for d in cursor.description]
         marts[mart] = (columns, Counter(tuple(normalized(v) for v in row) for row in rows))
     return marts
+
+
+def delete_files(connection: trino.dbapi.Connection) -> dict[str, int]:
+    """Each mart's Iceberg position-delete files (content 1), which every MERGE that updates adds."""
+    schema = terraform_names().marts_database
+    counts = {}
+    for mart in MARTS:
+        cursor = connection.cursor()
+        cursor.execute(f'select count(*) from iceberg.{schema}."{mart}$files" where content = 1')
+        counts[mart] = int(cursor.fetchall()[0][0])
+    return counts
 
 
 def duckdb_mart(warehouse: Path, mart: str, columns: list[str]) -> Counter:

@@ -55,10 +55,15 @@
     watermark with `overrides: vars: {staged_watermark: '...'}`.
 -#}
 {% macro changed_staged_rows(column) -%}
-    {%- set pinned = var('staged_watermark', none) -%}
     select distinct changed.{{ column }}
-    from {{ ref('stg_lake__request_events') }} as changed
-    where changed.staged_at > {% if pinned is not none -%}
+    from {{ ref('int_requests_staged') }} as changed
+    where changed.staged_at > {{ staged_watermark() }}
+{%- endmacro %}
+
+{#- This model's watermark, as a timestamp expression (unit tests pin it with a var). -#}
+{% macro staged_watermark() -%}
+    {%- set pinned = var('staged_watermark', none) -%}
+    {%- if pinned is not none -%}
         cast('{{ pinned }}' as timestamp)
     {%- else -%}
         coalesce(
@@ -69,7 +74,17 @@
             ),
             cast('1970-01-01 00:00:00' as timestamp)
         )
-    {%- endif %}
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
+    The rows of `relation` (with staged_at) staged after this model's watermark: on Athena
+    and the twin the Iceberg files' staged_at bounds let the engine skip every older file.
+-#}
+{% macro staged_since_watermark(relation) -%}
+    select {{ relation }}.*
+    from {{ relation }}
+    where {{ relation }}.staged_at > {{ staged_watermark() }}
 {%- endmacro %}
 
 {#- The first value of the first row of `sql`, or none when it returns nothing. -#}

@@ -76,57 +76,14 @@
 {%- endmacro %}
 
 {#-
-    The CTEs that end in `with_previous`: the rows of `rows` (a session-day CTE) with
-    previous_event_date, the previous event_date of the same `keys` (session_id first).
-    A full build or DuckDB's rewrite holds whole sessions, so a window over `rows` sees every
-    day of each. Athena's rewrite holds whole dates only, so the previous day is looked up in
-    `history` (the fact's upstream) over the rewritten sessions' whole history.
+    The CTE `with_previous`: the rows of `rows` (a session-day CTE holding whole sessions: a
+    full build, or an incremental run's changed sessions) with previous_event_date, the
+    previous event_date of the same `keys` (session_id first).
 -#}
-{% macro previous_event_date_ctes(rows, history, keys) -%}
-    {%- if is_incremental() and rewrites_whole_partitions() %}
-{{ rows }}_dates as (
-
-    select distinct
-        {%- for key in keys %}
-        {{ history }}.{{ key }},
-        {%- endfor %}
-        {{ history }}.event_date
-    from {{ history }}
-    where {{ history }}.session_id in (select {{ rows }}.session_id from {{ rows }})
-
-),
-
-previous_dates as (
-
-    select
-        {%- for key in keys %}
-        {{ key }},
-        {%- endfor %}
-        event_date,
-        lag(event_date) over (partition by {{ keys | join(', ') }} order by event_date) as previous_event_date
-    from {{ rows }}_dates
-
-),
-
-with_previous as (
-
-    select
-        {{ rows }}.*,
-        previous_dates.previous_event_date
-    from {{ rows }}
-    inner join previous_dates
-        on
-            {%- for key in keys %}
-            {{ rows }}.{{ key }} is not distinct from previous_dates.{{ key }} and
-            {%- endfor %}
-            {{ rows }}.event_date = previous_dates.event_date
-
-),
-    {%- else %}
+{% macro previous_event_date_ctes(rows, keys) -%}
 with_previous as (
 
     {{ with_previous_event_date(rows, keys) }}
 
 ),
-    {%- endif %}
 {%- endmacro %}

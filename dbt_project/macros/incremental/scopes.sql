@@ -21,22 +21,39 @@ scoped as (
 {%- endmacro %}
 
 {#-
+    The first event date an incremental run reads of the changed sessions: the earliest date
+    with newly staged requests, less `session_lookback_days` (default 7). A session's requests
+    all lie within that many days of each other (fct_sessions tests it), so every row of a
+    changed session is on or after this date, and a lookup of sessions by id reads only the
+    date partitions since, not the whole history. On Athena and the twin the date is looked
+    up once and inlined as a literal, so the engine prunes partitions before reading.
+-#}
+{% macro changed_sessions_since() -%}
+    {%- set days = var('session_lookback_days', 7) -%}
+    {%- if days is not integer or days < 1 -%}
+        {{ exceptions.raise_compiler_error("var session_lookback_days must be a whole number >= 1, got " ~ days) }}
+    {%- endif -%}
+    {%- set since_sql -%}
+    select cast(min(changed.event_date) - interval '{{ days }}' day as date)
+    from ({{ changed_staged_rows('event_date') }}) as changed
+    {%- endset -%}
+    {%- if execute and target.type in ('athena', 'trino') and model.resource_type != 'unit_test' -%}
+        {%- set since = query_scalar(since_sql) -%}
+        {#- Nothing changed: no date qualifies. -#}
+        date '{{ since if since is not none else '9999-12-31' }}'
+    {%- else -%}
+        ({{ since_sql }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
     The CTEs every session-grain model starts from: `scoped` is `upstream` (a CTE with
-    session_id and event_date) restricted, on incremental runs, to what the run rewrites:
-    - DuckDB: every row of each session with newly staged requests, whatever its dates
-      (the model's unique_key is session_id), so a run reads and writes what changed;
-    - Athena: every row of each changed event date (insert_overwrite of those partitions).
+    session_id and event_date) restricted, on incremental runs, to every row of each session
+    with newly staged requests (on the dates a changed session can have, see
+    `changed_sessions_since`): the run recomputes those sessions whole and merges them in.
 -#}
 {% macro scope_to_changed(upstream) -%}
-    {%- if is_incremental() and rewrites_whole_partitions() %}
-changed_dates as (
-
-    {{ changed_event_dates() }}
-
-),
-
-{{ scope_to_dates(upstream, 'changed_dates') }}
-    {%- elif is_incremental() %}
+    {%- if is_incremental() %}
 changed_sessions as (
 
     {{ changed_sessions() }}
@@ -47,67 +64,29 @@ scoped as (
 
     select {{ upstream }}.*
     from {{ upstream }}
-    where {{ upstream }}.session_id in (select changed_sessions.session_id from changed_sessions)
+    where
+        {{ upstream }}.event_date >= {{ changed_sessions_since() }}
+        and {{ upstream }}.session_id in (select changed_sessions.session_id from changed_sessions)
 
 ),
     {%- else %}
 {{ scope_to_every_row(upstream) }}
     {%- endif %}
-{%- endmacro %}
-
-{#-
-    Athena's scope of a session-day fact: `scoped` is `upstream` (with session_id and
-    event_date) on every changed event date and on every other date of the sessions active on
-    a changed one, since a late request can give a later day of its session a new
-    previous_event_date.
--#}
-{% macro scope_to_changed_sessions_dates(upstream) -%}
-changed_dates as (
-
-    {{ changed_event_dates() }}
-
-),
-
-changed_sessions as (
-
-    select distinct {{ upstream }}.session_id
-    from {{ upstream }}
-    inner join changed_dates on {{ upstream }}.event_date = changed_dates.event_date
-
-),
-
-rewritten_dates as (
-
-    select distinct {{ upstream }}.event_date
-    from {{ upstream }}
-    inner join changed_sessions on {{ upstream }}.session_id = changed_sessions.session_id
-
-),
-
-{{ scope_to_dates(upstream, 'rewritten_dates') }}
 {%- endmacro %}
 
 {#-
     The CTEs of a model summing a session-day fact into whole event dates: `scoped` is
     `upstream` (with session_id and event_date) on every date of each session with newly
     staged requests since this model's last run. Those are the only rows that can have
-    changed: new requests, or a new previous_event_date after a late one.
+    changed: new requests, a new previous_event_date after a late one, or a new user.
     The dates are looked up in `relation` (the model `upstream` imports) rather than in the
-    CTE: DuckDB buffers a CTE read twice whole, every row of the fact on every run.
+    CTE (DuckDB buffers a CTE read twice whole), and inlined on Athena and the twin.
 -#}
 {% macro scope_to_changed_sessions_days(upstream, relation) -%}
     {%- if is_incremental() %}
-changed_sessions as (
-
-    {{ changed_sessions() }}
-
-),
-
 rewritten_dates as (
 
-    select distinct session_days.event_date
-    from {{ relation }} as session_days
-    where session_days.session_id in (select changed_sessions.session_id from changed_sessions)
+    {{ inlined_event_dates(changed_sessions_dates(relation)) }}
 
 ),
 
@@ -117,14 +96,32 @@ rewritten_dates as (
     {%- endif %}
 {%- endmacro %}
 
+{#- Every event date of `relation` (a session-day or session-hour fact) with a changed session on it. -#}
+{% macro changed_sessions_dates(relation) -%}
+    select distinct session_days.event_date
+    from {{ relation }} as session_days
+    where
+        session_days.event_date >= {{ changed_sessions_since() }}
+        and session_days.session_id in ({{ changed_sessions() }})
+{%- endmacro %}
+
 {#-
-    The scope of a session-day fact: on Athena's incremental runs the changed dates and the
-    other dates of their sessions (`scope_to_changed_sessions_dates`), else `scope_to_changed`.
+    A model's stored rows that `condition` (on `previous`, the stored table) selects and whose
+    key `keys` the run's `new_rows` (a CTE) no longer holds: what the run must delete. The
+    caller writes them out as tombstones (its `deleted_when` rows), so the one MERGE deletes
+    them with the rest of the run's changes.
 -#}
-{% macro scope_session_days(upstream) -%}
-    {%- if is_incremental() and rewrites_whole_partitions() -%}
-        {{ scope_to_changed_sessions_dates(upstream) }}
-    {%- else -%}
-        {{ scope_to_changed(upstream) }}
-    {%- endif -%}
+{% macro vanished_rows(new_rows, keys, condition) -%}
+    select previous.*
+    from {{ this }} as previous
+    where
+        ({{ condition }})
+        and not exists (
+            select 1
+            from {{ new_rows }} as kept
+            where
+                {%- for key in keys %}
+                kept.{{ key }} = previous.{{ key }}{{ ' and' if not loop.last }}
+                {%- endfor %}
+        )
 {%- endmacro %}

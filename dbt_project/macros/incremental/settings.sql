@@ -1,29 +1,42 @@
 {#-
-    How every incremental model is stored, in one place:
-    - DuckDB: `replace_partitions` (strategies.sql) on `unique_key` (the partition column unless told otherwise):
-      each run deletes the partitions (or entities) it produced and inserts them whole.
-    - Athena: Hive Parquet tables, `insert_overwrite` of the `partition_by` partitions the run
-      produced. dbt-athena batches the write when a run touches more than 100 partitions
-      (Athena's limit per statement); `force_batch` makes it batch from the start on backfills.
-    - Trino (the AWS twin, Athena's engine): the same Hive Parquet tables, partitioned the same
-      way. dbt-trino has no `insert_overwrite`, so `overwrite_partitions` (strategies.sql) does what
-      dbt-athena's does: the new rows go to a temporary table, the partitions they hold are
-      deleted, then the rows are inserted. (Trino's own `insert_existing_partitions_behavior =
-      OVERWRITE` cannot be used here: it clears the whole partition folder, and the file
-      metastore standing in for Glue keeps each partition's metadata in that folder.)
-    Models always produce WHOLE partitions, so every strategy ends in the same rows.
-    A model whose columns drift fails on DuckDB; on Athena and Trino new columns are appended
-    (Glue keeps the old partitions' schema), the only other setting dbt allows with enforced
-    contracts. `post_hook` adds the model's own hooks after the shared ones.
+    How every incremental model is stored, in one place, with ONE algorithm on every engine
+    (docs/adr/0009-iceberg-merge-on-keys.md):
+    - A run computes the whole new state of the entities it touches (requests, sessions,
+      periods) and MERGEs it into the table on the model's row key (`unique_key` plus the
+      partition columns): a row that matches is updated, a new one inserted, and a tombstone
+      (a row of the model's output matching `deleted_when`, e.g. `src.requests = 0`) deletes
+      the stored row it matches; `update_condition` (staging's) lets a stored row win over the
+      run's. One statement: on Iceberg one commit, on DuckDB one
+      transaction, so a reader sees the table before the run or after it, never between.
+    - Athena: Iceberg tables, dbt-athena's own `merge` (its `delete_condition` and
+      `insert_condition` are set from `deleted_when`); it batches by partition when a statement
+      would open more than 100 (`force_batch` makes it batch from the start on backfills).
+    - Trino (the AWS twin, Athena's engine) and DuckDB: the same MERGE statement, written by
+      `merge_keys` (strategies.sql), since dbt-trino and dbt-duckdb do not take those conditions.
+    The partition columns are part of the key, so the MERGE's join on them lets Trino's dynamic
+    filtering read only the partitions the new rows hold, not the whole table.
+    A model whose columns drift fails on DuckDB; on Athena and Trino new columns are appended,
+    the only other setting dbt allows with enforced contracts. `post_hook` adds the model's own
+    hooks after the shared ones.
 -#}
-{% macro incremental_settings(partition_by, unique_key=none, watermark=true, post_hook=[]) -%}
+{% macro incremental_settings(partition_by, unique_key, watermark=true, post_hook=[], deleted_when=none, update_condition=none) -%}
     {%- set partitions = partition_by if partition_by is not string else [partition_by] -%}
-    {%- set settings = {'materialized': 'incremental', 'on_schema_change': 'fail'} -%}
+    {%- set keys = (unique_key if unique_key is not string else [unique_key]) | list -%}
+    {%- for column in partitions if column not in keys -%}{%- do keys.append(column) -%}{%- endfor -%}
+    {%- set settings = {
+        'materialized': 'incremental',
+        'on_schema_change': 'fail',
+        'unique_key': keys,
+        'partition_columns': partitions,
+        'delete_condition': deleted_when,
+        'update_condition': update_condition,
+        'insert_condition': none if deleted_when is none else 'not (' ~ deleted_when ~ ')',
+    } -%}
     {%- set hooks = [] -%}
     {%- if target.type == 'athena' -%}
         {%- do settings.update({
-            'incremental_strategy': 'insert_overwrite',
-            'table_type': 'hive',
+            'incremental_strategy': 'merge',
+            'table_type': 'iceberg',
             'format': 'parquet',
             'partitioned_by': partitions,
             'force_batch': var('athena_force_batch', false),
@@ -31,8 +44,7 @@
         }) -%}
     {%- elif target.type == 'trino' -%}
         {%- do settings.update({
-            'incremental_strategy': 'overwrite_partitions',
-            'unique_key': partitions,
+            'incremental_strategy': 'merge_keys',
             'views_enabled': false,
             'properties': {
                 'format': "'PARQUET'",
@@ -41,26 +53,13 @@
             'on_schema_change': 'append_new_columns',
         }) -%}
     {%- else -%}
-        {%- do settings.update({
-            'incremental_strategy': 'replace_partitions',
-            'unique_key': unique_key or partition_by,
-        }) -%}
+        {%- do settings.update({'incremental_strategy': 'merge_keys'}) -%}
     {%- endif -%}
     {%- if watermark -%}
         {%- do hooks.append("{{ record_staged_watermark() }}") -%}
     {%- endif -%}
     {%- do settings.update({'post_hook': hooks + post_hook}) -%}
     {{ return(settings) }}
-{%- endmacro %}
-
-{#-
-    Whether incremental runs rewrite WHOLE partitions (Athena's insert_overwrite, Trino's
-    partition overwrite) rather than only the rows of the requests or sessions that changed
-    (DuckDB's delete + insert on the model's unique_key). Unit tests run on DuckDB and pin
-    `whole_partitions: true` to check the Athena logic too; on the twin they run it as it is.
--#}
-{% macro rewrites_whole_partitions() -%}
-    {{ return(target.type in ('athena', 'trino') or var('whole_partitions', false)) }}
 {%- endmacro %}
 
 {#-

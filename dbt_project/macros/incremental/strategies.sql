@@ -1,81 +1,36 @@
-{#- The custom incremental strategies: DuckDB's replace_partitions, Trino's overwrite_partitions. -#}
-
 {#-
-    DuckDB's partition overwrite (`incremental_strategy='replace_partitions'`): delete every
-    target row whose `unique_key` value(s) occur in the new rows, then insert the new rows.
-    dbt's `delete+insert` joins target and new rows on the key, which for a partition key
-    (thousands of rows on each side per value) multiplies out; a semi-join on the distinct
-    key values does not.
+    `incremental_strategy='merge_keys'` (DuckDB and Trino; Athena runs dbt-athena's `merge`,
+    which writes the same statement): one MERGE of the run's rows into the table on the
+    model's `unique_key`. A matched row whose new version meets `delete_condition` (a
+    tombstone) is deleted, any other matched row updated, and a new row inserted unless it is a
+    tombstone (`insert_condition`). Nothing is deleted first, so the table is never seen
+    without the rows a run is about to write.
 -#}
-{% macro get_incremental_replace_partitions_sql(arg_dict) -%}
-    {%- set target = arg_dict['target_relation'] -%}
-    {%- set source = arg_dict['temp_relation'] -%}
+{% macro get_incremental_merge_keys_sql(arg_dict) -%}
     {%- set keys = arg_dict['unique_key'] -%}
     {%- set keys = [keys] if keys is string else keys -%}
-    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
-    delete from {{ target }} as existing
-    where exists (
-        select 1
-        from (select distinct {{ keys | join(', ') }} from {{ source }}) as replaced
-        where
-            {%- for key in keys %}
-            replaced.{{ key }} = existing.{{ key }}{{ ' and' if not loop.last }}
-            {%- endfor %}
-    );
-
-    insert into {{ target }} ({{ columns }})
-    select {{ columns }} from {{ source }}
-{%- endmacro %}
-
-{#-
-    Trino's partition overwrite (`incremental_strategy='overwrite_partitions'`, `unique_key` =
-    the partition columns): delete every partition the new rows hold, then insert the rows.
-    A Hive table that is not transactional only deletes whole partitions, by a predicate on
-    its partition columns that Trino can evaluate exactly: one statement per value of the
-    leading columns, with the last column's values listed (e.g. one per grain and level,
-    listing the period dates).
--#}
-{% macro get_incremental_overwrite_partitions_sql(arg_dict) -%}
-    {%- set target = arg_dict['target_relation'] -%}
-    {%- set source = arg_dict['temp_relation'] -%}
-    {%- set keys = arg_dict['unique_key'] -%}
-    {%- set keys = [keys] if keys is string else keys -%}
-    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
-    {%- set groups = {} -%}
-    {%- if execute -%}
-        {%- set partitions = run_query('select distinct ' ~ keys | join(', ') ~ ' from ' ~ source) -%}
-        {%- for row in partitions.rows -%}
-            {%- set leading = [] -%}
-            {%- for value in row[:-1] -%}{%- do leading.append(partition_literal(value)) -%}{%- endfor -%}
-            {%- set group_key = leading | join('\x1f') -%}
-            {%- if group_key not in groups -%}{%- do groups.update({group_key: {'leading': leading, 'last': []}}) -%}{%- endif -%}
-            {%- do groups[group_key]['last'].append(partition_literal(row[-1])) -%}
-        {%- endfor -%}
-    {%- endif -%}
-    {%- for group in groups.values() %}
-    delete from {{ target }}
-    where
-        {%- for value in group['leading'] %}
-        {{ keys[loop.index0] }} = {{ value }} and
+    {%- set names = arg_dict['dest_columns'] | map(attribute='name') | list -%}
+    {%- set delete_condition = config.get('delete_condition') -%}
+    {%- set insert_condition = config.get('insert_condition') -%}
+    {%- set update_condition = config.get('update_condition') -%}
+    merge into {{ arg_dict['target_relation'] }} as target
+    using (select {{ get_quoted_csv(names) }} from {{ arg_dict['temp_relation'] }}) as src
+    on (
+        {%- for key in keys %}
+        target.{{ adapter.quote(key) }} = src.{{ adapter.quote(key) }}{{ ' and' if not loop.last }}
         {%- endfor %}
-        {{ keys[-1] }} in ({{ group['last'] | join(', ') }});
-    {%- endfor %}
-
-    insert into {{ target }} ({{ columns }})
-    select {{ columns }} from {{ source }}
-{%- endmacro %}
-
-{#- A partition value read back by run_query, as a SQL literal of its type. -#}
-{% macro partition_literal(value) -%}
-    {%- if value is none -%}
-        {{ exceptions.raise_compiler_error('a partition column is null: partitions must have a value') }}
-    {%- elif value is string -%}
-        '{{ value | replace("'", "''") }}'
-    {%- elif value is number -%}
-        {{ value }}
-    {%- elif value.hour is defined -%}
-        timestamp '{{ value.isoformat(sep=" ") }}'
-    {%- else -%}
-        date '{{ value.isoformat() }}'
-    {%- endif -%}
+    )
+    {%- if delete_condition %}
+    when matched and ({{ delete_condition }}) then delete
+    {%- endif %}
+    when matched{% if update_condition %} and ({{ update_condition }}){% endif %} then update set
+        {%- for name in names if name not in keys %}
+        {{ adapter.quote(name) }} = src.{{ adapter.quote(name) }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    when not matched{% if insert_condition %} and ({{ insert_condition }}){% endif %} then insert ({{ get_quoted_csv(names) }})
+    values (
+        {%- for name in names %}
+        src.{{ adapter.quote(name) }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    )
 {%- endmacro %}

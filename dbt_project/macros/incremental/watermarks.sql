@@ -17,14 +17,20 @@
     )
 {%- endmacro %}
 
-{#- Trino: the default `create table if not exists` (a managed table of the file metastore). -#}
+{#-
+    Athena: an Iceberg table (one row per model, rewritten in place by `record_staged_watermark`'s
+    MERGE), so the state is one small table, not a new file per model and run.
+    Trino (the twin): the default `create table if not exists`, an Iceberg table of its catalog.
+-#}
 {% macro athena__create_incremental_watermarks() -%}
     {%- set relation = watermarks_relation() -%}
     {%- if execute and adapter.get_relation(relation.database, relation.schema, relation.identifier) is none -%}
         create table {{ relation }}
         with (
+            table_type = 'ICEBERG',
+            is_external = false,
             format = 'PARQUET',
-            external_location = '{{ target.s3_data_dir.rstrip("/") }}/{{ relation.schema }}/{{ relation.identifier }}/'
+            location = '{{ target.s3_data_dir.rstrip("/") }}/{{ relation.schema }}/{{ relation.identifier }}/'
         ) as
         select
             cast(null as varchar) as model_name,
@@ -47,18 +53,24 @@
 
 {#-
     Post-hook of every incremental model below staging: it has now taken in every row staged
-    so far, so its watermark is this run's `staged_at` (no row can be staged later with an
+    so far, so its watermark (its one row, merged in place) is this run's `staged_at` (no row can be staged later with an
     earlier one), written without reading staging (on Athena a read of the column over all
     history is billed, per model and per run). It only runs when the model succeeded, so a
     failed or skipped model picks the missed rows up on its next run.
 -#}
 {% macro record_staged_watermark() -%}
-    {#- Declares the dependency on staging, which `changed_staged_rows` reads on incremental
-        runs only (dbt infers dependencies from a full build's SQL). -#}
-    {%- do ref('stg_lake__request_events') -%}
-    insert into {{ watermarks_relation() }} (model_name, staged_watermark, recorded_at)
-    select
-        '{{ this.identifier }}' as model_name,
-        {{ staged_at_literal() }} as staged_watermark,
-        cast(current_timestamp as timestamp) as recorded_at
+    {#- Declares the dependency on int_requests_staged, which `changed_staged_rows` reads on
+        incremental runs only (dbt infers dependencies from a full build's SQL). -#}
+    {%- do ref('int_requests_staged') -%}
+    merge into {{ watermarks_relation() }} as target
+    using (
+        select
+            '{{ this.identifier }}' as model_name,
+            {{ staged_at_literal() }} as staged_watermark,
+            cast(current_timestamp as timestamp) as recorded_at
+    ) as src
+    on (target.model_name = src.model_name)
+    when matched then update set staged_watermark = src.staged_watermark, recorded_at = src.recorded_at
+    when not matched then insert (model_name, staged_watermark, recorded_at)
+    values (src.model_name, src.staged_watermark, src.recorded_at)
 {%- endmacro %}

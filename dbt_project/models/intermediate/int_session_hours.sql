@@ -5,11 +5,11 @@
     (doc `session_user`), so a session that signs in midway stays one session of one user.
     The smallest exact building block of the session metrics: a request falls in exactly one
     session-hour, so requests add up, and distinct sessions of any period are the distinct
-    sessions of its session-hours. Incremental: rewrites every session with newly staged
-    requests whole (DuckDB), or on Athena whole event dates: the changed ones and every other
-    date of their sessions (a late first request can change the session's user on all of them).
+    sessions of its session-hours. Incremental: every session with newly staged requests is
+    recomputed whole and merged in on session_hour_id (a late first request can change the
+    session's user on all of its hours).
 -#}
-{{ config(**incremental_settings('event_date', unique_key='session_id')) }}
+{{ config(**incremental_settings('event_date', unique_key='session_hour_id')) }}
 
 with
 
@@ -19,55 +19,11 @@ requests as (
 
 ),
 
-{{ scope_session_days('requests') }}
+{{ scope_to_changed('requests') }}
 
-{% if is_incremental() and rewrites_whole_partitions() %}
 ranked_requests as (
 
-    -- Athena rewrites whole dates: every date of each session active on a changed date (so
-    -- those sessions are whole here), and only these dates of the other sessions on them.
-    select
-        client_id,
-        reseller_id,
-        session_id,
-        user_id,
-        row_number() over (
-            partition by client_id, reseller_id, session_id order by occurred_at, request_id
-        ) as request_rank
-    from scoped
-    where session_id in (select changed_sessions.session_id from changed_sessions)
-
-),
-
-session_users as (
-
-    select
-        client_id,
-        reseller_id,
-        session_id,
-        user_id
-    from ranked_requests
-    where request_rank = 1
-
-    union all
-
-    -- The other sessions did not change, so neither did their user: the one already stored
-    -- on the same dates (read from those partitions only, not from all of history).
-    select distinct
-        previous.client_id,
-        previous.reseller_id,
-        previous.session_id,
-        previous.user_id
-    from {{ this }} as previous
-    where
-        previous.event_date in (select rewritten_dates.event_date from rewritten_dates)
-        and previous.session_id not in (select changed_sessions.session_id from changed_sessions)
-
-),
-{% else %}
-ranked_requests as (
-
-    -- Whole sessions: DuckDB's incremental runs rewrite changed sessions whole.
+    -- Whole sessions: incremental runs recompute changed sessions whole.
     select
         client_id,
         reseller_id,
@@ -91,7 +47,6 @@ session_users as (
     where request_rank = 1
 
 ),
-{% endif %}
 
 hourly as (
 

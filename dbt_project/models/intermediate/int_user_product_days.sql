@@ -7,10 +7,15 @@
     count the days it had already been counted earlier in the same ISO week or month (its
     previous_event_date falls inside them), so a week's sessions are sum(sessions) minus
     sum(week_repeats) over its days, exactly, with no distinct count.
-    Incremental (both engines): rewrites WHOLE event dates, every date of each session with
-    newly staged requests (a late request may change a later day's previous_event_date).
+    Incremental: recomputes WHOLE event dates, every date of each session with newly staged
+    requests (a late request may change a later day's previous_event_date, a late first
+    request the session's user), and merges them in on user_product_day_id. A stored row of
+    those dates the run no longer produces (its user lost the session) is written back as a
+    tombstone (requests = 0), which the MERGE deletes.
 -#}
-{{ config(**incremental_settings('event_date')) }}
+{{ config(**incremental_settings(
+    'event_date', unique_key='user_product_day_id', deleted_when='src.requests = 0',
+)) }}
 
 with
 
@@ -49,7 +54,7 @@ user_days as (
 
 ),
 
-final as (
+user_product_days as (
 
     select
         {{ metric_key([
@@ -70,6 +75,38 @@ final as (
         revenue,
         event_date
     from user_days
+
+),
+
+{% if is_incremental() %}
+vanished as (
+
+    {{ vanished_rows(
+        'user_product_days', ['user_product_day_id', 'event_date'],
+        'previous.event_date in (select rewritten_dates.event_date from rewritten_dates)',
+    ) }}
+
+),
+{% endif %}
+
+{%- set columns = [
+    'user_product_day_id', 'client_id', 'reseller_id', 'user_id', 'product_id', 'product_name', 'category',
+    'currency', 'sessions', 'week_repeats', 'month_repeats', 'requests', 'quantity', 'revenue', 'event_date',
+] %}
+final as (
+
+    select {{ columns | join(', ') }}
+    from user_product_days
+    {%- if is_incremental() %}
+
+    union all
+
+    select
+        {%- for column in columns %}
+        {{ '0 as requests' if column == 'requests' else column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from vanished
+    {%- endif %}
 
 )
 

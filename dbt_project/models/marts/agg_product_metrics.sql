@@ -3,11 +3,14 @@
     (metric_id). Computed from user-product-days: requests, quantity and revenue add up;
     a session counts once per period it requested the product in (the days' sessions less
     their week or month repeats, `user_periods_from_units`).
-    Incremental: rewrites every WHOLE period containing a date of a session with newly staged
-    requests (its user may have changed on all of them), from that period's user-product-days
-    (about a tenth of its product-session-days).
+    Incremental: recomputes every WHOLE period containing a date of a session with newly
+    staged requests (its user may have changed on all of them), from that period's
+    user-product-days (about a tenth of its product-session-days), and merges it in on
+    metric_id; a stored row of those periods it no longer holds becomes a tombstone.
 -#}
-{{ config(**incremental_settings(['grain', 'level', 'period_date'])) }}
+{{ config(**incremental_settings(
+    ['grain', 'level', 'period_date'], unique_key='metric_id', deleted_when='src.requests = 0',
+)) }}
 
 with
 
@@ -43,7 +46,7 @@ rolled_up as (
 
 ),
 
-final as (
+period_metrics as (
 
     select
         {{ metric_key([
@@ -67,6 +70,19 @@ final as (
         cast(period_start as date) as period_date
     from rolled_up
     {{ keep_touched_periods('rolled_up', product_metric_grains()) }}
+
+),
+
+{%- set columns = [
+    'metric_id', 'client_id', 'reseller_id', 'user_id', 'product_id', 'product_name', 'category', 'currency',
+    'requests', 'sessions', 'quantity', 'revenue', 'period_start', 'grain', 'level', 'period_date',
+] %}
+{{ with_vanished_periods('period_metrics', product_metric_grains(), columns) }}
+
+final as (
+
+    select {{ columns | join(', ') }}
+    from with_vanished
 
 )
 

@@ -3,10 +3,14 @@
     Computed from session-hours (request grain, rolled up exactly): a session counts once in
     each period it had requests in (`user_period_metrics`), so sessions are exact for every
     period and level; requests add up.
-    Incremental: rewrites every WHOLE period (of every grain) containing a date of a session
-    with newly staged requests (a late first request can change its user on all of them).
+    Incremental: recomputes every WHOLE period (of every grain) containing a date of a session
+    with newly staged requests (a late first request can change its user on all of them) and
+    merges it in on metric_id; a stored row of those periods it no longer holds (a user who
+    lost the session) becomes a tombstone (requests = 0), which the MERGE deletes.
 -#}
-{{ config(**incremental_settings(['grain', 'level', 'period_date'])) }}
+{{ config(**incremental_settings(
+    ['grain', 'level', 'period_date'], unique_key='metric_id', deleted_when='src.requests = 0',
+)) }}
 
 with
 
@@ -35,7 +39,7 @@ rolled_up as (
 
 ),
 
-final as (
+period_metrics as (
 
     select
         {{ metric_key(['grain', 'level', 'client_id', 'reseller_id', 'user_id', timestamp_key('period_start')]) }}
@@ -52,6 +56,19 @@ final as (
         cast(period_start as date) as period_date
     from rolled_up
     {{ keep_touched_periods('rolled_up', metric_grains()) }}
+
+),
+
+{%- set columns = [
+    'metric_id', 'client_id', 'reseller_id', 'user_id', 'sessions', 'requests', 'requests_per_session',
+    'period_start', 'grain', 'level', 'period_date',
+] %}
+{{ with_vanished_periods('period_metrics', metric_grains(), columns) }}
+
+final as (
+
+    select {{ columns | join(', ') }}
+    from with_vanished
 
 )
 

@@ -4,10 +4,11 @@
     with a previous_event_date, a fraction of a per cent of them. The API subtracts them to
     count a product's sessions over several periods; on Athena that query reads this small
     table rather than every product-session-day of its range.
-    Incremental (both engines): rewrites whole event dates, every date of each session with
-    newly staged requests (those are the only rows whose previous_event_date can change).
+    Incremental: the rows of each session with newly staged requests are merged in on
+    product_session_day_id (those are the only rows whose previous_event_date or user can
+    change; a row never stops being a continuation, since requests are only ever added).
 -#}
-{{ config(**incremental_settings('event_date')) }}
+{{ config(**incremental_settings('event_date', unique_key='product_session_day_id')) }}
 
 with
 
@@ -17,7 +18,7 @@ product_session_days as (
 
 ),
 
-{{ scope_to_changed_sessions_days('product_session_days', ref('fct_product_session_days')) }}
+{{ scope_to_changed('product_session_days') }}
 
 final as (
 

@@ -6,22 +6,20 @@
     on which the session had requests with this product and currency (null on the first), so
     the distinct sessions of a product over a day range are its rows whose
     previous_event_date is null or before the range.
-    Incremental on DuckDB: rewrites every session with newly staged requests whole.
-    Incremental on Athena: rewrites whole event dates that changed, and the other days of the
-    sessions with product requests on them (a late request can give a later day a new
-    previous_event_date).
+    Incremental: every session with newly staged requests is recomputed whole (a late request
+    can give a later day a new previous_event_date) and merged in on product_session_day_id.
 -#}
-{{ config(**incremental_settings('event_date', unique_key='session_id')) }}
+{{ config(**incremental_settings('event_date', unique_key='product_session_day_id')) }}
 
 with
 
 product_lines as (
 
-    select * from {{ ref('stg_lake__request_products') }}
+    select * from {{ ref('int_request_products_unnested') }}
 
 ),
 
-{{ scope_session_days('product_lines') }}
+{{ scope_to_changed('product_lines') }}
 
 session_users as (
 
@@ -33,7 +31,11 @@ session_users as (
         session_hours.reseller_id,
         session_hours.user_id
     from {{ ref('int_session_hours') }} as session_hours
-    where session_hours.session_id in (select scoped.session_id from scoped)
+    where
+        {%- if is_incremental() %}
+        session_hours.event_date >= {{ changed_sessions_since() }} and
+        {%- endif %}
+        session_hours.session_id in (select scoped.session_id from scoped)
 
 ),
 
@@ -63,9 +65,7 @@ daily as (
 
 ),
 
-{{ previous_event_date_ctes(
-    'daily', 'product_lines', ['session_id', 'client_id', 'reseller_id', 'product_id', 'currency'],
-) }}
+{{ previous_event_date_ctes('daily', ['session_id', 'client_id', 'reseller_id', 'product_id', 'currency']) }}
 
 final as (
 

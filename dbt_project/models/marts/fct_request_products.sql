@@ -1,17 +1,33 @@
 {#-
     One row per request and product line (request_product_id = request_id:line_number).
-    A view over the staged product lines (themselves a view that unnests the staged
-    requests): a reader that filters it on a session or request unnests only those rows.
+    A table of the unnested product lines, partitioned by event_date (see fct_requests).
+    Incremental: the lines of the requests staged since this model's watermark are merged in
+    on request_product_id.
+    Stored on DuckDB in (client_id, session_id) order: the API reads one session's lines.
 -#}
-{{ config(materialized='view') }}
+{{ config(**incremental_settings('event_date', unique_key='request_product_id')) }}
 
 with
 
 product_lines as (
 
-    select * from {{ ref('stg_lake__request_products') }}
+    select * from {{ ref('int_request_products_unnested') }}
 
 ),
+
+{% if is_incremental() %}
+staged_since as (
+
+    {{ staged_since_watermark('product_lines') }}
+
+),
+{% else %}
+staged_since as (
+
+    select * from product_lines
+
+),
+{% endif %}
 
 final as (
 
@@ -32,8 +48,9 @@ final as (
         quantity,
         revenue,
         event_date
-    from product_lines
+    from staged_since
 
 )
 
 select * from final
+{{ storage_order(['client_id', 'session_id']) }}

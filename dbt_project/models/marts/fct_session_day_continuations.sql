@@ -3,10 +3,11 @@
     (session_day_id): the rows of fct_session_days with a previous_event_date, a few per cent
     of them. The API subtracts them to count sessions over several periods; on Athena that
     query reads this small table rather than every session-day of its range.
-    Incremental (both engines): rewrites whole event dates, every date of each session with
-    newly staged requests (those are the only rows whose previous_event_date can change).
+    Incremental: the rows of each session with newly staged requests are merged in on
+    session_day_id (those are the only rows whose previous_event_date or user can change; a row
+    never stops being a continuation, since requests are only ever added).
 -#}
-{{ config(**incremental_settings('event_date')) }}
+{{ config(**incremental_settings('event_date', unique_key='session_day_id')) }}
 
 with
 
@@ -16,7 +17,7 @@ session_days as (
 
 ),
 
-{{ scope_to_changed_sessions_days('session_days', ref('fct_session_days')) }}
+{{ scope_to_changed('session_days') }}
 
 final as (
 

@@ -4,11 +4,10 @@
     A session spanning midnight has a row on each day. previous_event_date is the session's
     previous day with requests (null on its first), so the distinct sessions of a day range are
     its rows whose previous_event_date is null or before the range: no distinct count needed.
-    Incremental on DuckDB: rewrites every session with newly staged requests whole.
-    Incremental on Athena: rewrites whole event dates that changed, and the other days of the
-    sessions active on them (a late request can give a later day a new previous_event_date).
+    Incremental: every session with newly staged requests is recomputed whole (a late request
+    can give a later day a new previous_event_date) and merged in on session_day_id.
 -#}
-{{ config(**incremental_settings('event_date', unique_key='session_id')) }}
+{{ config(**incremental_settings('event_date', unique_key='session_day_id')) }}
 
 with
 
@@ -18,7 +17,7 @@ session_hours as (
 
 ),
 
-{{ scope_session_days('session_hours') }}
+{{ scope_to_changed('session_hours') }}
 
 daily as (
 
@@ -34,7 +33,7 @@ daily as (
 
 ),
 
-{{ previous_event_date_ctes('daily', 'session_hours', ['session_id', 'client_id', 'reseller_id']) }}
+{{ previous_event_date_ctes('daily', ['session_id', 'client_id', 'reseller_id']) }}
 
 final as (
 

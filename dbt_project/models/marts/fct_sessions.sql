@@ -2,14 +2,14 @@
     One row per session (session_id within its reseller: client_id, reseller_id, session_id),
     with the session's user (the user of its first request): its first and last request,
     duration, requests and distinct products, over all of its days.
-    Incremental on DuckDB: every session with newly staged requests is recomputed whole
-    (unique_key session_id).
-    Incremental on Athena: a changed day can change any session that had a request on it,
-    whatever day it started. The run rebuilds WHOLE started_on partitions: every session that had a request
-    on a changed date, plus every other session that starts on a date one of those sessions
-    started on (before or after the change) or on a changed date.
+    Incremental: every session with newly staged requests is recomputed whole and merged in
+    on (session_id, client_id, reseller_id, started_on). A late request before a session's
+    first one moves it to an earlier started_on partition: the stored row under the old date
+    is written back as a tombstone (requests = 0), which the MERGE deletes.
 -#}
-{{ config(**incremental_settings('started_on', unique_key='session_id')) }}
+{{ config(**incremental_settings(
+    'started_on', unique_key=['session_id', 'client_id', 'reseller_id'], deleted_when='src.requests = 0',
+)) }}
 
 with
 
@@ -25,70 +25,7 @@ product_days as (
 
 ),
 
-{% if is_incremental() and rewrites_whole_partitions() %}
-changed_dates as (
-
-    {{ changed_event_dates() }}
-
-),
-
-previous_sessions as (
-
-    select * from {{ this }}
-
-),
-
-changed_sessions as (
-
-    select distinct session_hours.session_id
-    from session_hours
-    inner join changed_dates on session_hours.event_date = changed_dates.event_date
-
-),
-
-rebuilt_partitions as (
-
-    select previous_sessions.started_on
-    from previous_sessions
-    inner join changed_sessions on previous_sessions.session_id = changed_sessions.session_id
-
-    union
-
-    select event_date as started_on from changed_dates
-
-),
-
-rebuilt_sessions as (
-
-    select session_id from changed_sessions
-
-    union
-
-    select previous_sessions.session_id
-    from previous_sessions
-    inner join rebuilt_partitions on previous_sessions.started_on = rebuilt_partitions.started_on
-
-),
-
-scoped_hours as (
-
-    select session_hours.*
-    from session_hours
-    inner join rebuilt_sessions on session_hours.session_id = rebuilt_sessions.session_id
-    -- Nothing of a rebuilt session lies before the earliest rebuilt start: prunes old dates.
-    where session_hours.event_date >= (select min(rebuilt_partitions.started_on) from rebuilt_partitions)
-
-),
-
-scoped_product_days as (
-
-    select product_days.*
-    from product_days
-    inner join rebuilt_sessions on product_days.session_id = rebuilt_sessions.session_id
-    where product_days.event_date >= (select min(rebuilt_partitions.started_on) from rebuilt_partitions)
-
-),
-{% elif is_incremental() %}
+{% if is_incremental() %}
 changed_sessions as (
 
     {{ changed_sessions() }}
@@ -99,7 +36,9 @@ scoped_hours as (
 
     select session_hours.*
     from session_hours
-    where session_hours.session_id in (select changed_sessions.session_id from changed_sessions)
+    where
+        session_hours.event_date >= {{ changed_sessions_since() }}
+        and session_hours.session_id in (select changed_sessions.session_id from changed_sessions)
 
 ),
 
@@ -107,7 +46,9 @@ scoped_product_days as (
 
     select product_days.*
     from product_days
-    where product_days.session_id in (select changed_sessions.session_id from changed_sessions)
+    where
+        product_days.event_date >= {{ changed_sessions_since() }}
+        and product_days.session_id in (select changed_sessions.session_id from changed_sessions)
 
 ),
 {% else %}
@@ -163,7 +104,7 @@ session_products as (
 
 ),
 
-final as (
+sessions as (
 
     select
         session_spans.session_id,
@@ -182,6 +123,39 @@ final as (
             session_spans.session_id = session_products.session_id
             and session_spans.client_id = session_products.client_id
             and session_spans.reseller_id = session_products.reseller_id
+
+),
+
+{% if is_incremental() %}
+moved_sessions as (
+
+    -- A changed session's stored row under another started_on than its new one. A session
+    -- only ever starts earlier, so its old row is on or after the new start's lookup bound.
+    {{ vanished_rows('sessions', ['session_id', 'client_id', 'reseller_id', 'started_on'],
+        'previous.started_on >= ' ~ changed_sessions_since()
+        ~ ' and previous.session_id in (select changed_sessions.session_id from changed_sessions)') }}
+
+),
+{% endif %}
+
+{%- set columns = [
+    'session_id', 'client_id', 'reseller_id', 'user_id', 'started_at', 'ended_at', 'duration_seconds',
+    'requests', 'distinct_products', 'started_on',
+] %}
+final as (
+
+    select {{ columns | join(', ') }}
+    from sessions
+    {%- if is_incremental() %}
+
+    union all
+
+    select
+        {%- for column in columns %}
+        {{ '0 as requests' if column == 'requests' else column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from moved_sessions
+    {%- endif %}
 
 )
 

@@ -3,6 +3,7 @@
     (deduplicated) requests. A request without products has no row here.
     A view: the models that read it filter it to the requests they rebuild, and the
     engine unnests only those (a table here would copy every line once more per build).
+    It carries `staged_at`, so fct_request_products takes in only the newly staged lines.
 -#}
 {{ config(materialized='view') }}
 
@@ -18,7 +19,7 @@ lines as (
 
     {{ unnest_products('requests', [
         'request_id', 'session_id', 'client_id', 'reseller_id', 'user_id',
-        'occurred_at', 'landed_at', 'event_date',
+        'occurred_at', 'landed_at', 'staged_at', 'event_date',
     ]) }}
 
 ),
@@ -43,6 +44,7 @@ final as (
         cast(cast(unit_price as decimal(18, 4)) * quantity as decimal(18, 4)) as revenue,
         is_first_line_of_product,
         landed_at,
+        staged_at,
         event_date
     from lines
 

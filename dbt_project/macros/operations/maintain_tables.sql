@@ -1,0 +1,64 @@
+{#-
+    `dbt run-operation maintain_tables`: compaction and snapshot expiry of every incremental
+    model's Iceberg table (ADR 0009), run by the daily build after it succeeds. Each hourly MERGE
+    adds data files and position-delete files; left alone they slow every read down.
+    - Compaction rewrites only the partitions of the last `maintain_days` days (default 14):
+      the hourly merges touch recent partitions, and on Athena a rewrite is billed.
+    - Snapshots older than `snapshot_retention_days` (default 7) are expired and their
+      unreferenced files deleted: a reader pinned to a published version (issue 14) has that
+      long to move on.
+    DuckDB keeps no file per write: nothing to do there.
+-#}
+{% macro maintain_tables() -%}
+    {%- if execute -%}
+        {%- set days = var('maintain_days', 14) -%}
+        {%- set retention = var('snapshot_retention_days', 7) -%}
+        {%- for name, value in [('maintain_days', days), ('snapshot_retention_days', retention)] -%}
+            {%- if value is not integer or value < 1 -%}
+                {{ exceptions.raise_compiler_error("var " ~ name ~ " must be a whole number >= 1, got " ~ value) }}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- set since = (run_started_at - modules.datetime.timedelta(days=days)).strftime('%Y-%m-%d') -%}
+        {%- set maintained = [] -%}
+        {%- for node in graph.nodes.values()
+            if node.resource_type == 'model' and node.config.materialized == 'incremental' -%}
+            {%- set relation = adapter.get_relation(node.database, node.schema, node.alias) -%}
+            {%- if relation is not none -%}
+                {%- set partition = (node.config.get('partition_columns') or [none])[-1] -%}
+                {%- for statement in maintenance_statements(relation, partition, since, retention) -%}
+                    {%- do run_query(statement) -%}
+                {%- endfor -%}
+                {%- do maintained.append(node.alias) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {{ log('maintain_tables: ' ~ (maintained | length) ~ ' table(s) on ' ~ target.type ~ ': ' ~ maintained | join(', '), info=true) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The statements that compact `relation`'s partitions since `since` and expire old snapshots. -#}
+{% macro maintenance_statements(relation, partition, since, retention) -%}
+    {{ return(adapter.dispatch('maintenance_statements', 'request_analytics')(relation, partition, since, retention)) }}
+{%- endmacro %}
+
+{% macro default__maintenance_statements(relation, partition, since, retention) -%}
+    {{ return([]) }}
+{%- endmacro %}
+
+{#- Athena: VACUUM expires snapshots older than the table's vacuum_max_snapshot_age_seconds. -#}
+{% macro athena__maintenance_statements(relation, partition, since, retention) -%}
+    {%- set where = " where " ~ partition ~ " >= date '" ~ since ~ "'" if partition else '' -%}
+    {{ return([
+        'alter table ' ~ relation.render_hive() ~ " set tblproperties ('vacuum_max_snapshot_age_seconds'='" ~ retention * 86400 ~ "')",
+        'optimize ' ~ relation ~ ' rewrite data using bin_pack' ~ where,
+        'vacuum ' ~ relation,
+    ]) }}
+{%- endmacro %}
+
+{% macro trino__maintenance_statements(relation, partition, since, retention) -%}
+    {%- set where = " where " ~ partition ~ " >= date '" ~ since ~ "'" if partition else '' -%}
+    {{ return([
+        'alter table ' ~ relation ~ ' execute optimize' ~ where,
+        'alter table ' ~ relation ~ " execute expire_snapshots(retention_threshold => '" ~ retention ~ "d')",
+        'alter table ' ~ relation ~ " execute remove_orphan_files(retention_threshold => '" ~ retention ~ "d')",
+    ]) }}
+{%- endmacro %}
