@@ -150,7 +150,8 @@ module "lake_bucket" {
   versioning  = true
   expiration_rules = [
     { id = "expire-quarantine", prefix = local.quarantine_prefix, days = var.quarantine_expiration_days },
-    # Every dbt run overwrites the partitions it rebuilds: keep the replaced Parquet one day only.
+    # Iceberg snapshot expiry (maintain_tables) deletes the files no snapshot keeps: their
+    # noncurrent versions go a day later.
     { id = "expire-replaced-marts", prefix = local.marts_prefix, noncurrent_days = 1 },
   ]
 }
@@ -186,9 +187,8 @@ module "dbt_workgroup" {
   output_location                = "s3://${module.results_bucket.id}/${local.dbt_results_prefix}"
   kms_key_arn                    = aws_kms_key.this.arn
   bytes_scanned_cutoff_per_query = var.dbt_bytes_scanned_cutoff
-  # dbt's CTAS name their external_location (DBT_ATHENA_S3_DATA_DIR): an enforcing workgroup
-  # rejects that, and dbt-athena then omits it, landing tables under the expiring results
-  # prefix. The moto gate (tests/dbt/test_athena_gate.py) applies these settings.
+  # dbt's CTAS name their location (DBT_ATHENA_S3_DATA_DIR): an enforcing workgroup rejects
+  # that, and dbt-athena then omits it, landing tables under the expiring results prefix. The moto gate (tests/dbt/test_athena_gate.py) applies these settings.
   enforce_workgroup_configuration = false
 }
 

@@ -41,7 +41,7 @@ def print_endpoints(settings: TwinSettings) -> None:
     names = terraform_names()
     print(f"twin: S3 (moto)  {settings.s3_endpoint}  bucket s3://{names.lake_bucket}/")
     print(
-        f"twin: Trino {settings.trino_endpoint}  catalog hive, "
+        f"twin: Trino {settings.trino_endpoint}  catalogs iceberg (models), hive (raw), "
         f"schemas {names.raw_database}, {names.marts_database}"
     )
     print(f"twin: state {settings.state_dir}; stop with `make twin-down`")

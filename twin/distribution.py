@@ -1,4 +1,4 @@
-"""Fetch the pinned Trino (server core + the Hive plugin) from Maven Central with `mvn`, once.
+"""Fetch the pinned Trino (server core + the Hive and Iceberg plugins) from Maven Central with `mvn`, once.
 
 The unpacked server lives outside the repository clone, under
 `${XDG_CACHE_HOME:-$HOME/.cache}/request-analytics/trino-<version>`, so every clone on the

@@ -177,8 +177,9 @@ def trino_config(settings: TwinSettings) -> dict[str, str]:
                 *metastore,
                 "iceberg.file-format=PARQUET",
                 "iceberg.hive-catalog-name=hive",
-                # dbt-athena's schema_table naming: <marts_data_dir>/<schema>/<table>/.
-                "iceberg.unique-table-location=false",
+                # As dbt-athena's schema_table_unique naming: a table's folder is new each time
+                # it is created (<marts_data_dir>/<schema>/<table>-<uuid>/).
+                "iceberg.unique-table-location=true",
             ]
         ),
     }

@@ -3,16 +3,11 @@
     points at the current LAKE_ROOT:
     - `lake.request_events`: a view over every gzip NDJSON file under LAKE_ROOT, with explicit
       column types and the `ingest_date=` hive partition (kept as text, like the Glue table's
-      projected partition);
-    - `lake.request_events_unread`: the same over only the files staging has not read yet.
-      The hook lists the files (name and size) in `lake.files_listed`; those not in
-      `dbt_lake_files_read` with that size are unread, and staging's post-hook marks the
-      listed ones read once it has succeeded. A file that lands during the run is listed
-      next time; a file rewritten with other bytes (another size) is read again, and
-      staging's dedupe keeps one copy of each request. DuckDB cannot skip files on a filter,
-      so the view is built over the file list itself: an incremental run opens only new files.
-    An empty lake (or nothing unread) gets an empty view of the same shape, so a first
-    `make build` before any ingest still succeeds.
+      projected partition). Staging's incremental runs filter it on `ingest_date`, as on
+      Athena, and DuckDB opens only the files of the partitions that pass (hive partition
+      pruning).
+    An empty lake gets an empty view of the same shape, so a first `make build` before any
+    ingest still succeeds.
     On Athena the source is the Glue table Terraform declares, so there is nothing to do.
 -#}
 {% macro lake_source_columns() -%}

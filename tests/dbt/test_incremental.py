@@ -82,11 +82,16 @@ def test_incremental_history_equals_full_refresh(tmp_path: Path, monkeypatch: py
     # And: the history really was incremental (each run staged rows of its own)
     staged = "wh.staging.stg_lake__request_events"
     assert scalar(incremental_wh, f"select count(distinct staged_at) from {staged}") == len(files)
-    # And: the watermark state stays one row per model, however many runs
+    # And: each run appended one watermark per model, and the daily maintenance keeps only the
+    # latest of each (the state does not grow with the runs)
     watermarks = "wh.main.dbt_staged_watermarks"
-    rows = scalar(incremental_wh, f"select count(*) from {watermarks} where model_name = 'int_session_hours'")
-    assert rows == 1
+    rows = f"select count(*) from {watermarks} where model_name = 'int_session_hours'"
+    assert scalar(incremental_wh, rows) == len(files)
+    dbt_in_process(["run-operation", "maintain_tables", *target], env, monkeypatch)
+    assert scalar(incremental_wh, rows) == 1
     assert scalar(incremental_wh, f"select count(*) - count(distinct model_name) from {watermarks}") == 0
+    latest = f"select max(staged_watermark) from {watermarks} where model_name = 'int_session_hours'"
+    assert scalar(incremental_wh, latest) == scalar(incremental_wh, f"select max(staged_at) from {staged}")
 
 
 @pytest.mark.slow

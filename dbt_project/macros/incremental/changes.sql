@@ -131,7 +131,7 @@
 
 {#-
     The sessions with requests staged since this model's last run (its watermark): every
-    one of them is recomputed whole on DuckDB.
+    one of them is recomputed whole, on every engine.
 -#}
 {% macro changed_sessions() -%}
     {{ changed_staged_rows('session_id') }}

@@ -18,8 +18,10 @@
 {%- endmacro %}
 
 {#-
-    Athena: an Iceberg table (one row per model, rewritten in place by `record_staged_watermark`'s
-    MERGE), so the state is one small table, not a new file per model and run.
+    Athena: an Iceberg table. Every model appends its row after each run: an append never
+    conflicts with another model's append in the same run (two MERGEs into one Iceberg table at
+    once do: the twin found ICEBERG_COMMIT_ERROR), and the daily `maintain_tables` deletes the
+    superseded rows and compacts the files, so the state stays one small file per table.
     Trino (the twin): the default `create table if not exists`, an Iceberg table of its catalog.
 -#}
 {% macro athena__create_incremental_watermarks() -%}
@@ -53,8 +55,8 @@
 
 {#-
     Post-hook of every incremental model below staging: it has now taken in every row staged
-    so far, so its watermark (its one row, merged in place) is this run's `staged_at` (no row can be staged later with an
-    earlier one), written without reading staging (on Athena a read of the column over all
+    so far, so its watermark is this run's `staged_at` (no row can be staged later with an
+    earlier one), appended without reading staging (on Athena a read of the column over all
     history is billed, per model and per run). It only runs when the model succeeded, so a
     failed or skipped model picks the missed rows up on its next run.
 -#}
@@ -62,15 +64,19 @@
     {#- Declares the dependency on int_requests_staged, which `changed_staged_rows` reads on
         incremental runs only (dbt infers dependencies from a full build's SQL). -#}
     {%- do ref('int_requests_staged') -%}
-    merge into {{ watermarks_relation() }} as target
-    using (
-        select
-            '{{ this.identifier }}' as model_name,
-            {{ staged_at_literal() }} as staged_watermark,
-            cast(current_timestamp as timestamp) as recorded_at
-    ) as src
-    on (target.model_name = src.model_name)
-    when matched then update set staged_watermark = src.staged_watermark, recorded_at = src.recorded_at
-    when not matched then insert (model_name, staged_watermark, recorded_at)
-    values (src.model_name, src.staged_watermark, src.recorded_at)
+    insert into {{ watermarks_relation() }} (model_name, staged_watermark, recorded_at)
+    select
+        '{{ this.identifier }}' as model_name,
+        {{ staged_at_literal() }} as staged_watermark,
+        cast(current_timestamp as timestamp) as recorded_at
+{%- endmacro %}
+
+{#- The rows of older watermarks, which `maintain_tables` deletes: only each model's latest counts. -#}
+{% macro prune_watermarks() -%}
+    delete from {{ watermarks_relation() }}
+    where model_name || '|' || cast(staged_watermark as varchar) not in (
+        select latest.model_name || '|' || cast(max(latest.staged_watermark) as varchar)
+        from {{ watermarks_relation() }} as latest
+        group by latest.model_name
+    )
 {%- endmacro %}

@@ -7,7 +7,8 @@
     - Snapshots older than `snapshot_retention_days` (default 7) are expired and their
       unreferenced files deleted: a reader pinned to a published version (issue 14) has that
       long to move on.
-    DuckDB keeps no file per write: nothing to do there.
+    First, the watermark table's superseded rows (each model appends one per run) are deleted.
+    DuckDB keeps no file per write: it needs nothing more.
 -#}
 {% macro maintain_tables() -%}
     {%- if execute -%}
@@ -20,15 +21,22 @@
         {%- endfor -%}
         {%- set since = (run_started_at - modules.datetime.timedelta(days=days)).strftime('%Y-%m-%d') -%}
         {%- set maintained = [] -%}
+        {%- do run_query(prune_watermarks()) -%}
+        {%- set tables = [(watermarks_relation(), none)] -%}
         {%- for node in graph.nodes.values()
             if node.resource_type == 'model' and node.config.materialized == 'incremental' -%}
-            {%- set relation = adapter.get_relation(node.database, node.schema, node.alias) -%}
+            {%- do tables.append((
+                api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias),
+                (node.config.get('partition_columns') or [none])[-1],
+            )) -%}
+        {%- endfor -%}
+        {%- for table, partition in tables -%}
+            {%- set relation = adapter.get_relation(table.database, table.schema, table.identifier) -%}
             {%- if relation is not none -%}
-                {%- set partition = (node.config.get('partition_columns') or [none])[-1] -%}
                 {%- for statement in maintenance_statements(relation, partition, since, retention) -%}
                     {%- do run_query(statement) -%}
                 {%- endfor -%}
-                {%- do maintained.append(node.alias) -%}
+                {%- do maintained.append(relation.identifier) -%}
             {%- endif -%}
         {%- endfor -%}
         {{ log('maintain_tables: ' ~ (maintained | length) ~ ' table(s) on ' ~ target.type ~ ': ' ~ maintained | join(', '), info=true) }}

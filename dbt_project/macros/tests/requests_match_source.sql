@@ -6,9 +6,12 @@
     scoped to the requests that occurred on or after `data_test_since()`: the raw side reads
     only the partitions landed from the day before (a request cannot land before it occurs;
     the day covers a clock running ahead), instead of every raw file each day.
-    `--vars '{data_test_days: 0}'` checks the whole history.
+    `dated_groups` (values of `group_by`, e.g. the hour and day grains of an aggregate) are
+    the groups whose rows each lie within one date: only they are compared when the window
+    applies, since a week or a month straddles its first day. The weekly full check
+    (`--vars '{data_test_days: 0}'`) compares every group over the whole history.
 -#}
-{% test requests_match_source(model, expression, source_name, source_table, where_sql='true', group_by=none, date_column=none) %}
+{% test requests_match_source(model, expression, source_name, source_table, where_sql='true', group_by=none, date_column=none, dated_groups=none) %}
 
 {%- set since = data_test_since() if date_column and target.type in ('athena', 'trino') else none %}
 
@@ -36,6 +39,9 @@ model_requests as (
         {{ where_sql }}
         {%- if since is not none %}
         and {{ date_column }} >= date '{{ since }}'
+        {%- if dated_groups %}
+        and {{ group_by }} in ({% for value in dated_groups %}'{{ value }}'{{ ', ' if not loop.last }}{% endfor %})
+        {%- endif %}
         {%- endif %}
     group by 1
 

@@ -32,9 +32,9 @@ session_users as (
         session_hours.user_id
     from {{ ref('int_session_hours') }} as session_hours
     where
-        {%- if is_incremental() %}
-        session_hours.event_date >= {{ changed_sessions_since() }} and
-        {%- endif %}
+        {% if is_incremental() -%}
+        session_hours.event_date >= {{ changed_sessions_since() }}
+        and {% endif -%}
         session_hours.session_id in (select scoped.session_id from scoped)
 
 ),
