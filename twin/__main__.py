@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ingest_lambda.__main__ import parse_now
 from ingest_lambda.settings import SettingsError
+from serving.pointer import PointerError
 from twin.ingest import INGESTED, NothingToIngestError, ingest
 from twin.lake import (
     claim_lake,
@@ -90,7 +91,11 @@ def build(settings: TwinSettings, dbt_args: list[str], ingested: bool = False) -
     ).returncode
     if code == 0:
         # Only a successful build is served (serving/pointer.py); a failed one publishes nothing.
-        pointer = publish_twin_marts(settings)
+        try:
+            pointer = publish_twin_marts(settings)
+        except PointerError as error:
+            print(f"twin: built, but nothing published for the API: {error}", file=sys.stderr)
+            return 1
         print(f"twin: published {len(pointer.tables)} marts for the API ({pointer.committed_at})")
     return code
 
