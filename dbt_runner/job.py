@@ -91,8 +91,14 @@ def run_and_publish(
         )
         outcome = build(project, settings.work_dir, settings.target, run_id, invoke, data_tests, extra)
         summary = outcome.summary()
+        serve_error = None
         if outcome.success and settings.serves_marts:
-            summary["served"] = publish_marts(settings, s3, glue, now, run_id)
+            try:
+                summary["served"] = publish_marts(settings, s3, glue, now, run_id)
+            except (pointer.PointerError, ClientError) as error:
+                # The build committed, but the API keeps serving the previous version: a failed run.
+                serve_error = f"built, but the marts were not published for the API: {error}"
+                summary |= {"success": False, "serve_error": serve_error}
         files = files_to_publish(project / "target", run_id, include_docs=outcome.success)
         summary["published"] = publish(s3, settings.docs_bucket, files, summary)
     finally:
@@ -100,6 +106,8 @@ def run_and_publish(
     logger.info(FINISHED, extra=summary)
     if not outcome.success:
         raise DbtBuildFailed(f"dbt run {run_id} failed: {summary['steps']} {summary['failures'][:5]}")
+    if serve_error is not None:
+        raise DbtBuildFailed(f"dbt run {run_id}: {serve_error}")
     return summary
 
 

@@ -150,3 +150,19 @@ def test_a_failed_run_publishes_nothing(aws, tmp_path: Path):
         run_and_publish(settings, s3, NOW, invoke=fake_dbt("error"), glue=glue)
     # Then the API still reads version 3: the half-done run is never served
     assert read_pointer(s3)["tables"]["fct_sessions"] == location("fct_sessions", 3)
+
+
+def test_a_run_whose_marts_cannot_be_published_fails_and_publishes_nothing(aws, tmp_path: Path):
+    s3, glue = aws
+    # Given a successful dbt run, but a served mart that Glue holds as a Hive table
+    glue.update_table(
+        DatabaseName=DATABASE,
+        TableInput={"Name": "fct_requests", "TableType": "EXTERNAL_TABLE", "Parameters": {}},
+    )
+    # When the run publishes; Then it fails (the alarms count it), naming the table
+    with pytest.raises(DbtBuildFailed, match="not published for the API: fct_requests"):
+        run_and_publish(runner_settings(tmp_path), s3, NOW, invoke=fake_dbt("success"), glue=glue)
+    # And no pointer was written, and the run's summary says it failed
+    assert "Contents" not in s3.list_objects_v2(Bucket=LAKE, Prefix="marts/_serving/")
+    summary = json.loads(s3.get_object(Bucket=DOCS, Key="runs/latest.json")["Body"].read())
+    assert summary["success"] is False
