@@ -344,6 +344,7 @@ def serve_rows(serve: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]
         return []
     typical = serve.get("typical_call") or {}
     cold, warm = typical.get("cold") or {}, typical.get("warm") or {}
+    after = typical.get("after_a_publish") or {}
     scale = typical.get("at_10m_events_per_day") or {}
     layout = serve.get("aggregate_layout") or {}
     measured = (
@@ -354,6 +355,7 @@ def serve_rows(serve: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]
         (
             "serving: S3 requests of the typical call (90-day daily series, one client)",
             f"warm container {warm.get('s3_requests')}; "
+            f"warm container after the next build's publish {after.get('s3_requests')}; "
             f"new container {cold.get('s3_requests')} over {measured}; "
             f"new container at 10M events/day, 90 days: {_num(scale.get('cold_s3_requests'))}",
             "-",

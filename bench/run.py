@@ -100,10 +100,15 @@ def serving_cost_inputs(serve: dict[str, Any]) -> dict[str, Any]:
     if not routes:
         return {}
     warm = sum(r["s3_requests_mean"] for r in routes.values()) / len(routes)
-    scale = (serve.get("typical_call") or {}).get("at_10m_events_per_day") or {}
+    typical = serve.get("typical_call") or {}
+    # Each container reads what a publish changed (measured after an hourly build); a container
+    # that starts reads everything (the new container's figure at scale, counted as the upper bound
+    # when the after-publish figure is missing).
+    after = (typical.get("after_a_publish") or {}).get("s3_requests")
+    scale = typical.get("at_10m_events_per_day") or {}
     return {
         "api_s3_requests_warm": round(warm, 3),
-        "api_s3_requests_new_version": scale.get("cold_s3_requests"),
+        "api_s3_requests_new_version": after if after is not None else scale.get("cold_s3_requests"),
         "api_seconds_per_call": round(serve["lambda_ms_per_call_p50_mean"] / 1000, 4),
     }
 

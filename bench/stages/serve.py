@@ -6,8 +6,10 @@ of the stage's own with `dbt run` and published as `python -m twin build` publis
 through `api_lambda.handler` (imported with the Lambda's settings, S3 = the twin's moto over HTTP):
 
 - S3 requests and bytes per call of the typical dashboard call (a 90-day daily series for one
-  client): cold (a new container: nothing cached) and warm (the next call), counted from DuckDB's
-  own log of its HTTP requests, the counts the Lambda's per-route metrics carry;
+  client): cold (a new container: nothing cached), warm (the next call), and in the warm container
+  after the next build (day 31 landed, an incremental run) is published: what every container
+  reads once per publish; counted from DuckDB's own log of its HTTP requests, the counts the
+  Lambda's per-route metrics carry;
 - warm p95 per route, over seeded requests of every route after a warm-up;
 - cold start: a fresh interpreter imports the handler (DuckDB, its extensions, the S3 secret) and
   answers the typical call: the init plus the first query, median of COLD_SAMPLES;
@@ -40,7 +42,8 @@ from urllib.parse import urlencode
 
 from bench.measure import median, percentile, progress, python_cmd, run_child
 from bench.stages.data import Dataset
-from bench.stages.dbt import lake_of_days
+from bench.stages.dbt import lake_of_days, new_day_landed_at
+from bench.stages.ingest import land
 from bench.stages.twin import BENCH_MAX_STAGES, Twin
 from bench.targets import ATHENA_EVENTS_PER_DAY
 
@@ -93,7 +96,8 @@ def lambda_environment(twin: Twin) -> dict[str, str]:
         **serving_environment(twin.settings),
         "CURSOR_SECRET": "bench",
         "POWERTOOLS_METRICS_NAMESPACE": "bench",
-        "API_POINTER_REFRESH_SECONDS": "30",
+        # A publish is picked up on the next call (the pointer's own reads are not the calls').
+        "API_POINTER_REFRESH_SECONDS": "1",
         # The per-request log lines and metric records would flood the output (the counts are still taken).
         "POWERTOOLS_LOG_LEVEL": "WARNING",
         "POWERTOOLS_METRICS_DISABLED": "true",
@@ -236,7 +240,10 @@ def cold_start(env: dict[str, str], last_day: date, client: str) -> dict[str, An
 def run_stage(data: Dataset, lake: Path, work: Path) -> dict[str, Any]:
     first_day = data.base_end - timedelta(days=SERVE_BASE_DAYS - 1)
     subset = work / "lake-serve"
-    files = lake_of_days(lake, subset, first_day, data.base_end)
+    landed_at = new_day_landed_at(data)
+    files = lake_of_days(
+        lake, subset, first_day, data.base_end, f"ingest_date={landed_at.date().isoformat()}"
+    )
     twin = Twin(work / "serve")
     progress("serve: starting a twin (moto and Trino on free ports)")
     twin.up()
@@ -248,13 +255,23 @@ def run_stage(data: Dataset, lake: Path, work: Path) -> dict[str, Any]:
         publish(twin)
         layout = aggregate_layout(twin)
         env = lambda_environment(twin)
-        figures = measure(env, layout)
+
+        def next_build() -> None:
+            """Day 31 lands, an incremental run merges it, and its versions are published."""
+            progress("serve: day 31 lands; incremental dbt run on the twin, then publish")
+            land(data.new_day_logs, subset, landed_at)
+            twin.load(subset)
+            run, _, _ = twin.dbt("run")
+            run.check()
+            publish(twin)
+
+        figures = measure(env, layout, next_build)
     finally:
         twin.down()
     return {"base_days": SERVE_BASE_DAYS, "max_stages": BENCH_MAX_STAGES, "raw_files": files, **figures}
 
 
-def measure(env: dict[str, str], layout: dict[str, Any]) -> dict[str, Any]:
+def measure(env: dict[str, str], layout: dict[str, Any], next_build: Any) -> dict[str, Any]:
     import os
 
     saved = dict(os.environ)
@@ -262,14 +279,14 @@ def measure(env: dict[str, str], layout: dict[str, Any]) -> dict[str, Any]:
     sys.modules.pop("api_lambda.handler", None)
     try:
         handler = importlib.import_module("api_lambda.handler")
-        return _measure(handler, env, layout)
+        return _measure(handler, env, layout, next_build)
     finally:
         sys.modules.pop("api_lambda.handler", None)
         os.environ.clear()
         os.environ.update(saved)
 
 
-def _measure(handler: Any, env: dict[str, str], layout: dict[str, Any]) -> dict[str, Any]:
+def _measure(handler: Any, env: dict[str, str], layout: dict[str, Any], next_build: Any) -> dict[str, Any]:
     backend = handler.api.backend
     w = world(handler)
     client = w["clients"][0]
@@ -302,6 +319,10 @@ def _measure(handler: Any, env: dict[str, str], layout: dict[str, Any]) -> dict[
             "errors": sum(1 for s in statuses if s != 200),
             "s3_requests_mean": round(sum(requests) / len(requests), 2),
         }
+    # After the next hourly build is published, a warm container reads only what it changed.
+    next_build()
+    time.sleep(1.5)
+    published_requests, published_bytes = s3_reads_of(backend, lambda: call(handler, *typical))
     load = load_test(handler, w)
     cold = cold_start(env, w["last_day"], client)
     mean_warm_ms = sum(r["p50_ms"] for r in per_route.values()) / len(per_route)
@@ -312,6 +333,7 @@ def _measure(handler: Any, env: dict[str, str], layout: dict[str, Any]) -> dict[
             "measured_partitions": layout["partitions"],
             "cold": {"s3_requests": cold_requests, "bytes": cold_bytes},
             "warm": {"s3_requests": warm_requests, "bytes": warm_bytes},
+            "after_a_publish": {"s3_requests": published_requests, "bytes": published_bytes},
             "at_10m_events_per_day": extrapolate(cold_requests, cold_bytes, warm_requests, layout),
         },
         "aggregate_layout": layout,
