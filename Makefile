@@ -150,6 +150,10 @@ SERVE_ARGS ?=
 serve: setup ## serve the API (and viewer/dist, if built) on 127.0.0.1:$(API_PORT) over $(WAREHOUSE_PATH)
 	$(PY) -m api_lambda --host 127.0.0.1 --port $(API_PORT) $(SERVE_ARGS)
 
+.PHONY: twin-serve
+twin-serve: setup ## serve the API and the viewer on 127.0.0.1:$(API_PORT) from the marts the last twin-build published (a newer publish is picked up live)
+	$(PY) -m serving.twin_serve --host 127.0.0.1 --port $(API_PORT)
+
 docs-api: setup ## write docs/api-reference.md from the API's OpenAPI document (tests/docs checks it is current)
 	$(PY) docs/api_reference.py
 

@@ -148,10 +148,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     if viewer is not None and args.demo_tokens is not None:
         app = with_demo_config(app, viewer)
+    marts = settings.marts_pointer if settings.backend == "lake" else f"warehouse {settings.warehouse_path}"
     print(
         f"==> API on http://{args.host}:{args.port}/v1 (backend {settings.backend}, "
-        f"warehouse {settings.warehouse_path}, tokens {settings.tokens_file})"
-        + (f"; viewer {viewer} at /" if viewer else ""),
+        f"{marts}, tokens {settings.tokens_file})" + (f"; viewer {viewer} at /" if viewer else ""),
         file=sys.stderr,
     )
     # uvicorn re-raises SIGTERM/SIGINT after its graceful shutdown; exiting through SystemExit

@@ -98,7 +98,7 @@ SESSION_ID = Param("session_id", "A session id.", where="path", pattern=ID_PATTE
 STARTED_ON_HINT = Param(
     "started_on",
     "The session's first day (UTC, the date of its `started_at` in the sessions list): optional; "
-    "on Athena it narrows the partitions read. A wrong day costs a second query, never another answer.",
+    "it narrows the files read. A wrong day costs a second query, never another answer.",
     pattern=DATE_PATTERN,
     example="2026-11-20",
 )
@@ -358,7 +358,7 @@ class Api:
         """Powertools middleware around every request: one time budget, and its latency per route."""
         started = time.perf_counter()
         try:
-            with deadline.budget(self.settings.request_budget_seconds):
+            with deadline.budget(self.settings.request_budget_seconds), self.backend.pinned():
                 return next_middleware(app)
         finally:
             if self.metrics is not None:
@@ -368,7 +368,13 @@ class Api:
                 known = getattr(matched, "method", "") in METHODS and any(
                     r.path == template for r in self.routes
                 )
-                self.metrics.record(template if known else UNMATCHED, (time.perf_counter() - started) * 1000)
+                take = getattr(self.backend, "take_s3_reads", None)
+                reads = (
+                    take() if take is not None and getattr(self.backend, "counts_s3_reads", False) else None
+                )
+                self.metrics.record(
+                    template if known else UNMATCHED, (time.perf_counter() - started) * 1000, reads
+                )
 
     def _no_route(self, request: Request) -> Response:
         """404 for a path no route has; 405 with `Allow` for a route that has other methods."""

@@ -3,7 +3,7 @@
 API Gateway gives up on a Lambda integration after 29 s. A route may run several queries, so
 each query gets what is left of the request's budget, not a fresh timeout of its own: past the
 budget the request answers 503 with `Retry-After`, and the running query is stopped (DuckDB's
-interrupt, Athena's StopQueryExecution) so nothing keeps working for an answer nobody reads.
+interrupt) so nothing keeps working for an answer nobody reads.
 The budget lives in a context variable, set by `Api.handle` for the request it handles (each
 request runs on its own thread locally, one at a time in a Lambda).
 """

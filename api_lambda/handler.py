@@ -1,7 +1,8 @@
 """Lambda entry point: API Gateway HTTP API (payload v2) events into Powertools' resolver.
 
-Everything is built once per container, at import: settings, the backend (whose botocore Athena
-client is itself created on the first query), the API and its resolver. No event loop: the
+Everything is built once per container, at import: settings, the backend (DuckDB with its
+extensions loaded from the zip; it reads the serving pointer on the first request), the API and
+its resolver. No event loop: the
 resolver answers the event directly. The principal comes from the JWT authorizer's claims, which
 `JwtClaimsAuthenticator` reads from the event.
 """
@@ -26,7 +27,7 @@ if settings.cursor_secret_is_random:
     logger.warning("CURSOR_SECRET is not set: paging cursors only work within this container")
 api = Api(
     settings,
-    make_backend(settings),
+    make_backend(settings, count_s3_reads=True),
     JwtClaimsAuthenticator(),
     metrics=RouteMetrics(settings.metrics_namespace, SERVICE),
 )

@@ -19,14 +19,16 @@ class RouteMetrics:
         self.namespace = namespace
         self.service = service
 
-    def record(self, route: str, latency_ms: float) -> None:
-        """Print one request's record: its route and how long the API took to answer it."""
+    def record(self, route: str, latency_ms: float, s3_reads: tuple[int, int] | None = None) -> None:
+        """Print one request's record: its route, how long the API took to answer it, and (reading
+        the marts on S3) the S3 requests it made and the bytes they returned."""
         # A metric set of its own per request (EphemeralMetrics), not Powertools' shared `Metrics`:
         # the local server answers several requests at once on threads, and each record must carry
         # only its own route. Printed at once, so nothing waits for the end of an invocation.
         metrics = EphemeralMetrics(namespace=self.namespace, service=self.service)
         metrics.add_dimension(name="route", value=route)
         metrics.add_metric(name="Latency", unit=MetricUnit.Milliseconds, value=round(latency_ms, 3))
-        # The S3 requests and bytes read per call join this record when the API reads the marts
-        # from S3 (issue 14, item 1): the reader counts them per request and passes them here.
+        if s3_reads is not None:
+            metrics.add_metric(name="S3Requests", unit=MetricUnit.Count, value=s3_reads[0])
+            metrics.add_metric(name="S3BytesRead", unit=MetricUnit.Bytes, value=s3_reads[1])
         metrics.flush_metrics()

@@ -161,7 +161,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "Health": _object(
         {
             "status": {"type": "string", "enum": ["ok"]},
-            "backend": {"type": "string", "enum": ["duckdb", "athena"]},
+            "backend": {"type": "string", "enum": ["duckdb", "lake"]},
         }
     ),
     "ErrorDetail": _object(

@@ -2,8 +2,9 @@
 
 SQL text is built only from constants in this module (column names, fragments chosen by the
 scope's level); every value a client sent travels as a parameter. Dates go in as 'YYYY-MM-DD'
-strings and timestamps as 'YYYY-MM-DD HH:MM:SS' strings, cast in SQL, because Athena's
-ExecutionParameters are literals and both engines accept `CAST(? AS DATE|TIMESTAMP)`.
+strings and timestamps as 'YYYY-MM-DD HH:MM:SS' strings, cast in SQL. The SQL is one text for
+both places the marts are read (the Iceberg marts on S3, the local warehouse): it bounds every
+read on the column the marts are partitioned by, which skips files on S3 and row groups locally.
 """
 
 from __future__ import annotations
@@ -48,8 +49,9 @@ def _counted(date_range: DateRange, scope: Scope) -> dict[str, Any]:
     return {"from": _day(date_range.start), "to": _day(date_range.end), "scope": scope.as_dict()}
 
 
-# The aggregates' periods in a range. `period_date` repeats the bound on the aggregates' Athena
-# partition column (grain, level, period_date), so Athena reads only the range's partitions.
+# The aggregates' periods in a range. `period_date` repeats the bound on the aggregates' partition
+# column (grain, level, period_date), so only the range's files are read (Iceberg's manifests
+# hold each file's partition values: the others are skipped without a request to S3).
 _PERIODS_IN_RANGE = (
     "period_start >= CAST(? AS TIMESTAMP) AND period_start < CAST(? AS TIMESTAMP)"
     " AND period_date >= CAST(? AS DATE) AND period_date <= CAST(? AS DATE)"
@@ -298,7 +300,7 @@ FROM {marts}.agg_session_metrics
 WHERE grain = 'day' AND level = ? AND %(scope)s
 """
 # Each bound on started_at comes with the bound it implies on started_on (its UTC date), the
-# column Athena partitions fct_sessions by: Athena prunes partitions only on that column.
+# column fct_sessions is partitioned by: files are skipped on that column.
 _OVERLAPS_FROM = " AND ended_at >= CAST(? AS TIMESTAMP)"
 _OVERLAPS_TO = " AND started_at < CAST(? AS TIMESTAMP) AND started_on <= CAST(? AS DATE)"
 _AFTER_CURSOR = (
@@ -308,22 +310,6 @@ _AFTER_CURSOR = (
 _STARTED_SINCE = " AND started_at >= CAST(? AS TIMESTAMP) AND started_on >= CAST(? AS DATE)"
 # Look-back windows (days before the newest possible start) tried in turn, then none.
 SESSION_WINDOWS_DAYS = (1, 8)
-
-
-def _reads_partitions(backend: Backend) -> bool:
-    """Whether the backend reads (and bills) whole partitions: Athena, and any stand-in for it;
-    DuckDB reads row groups of one file, by the zonemaps of its sort order."""
-    return backend.name != "duckdb"
-
-
-def reads_sessions_by_windows(backend: Backend, scope: Scope) -> bool:
-    """Whether a sessions page is read from look-back windows before one unbounded query.
-
-    Athena bills the bytes of every partition a query reads, so a window of the last days reads
-    a day or a week of fct_sessions instead of its whole history, whatever the scope. DuckDB
-    pays for rows rather than partitions: a user's sessions are few, so they are ordered at once.
-    """
-    return _reads_partitions(backend) or scope.level != "user"
 
 
 def sessions_page(
@@ -336,14 +322,13 @@ def sessions_page(
 ) -> tuple[list[dict[str, Any]], tuple[datetime, str] | None]:
     """Sessions overlapping [start, end] newest first, and the keyset position of the next page.
 
-    Ordering every session of a large scope to keep the newest few costs a sort of all of them,
-    and on Athena a read of every partition. A lower bound on started_at skips all but the last
-    days: on DuckDB, whose table is stored by (client_id, started_at), their row groups; on
-    Athena, through the started_on bound that comes with it, their partitions. So the page is
-    read from a window before the newest possible start (`to`, the cursor, or the scope's last
-    active day), widened while it holds fewer than `limit + 1` rows, and finally unbounded. A
-    window holding `limit + 1` rows holds the top `limit + 1` overall (everything outside it
-    started earlier), so every try is exact. See `reads_sessions_by_windows` for who does it.
+    Ordering every session of a large scope to keep the newest few costs a read of every file of
+    fct_sessions. A lower bound on started_at, with the started_on bound that comes with it,
+    skips all but the last days' files (and, locally, row groups). So the page is read from a
+    window before the newest possible start (`to`, the cursor, or the scope's last active day),
+    widened while it holds fewer than `limit + 1` rows, and finally unbounded. A window holding
+    `limit + 1` rows holds the top `limit + 1` overall (everything outside it started earlier),
+    so every try is exact.
     """
     scope_sql, scope_params = _scope_filter(scope)
     filters, params = scope_sql, list(scope_params)
@@ -360,13 +345,12 @@ def sessions_page(
         params += [_ts(after[0]), _ts(after[0]), after[1], _day(after[0].date())]
         newest = after[0] if newest is None else min(newest, after[0])
     windows: list[datetime | None] = [None]
-    if reads_sessions_by_windows(backend, scope):
-        if newest is None:
-            found = backend.query(LAST_ACTIVE_DAY_SQL % {"scope": scope_sql}, [scope.level, *scope_params])
-            last_day = found[0]["last_day"] if found else None
-            newest = None if last_day is None else last_day + timedelta(days=1)
-        if newest is not None:
-            windows = [newest - timedelta(days=days) for days in SESSION_WINDOWS_DAYS] + [None]
+    if newest is None:
+        found = backend.query(LAST_ACTIVE_DAY_SQL % {"scope": scope_sql}, [scope.level, *scope_params])
+        last_day = found[0]["last_day"] if found else None
+        newest = None if last_day is None else last_day + timedelta(days=1)
+    if newest is not None:
+        windows = [newest - timedelta(days=days) for days in SESSION_WINDOWS_DAYS] + [None]
     rows: list[Row] = []
     for since in windows:
         # One row more than asked tells whether another page exists without a count query.
@@ -392,12 +376,17 @@ def sessions_page(
     ], next_position
 
 
-# A session's requests and their product lines, by the constant session_id (and the scope on the
-# requests). On DuckDB both facts are views over the staged requests, which are stored in
-# (client_id, session_id) order, so the constant skips all but a few row groups of them (and the
-# product lines unnest only that session's requests).
+# A session's requests and their product lines. The facts are partitioned by event_date and not
+# sorted by session, so a session_id alone reads every file. The session's fct_sessions row (in
+# scope, or none: a 404) gives the dates its requests lie on, and each fact is joined to it on
+# session_id and that event_date range, in the same single query.
 SESSION_REQUESTS_SQL = """
-%(target)sSELECT r.request_id, r.occurred_at, r.method, r.path, r.status, r.duration_ms,
+WITH target_session AS (
+  SELECT session_id, started_on AS first_day, CAST(ended_at AS DATE) AS last_day
+  FROM {marts}.fct_sessions
+  WHERE session_id = ? AND %(scope)s%(started_on)s
+)
+SELECT r.request_id, r.occurred_at, r.method, r.path, r.status, r.duration_ms,
        p.line_number, p.product_id, p.product_name, p.category, p.unit_price, p.currency, p.quantity
 FROM (
   SELECT f.request_id, f.occurred_at, f.method, f.path, f.status, f.duration_ms
@@ -412,27 +401,11 @@ LEFT JOIN (
 ) AS p ON p.request_id = r.request_id
 ORDER BY r.occurred_at, r.request_id, p.line_number
 """
-# On Athena the facts are partitioned by event_date and not sorted, so a session_id alone reads
-# every partition. The session's fct_sessions row (in scope, or none: a 404) gives the dates its
-# requests lie on, and each fact is joined to it on session_id and that event_date range, which
-# lets Trino's dynamic filtering skip the other partitions, in the same single query. (On DuckDB
-# that row costs a scan of fct_sessions' session_id column, which is not sorted on it.)
-_TARGET_SESSION = """WITH target_session AS (
-  SELECT session_id, started_on AS first_day, CAST(ended_at AS DATE) AS last_day
-  FROM {marts}.fct_sessions
-  WHERE session_id = ? AND %(scope)s%(started_on)s
-)
-"""
 _JOIN_TARGET_SESSION = """
   INNER JOIN target_session AS s
     ON %(t)s.session_id = s.session_id
     AND %(t)s.event_date >= s.first_day AND %(t)s.event_date <= s.last_day%(from_day)s"""
-# The requests' session is the user's: its fct_sessions row (client, reseller, session) has it.
-_SESSION_OF_USER = (
-    "EXISTS (SELECT 1 FROM {marts}.fct_sessions AS o WHERE o.session_id = f.session_id"
-    " AND o.client_id = f.client_id AND o.reseller_id = f.reseller_id AND o.user_id = ?)"
-)
-# The hinted start day as constants, which Athena prunes partitions on before it runs the query:
+# The hinted start day as constants, known before the query runs, so the files are chosen on them:
 # fct_sessions' started_on partition, and the facts' event_date partitions before that day.
 _STARTED_ON = " AND started_on = CAST(? AS DATE)"
 _FROM_DAY = " AND %(t)s.event_date >= CAST(? AS DATE)"
@@ -443,37 +416,28 @@ def session_requests(
 ) -> dict[str, Any] | None:
     """The session's requests in time order with their products; None when out of scope or absent.
 
-    Products come only with in-scope requests (of an in-scope session, on Athena). `started_on`
-    (the session's first UTC day, which the sessions list gives) is a hint for Athena: with it
-    the session's row is looked up in one started_on partition and the facts are read from that
-    day on. A session found under the hint started that day, so its answer is exact; none
-    found (a wrong hint, or no such session in scope) is asked again without the hint, so a
-    hint can cost a second query but never change the answer. DuckDB needs no hint.
+    Products come only with in-scope requests of an in-scope session. `started_on` (the
+    session's first UTC day, which the sessions list gives) is a hint: with it the session's
+    row is looked up in one started_on partition and the facts are read from that day on. A
+    session found under the hint started that day, so its answer is exact; none found (a wrong
+    hint, or no such session in scope) is asked again without the hint, so a hint can cost a
+    second query but never change the answer.
     """
     scope_sql, scope_params = _scope_filter(scope)
-    fact_scope_sql, fact_params = _scope_filter(scope, "f.")
-    if scope.level == "user":
-        # A session is its user's (the user of its first request: the dbt docs' `session_user`),
-        # all of its requests with it, whoever each was logged under (a visitor who signed in
-        # midway): the user is checked on the session, not on each request. On Athena the
-        # target session below already is the user's; on DuckDB the session's row is looked up.
-        if _reads_partitions(backend):
-            fact_scope_sql, fact_params = _scope_filter(Scope(scope.client_id, scope.reseller_id), "f.")
-        else:
-            fact_scope_sql = fact_scope_sql.replace("f.user_id = ?", _SESSION_OF_USER)
-    parts = {"target": "", "requests_join": "", "products_join": "", "fact_scope": fact_scope_sql}
-    params: list[Param] = [session_id, *fact_params, session_id]
-    day = [_day(started_on)] if started_on is not None and _reads_partitions(backend) else []
-    if _reads_partitions(backend):
-        parts |= {
-            "target": _TARGET_SESSION % {"scope": scope_sql, "started_on": _STARTED_ON if day else ""},
-            "requests_join": _JOIN_TARGET_SESSION
-            % {"t": "f", "from_day": _FROM_DAY % {"t": "f"} if day else ""},
-            "products_join": _JOIN_TARGET_SESSION
-            % {"t": "g", "from_day": _FROM_DAY % {"t": "g"} if day else ""},
-        }
-        # In the order of the placeholders: the target session, then each fact's join and filter.
-        params = [session_id, *scope_params, *day, *day, session_id, *fact_params, *day, session_id]
+    # A session is its user's (the user of its first request: the dbt docs' `session_user`), all
+    # of its requests with it, whoever each was logged under (a visitor who signed in midway):
+    # the user is checked on the session (the target session is in scope), not on each request.
+    fact_scope_sql, fact_params = _scope_filter(Scope(scope.client_id, scope.reseller_id), "f.")
+    day = [_day(started_on)] if started_on is not None else []
+    parts = {
+        "scope": scope_sql,
+        "started_on": _STARTED_ON if day else "",
+        "requests_join": _JOIN_TARGET_SESSION % {"t": "f", "from_day": _FROM_DAY % {"t": "f"} if day else ""},
+        "products_join": _JOIN_TARGET_SESSION % {"t": "g", "from_day": _FROM_DAY % {"t": "g"} if day else ""},
+        "fact_scope": fact_scope_sql,
+    }
+    # In the order of the placeholders: the target session, then each fact's join and filter.
+    params: list[Param] = [session_id, *scope_params, *day, *day, session_id, *fact_params, *day, session_id]
     rows: list[Row] = backend.query(SESSION_REQUESTS_SQL % parts, params)
     if not rows and day:
         return session_requests(backend, scope, session_id)

@@ -29,7 +29,7 @@ from bench.targets import evaluate, shortfalls
 RESULTS = REPO / "bench" / "results"
 README = REPO / "bench" / "README.md"
 DEFAULT_EVENTS = 3_000_000
-STAGES = ("data", "ingest", "dbt", "api", "athena", "twin", "lambda_init")
+STAGES = ("data", "ingest", "dbt", "api", "athena", "twin", "serve", "lambda_init")
 README_START, README_END = "<!-- bench:results -->", "<!-- /bench:results -->"
 
 
@@ -89,6 +89,27 @@ def cost_inputs(stages: dict[str, Any]) -> dict[str, Any]:
             r: f["bytes_90d_at_10m_events_per_day"] for r, f in routes.items()
         },
         "measured_events_per_day": athena.get("measured_events_per_day"),
+        "serving": serving_cost_inputs(stages.get("serve") or {}),
+    }
+
+
+def serving_cost_inputs(serve: dict[str, Any]) -> dict[str, Any]:
+    """What `make cost` prices the API with: S3 requests per warm call (the routes' mean), per new
+    version read (the typical call at 10M events/day) and Lambda seconds per call."""
+    routes = serve.get("routes") or {}
+    if not routes:
+        return {}
+    warm = sum(r["s3_requests_mean"] for r in routes.values()) / len(routes)
+    typical = serve.get("typical_call") or {}
+    # Each container reads what a publish changed (measured after an hourly build); a container
+    # that starts reads everything (the new container's figure at scale, counted as the upper bound
+    # when the after-publish figure is missing).
+    after = (typical.get("after_a_publish") or {}).get("s3_requests")
+    scale = typical.get("at_10m_events_per_day") or {}
+    return {
+        "api_s3_requests_warm": round(warm, 3),
+        "api_s3_requests_new_version": after if after is not None else scale.get("cold_s3_requests"),
+        "api_seconds_per_call": round(serve["lambda_ms_per_call_p50_mean"] / 1000, 4),
     }
 
 
@@ -142,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     def dataset() -> Any:
         return datasets[0] if datasets else data.existing(work)
 
-    from bench.stages import api, athena, data, dbt, ingest, lambda_init, twin
+    from bench.stages import api, athena, data, dbt, ingest, lambda_init, serve, twin
 
     try:
         stage("data", (), run_data)
@@ -151,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         stage("api", ("dbt",), lambda: api.run_stage(warehouse, work, args.api_requests, args.seed))
         stage("athena", ("dbt",), lambda: athena.run_stage(warehouse, work))
         stage("twin", ("data", "ingest"), lambda: twin.run_stage(dataset(), lake, work))
+        stage("serve", ("data", "ingest"), lambda: serve.run_stage(dataset(), lake, work))
         stage("lambda_init", (), lambda_init.run_stage)
     finally:
         if own_tmp:

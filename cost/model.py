@@ -72,17 +72,24 @@ API_RANGE_DAYS = 90  # a dashboard's usual range
 INGEST_MEMORY_GB = 1.0
 DBT_TASK_VCPU = 1.0  # var.dbt_task.cpu = 1024
 DBT_TASK_MEMORY_GB = 4.0  # var.dbt_task.memory = 4096
-API_MEMORY_GB = 0.5
+API_MEMORY_GB = 1.0  # var.api_settings.memory_size = 1024 (DuckDB's file cache lives in it)
+API_POINTER_REFRESH_SECONDS = 30  # var.api_settings.pointer_refresh_seconds
 DBT_THREADS = 2  # profiles.yml, target athena
+DATA_TEST_DAYS = 7  # var data_test_days: the days of partitions a data test reads on Athena
 EMF_METRICS = (
     6  # EventsRead, EventsLanded, LinesSkipped, EventsQuarantined, RunDurationMs, CheckpointLagSeconds
 )
 ALARMS = 5
 
 # Assumptions (not measurable without an AWS account): named so they can be changed and argued.
-API_QUERIES_PER_DAY = 20_000  # e.g. 500 people opening 40 views a day; Athena result reuse ignored
-API_SECONDS_PER_CALL = 1.5  # mostly waiting for Athena
+API_QUERIES_PER_DAY = 20_000  # e.g. 500 people opening 40 views a day
+API_CONTAINERS = 5  # warm API containers at that traffic, each re-reading what a publish changed
+# Without bench results (bench/stages/serve.py measures these through the handler on the twin):
+API_SECONDS_PER_CALL = 0.1  # a warm call reads from DuckDB's cache
+API_S3_REQUESTS_WARM = 1  # at most the pointer's check
+API_S3_REQUESTS_NEW_VERSION = API_RANGE_DAYS + 4  # every file of a 90-day range + the metadata
 DBT_SECONDS_PER_QUERY = 3.0  # Athena round trip of one statement
+NAIVE_API_SECONDS_PER_CALL = 1.5  # the naive API waits for Athena
 DBT_TASK_START_SECONDS = 90  # Fargate: provisioning, pulling the public image, fetching the bundle
 API_LOG_BYTES_PER_CALL = 1500  # function log lines + access log line
 INGEST_LOG_BYTES_PER_RUN = 4000
@@ -142,11 +149,16 @@ class Inputs:
     parquet_bytes_per_event: float
     # Per API route: bytes one query of it scans per daily event (calls spread evenly over them).
     api_route_bytes_per_event_per_day: list[float]
-    test_bytes_per_event: list[float]  # per dbt data test: bytes of what it scans per event of history
+    test_bytes_per_event: list[float]  # per dbt data test: bytes of what it scans per event it tests
     raw_readers: int
     table_models: int
     ingest_events_per_second: float
     source: str
+    # The API reading the published marts (ADR 0008): S3 requests of a typical call in a warm
+    # container and in one that has not read the version yet, and Lambda seconds per call.
+    api_s3_requests_warm: float = API_S3_REQUESTS_WARM
+    api_s3_requests_new_version: float = API_S3_REQUESTS_NEW_VERSION
+    api_seconds_per_call: float = API_SECONDS_PER_CALL
 
     @property
     def api_bytes_per_query_per_event_per_day(self) -> float:
@@ -179,7 +191,14 @@ def inputs_from(measured: dict[str, Any], bench: dict[str, Any] | None) -> Input
     raw = measured["raw_gzip_bytes_per_event"]
     parquet = measured["parquet_mart_bytes_per_event"]
     source = measured["source"]
+    serving = {
+        "api_s3_requests_warm": float(API_S3_REQUESTS_WARM),
+        "api_s3_requests_new_version": float(API_S3_REQUESTS_NEW_VERSION),
+        "api_seconds_per_call": API_SECONDS_PER_CALL,
+    }
     if bench:
+        measured_serving = (bench.get("cost_inputs") or {}).get("serving") or {}
+        serving.update({k: float(v) for k, v in measured_serving.items() if k in serving and v is not None})
         inputs = bench.get("cost_inputs") or {}
         raw = inputs.get("raw_gzip_bytes_per_event") or raw
         parquet = inputs.get("parquet_mart_bytes_per_event") or parquet
@@ -196,6 +215,7 @@ def inputs_from(measured: dict[str, Any], bench: dict[str, Any] | None) -> Input
         table_models=measured["project"]["table_models"],
         ingest_events_per_second=measured.get("ingest_events_per_second", 5000.0),
         source=source,
+        **serving,
     )
 
 
@@ -264,31 +284,32 @@ def monthly_bill(
         bill["Athena (dbt models)"] = runs * athena_cost(
             (raw_reads + rewrites) / runs_per_day, 2 * inputs.table_models
         )
+        # On Athena every data test reads only the last `data_test_days` days' partitions
+        # (dbt_project/macros/tests/recent_partitions.sql), not all of history.
+        tested_events = n * min(DATA_TEST_DAYS, DAYS_PER_MONTH * history_months)
         test_bytes = sum(
-            max(b * history_events, PRICES["athena_min_bytes"]) for b in inputs.test_bytes_per_event
+            max(b * tested_events, PRICES["athena_min_bytes"]) for b in inputs.test_bytes_per_event
         )
         bill["Athena (dbt tests)"] = tested_runs * DAYS_PER_MONTH * test_bytes / TB * PRICES["athena_per_tb"]
         puts += runs * inputs.table_models * DBT_DAYS_REWRITTEN_PER_RUN
         gets += dbt_queries * GETS_PER_QUERY
 
-    # Athena, API: each call scans its 90-day range, of the marts or (naive) of the raw JSON.
+    # The API. This design: DuckDB in the Lambda reads the published marts (S3 GETs and HEADs, no
+    # Athena). Naive: each call scans the raw JSON of its 90-day range on Athena.
     if naive:
         per_query = inputs.raw_gzip_bytes_per_event * n * API_RANGE_DAYS
         gets += api_calls * API_RANGE_DAYS * raw_objects_per_run * INGEST_RUNS_PER_DAY
         bill["Athena (API)"] = athena_cost(per_query * api_calls, api_calls)
     else:
-        # Each route's calls billed apart: a route under Athena's 10 MB minimum pays the minimum
-        # whatever the others scan (billing the routes' mean would hide it).
-        routes = inputs.api_route_bytes_per_event_per_day
-        calls = api_calls / len(routes)
-        bill["Athena (API)"] = sum(athena_cost(route * n * calls, calls) for route in routes)
+        bill["S3 requests (API)"] = api_s3_requests(inputs, api_calls) / 1000 * PRICES["s3_get_per_1000"]
     bill["S3 requests"] = puts / 1000 * PRICES["s3_put_per_1000"] + gets / 1000 * PRICES["s3_get_per_1000"]
 
     # Lambda: ingest every 10 minutes and the API per call; dbt runs as a Fargate task (ADR 0005).
     ingest_seconds = 2 + n / INGEST_RUNS_PER_DAY / inputs.ingest_events_per_second
     dbt_seconds = DBT_TASK_START_SECONDS + 30 + dbt_queries / runs * DBT_SECONDS_PER_QUERY / DBT_THREADS
+    api_seconds = inputs.api_seconds_per_call if not naive else NAIVE_API_SECONDS_PER_CALL
     bill["Lambda"] = lambda_cost(INGEST_RUNS_PER_DAY * DAYS_PER_MONTH, ingest_seconds, INGEST_MEMORY_GB) + (
-        lambda_cost(api_calls, API_SECONDS_PER_CALL, API_MEMORY_GB)
+        lambda_cost(api_calls, api_seconds, API_MEMORY_GB)
     )
     bill["Fargate (dbt)"] = 0 if naive else fargate_cost(runs, dbt_seconds, DBT_TASK_VCPU, DBT_TASK_MEMORY_GB)
 
@@ -309,6 +330,26 @@ def monthly_bill(
     bill["KMS"] = PRICES["kms_key_month"] + KMS_REQUESTS_PER_MONTH / 10_000 * PRICES["kms_per_10000"]
     bill["total"] = sum(bill.values())
     return bill
+
+
+def api_s3_requests(inputs: Inputs, api_calls: float) -> float:
+    """S3 requests of the API in a month: every call's (warm), each container's first read of every
+    published version, and each container's pointer checks (a HEAD and a GET)."""
+    publishes = (DBT_RUNS_PER_DAY + DBT_TESTED_RUNS_PER_DAY) * DAYS_PER_MONTH
+    pointer_checks = 86_400 / API_POINTER_REFRESH_SECONDS * DAYS_PER_MONTH * 2
+    return api_calls * inputs.api_s3_requests_warm + API_CONTAINERS * (
+        publishes * inputs.api_s3_requests_new_version + pointer_checks
+    )
+
+
+def athena_api_bill(events_per_day: int, inputs: Inputs, api_calls: float) -> float:
+    """What the API's Athena queries cost before ADR 0008 (one query per call on the marts).
+
+    Each route's calls billed apart: a route under Athena's 10 MB minimum pays the minimum
+    whatever the others scan (billing the routes' mean would hide it)."""
+    routes = inputs.api_route_bytes_per_event_per_day
+    calls = api_calls / len(routes)
+    return sum(athena_cost(route * events_per_day * calls, calls) for route in routes)
 
 
 def api_scan_bytes(events_per_day: int, inputs: Inputs, naive: bool) -> float:
@@ -354,6 +395,17 @@ def report(inputs: Inputs, history_months: int, api_queries_per_day: int) -> tup
         for n in SCALES
     )
     lines.append(f"| total with the data tests in every hourly run | {every_run} |")
+    calls = api_queries_per_day * DAYS_PER_MONTH
+    athena = " | ".join(f"{athena_api_bill(n, inputs, calls):,.2f}" for n in SCALES)
+    lines.append(f"| (not in the total) Athena per API call instead, the design before ADR 0008 | {athena} |")
+    lines += [
+        "",
+        f"The API reads the published marts from S3 (ADR 0008): "
+        f"{inputs.api_s3_requests_warm:g} S3 requests per warm call, "
+        f"{inputs.api_s3_requests_new_version:g} when a container reads a new version "
+        f"({API_CONTAINERS} containers x {DBT_RUNS_PER_DAY + DBT_TESTED_RUNS_PER_DAY} publishes a day), "
+        f"{inputs.api_seconds_per_call * 1000:.0f} ms of Lambda per call at {API_MEMORY_GB:g} GB.",
+    ]
     lines += [
         "",
         "Naive design (no marts, the API scans the raw JSON of its 90-day range on every call):",

@@ -64,7 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     signal.alarm(int(settings.run_timeout_hours * 3600))
     now = datetime.now(UTC)
     try:
-        run_and_publish(settings, boto3.client("s3"), now, data_tests=args.data_tests, extra=dbt_flags(args))
+        glue = boto3.client("glue") if settings.serves_marts else None
+        run_and_publish(
+            settings, boto3.client("s3"), now, data_tests=args.data_tests, extra=dbt_flags(args), glue=glue
+        )
     except RunInProgress as busy:
         logger.info("dbt build skipped: another run holds the lock", extra={"reason": str(busy)})
         return 0

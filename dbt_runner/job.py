@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 from dbt_runner.build import DbtInvoker, build, files_to_publish, invoke_dbt, prepare_project, run_id_for
 from dbt_runner.publish import publish
 from dbt_runner.settings import Settings
+from serving import pointer
 
 logger = Logger(service="dbt")
 
@@ -67,8 +68,13 @@ def run_and_publish(
     invoke: DbtInvoker = invoke_dbt,
     data_tests: bool | None = None,
     extra: tuple[str, ...] = (),
+    glue: Any = None,
 ) -> dict[str, Any]:
-    """Build and publish; returns the summary, or raises DbtBuildFailed / RunInProgress."""
+    """Build and publish; returns the summary, or raises DbtBuildFailed / RunInProgress.
+
+    A successful build also publishes the marts' committed versions for the API (`glue` reads
+    them), under the lock, so two runs never publish out of order; a failed one publishes none.
+    """
     run_id = run_id_for(now)
     data_tests = settings.data_tests if data_tests is None else data_tests
     acquire_lock(s3, settings.docs_bucket, run_id, now, timedelta(hours=settings.run_timeout_hours))
@@ -85,6 +91,14 @@ def run_and_publish(
         )
         outcome = build(project, settings.work_dir, settings.target, run_id, invoke, data_tests, extra)
         summary = outcome.summary()
+        serve_error = None
+        if outcome.success and settings.serves_marts:
+            try:
+                summary["served"] = publish_marts(settings, s3, glue, now, run_id)
+            except (pointer.PointerError, ClientError) as error:
+                # The build committed, but the API keeps serving the previous version: a failed run.
+                serve_error = f"built, but the marts were not published for the API: {error}"
+                summary |= {"success": False, "serve_error": serve_error}
         files = files_to_publish(project / "target", run_id, include_docs=outcome.success)
         summary["published"] = publish(s3, settings.docs_bucket, files, summary)
     finally:
@@ -92,4 +106,17 @@ def run_and_publish(
     logger.info(FINISHED, extra=summary)
     if not outcome.success:
         raise DbtBuildFailed(f"dbt run {run_id} failed: {summary['steps']} {summary['failures'][:5]}")
+    if serve_error is not None:
+        raise DbtBuildFailed(f"dbt run {run_id}: {serve_error}")
     return summary
+
+
+def publish_marts(settings: Settings, s3: Any, glue: Any, now: datetime, run_id: str) -> str:
+    """Point the API at the versions this build committed (Glue's metadata_location of each table)."""
+    if glue is None:
+        raise ValueError("publishing the marts needs a Glue client")
+    bucket, prefix = pointer.split_s3_url(settings.marts_data_dir.rstrip("/") + "/")
+    tables = pointer.glue_locations(glue, settings.marts_database)
+    published = pointer.publish(s3, bucket, prefix, tables, now, run_id)
+    logger.info("marts published for the API", extra={"pointer": pointer.pointer_url(bucket, prefix)})
+    return published.committed_at

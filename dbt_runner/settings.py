@@ -24,6 +24,10 @@ class Settings:
     project_dir: Path = PACKAGE_ROOT / "dbt_project"
     profiles_path: Path = PACKAGE_ROOT / "profiles.yml"
     work_dir: Path = Path("/tmp/dbt")  # noqa: S108 - the task's only writable volume
+    # Where the marts live (dbt-athena's data dir, s3://bucket/prefix/) and their Glue database:
+    # with both, a successful build publishes the marts' versions for the API (serving/pointer.py).
+    marts_data_dir: str = ""
+    marts_database: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -36,7 +40,14 @@ class Settings:
             target=env.get("DBT_TARGET", "athena").strip() or "athena",
             data_tests=_boolean(env, "DBT_DATA_TESTS", True),
             run_timeout_hours=_hours(env, "DBT_RUN_TIMEOUT_HOURS", 6.0),
+            marts_data_dir=env.get("DBT_ATHENA_S3_DATA_DIR", "").strip(),
+            marts_database=env.get("DBT_ATHENA_SCHEMA", "").strip(),
         )
+
+    @property
+    def serves_marts(self) -> bool:
+        """Whether a successful build publishes the marts for the API (the Athena target in AWS)."""
+        return bool(self.marts_data_dir and self.marts_database)
 
 
 def _boolean(env: Mapping[str, str], name: str, default: bool) -> bool:

@@ -7,7 +7,7 @@ runtime and boto3, so it is built and checked exactly like the two functions.
     python packaging/build_lambdas.py [--arch arm64|x86_64] [--out build] [--only ingest_lambda ...]
 
 For each function: `pip install --platform manylinux2014_<arch> --only-binary=:all:
---python-version 3.11 --implementation cp` of its requirements.txt into a staging folder,
+--python-version <its runtime's> --implementation cp` of its requirements.txt into a staging folder,
 minus what the Lambda runtime already has (boto3, botocore, s3transfer) and caches, plus the
 function's own code; then a zip with sorted entries, 1980-01-01 timestamps and 0644 modes, so
 the same inputs give the same SHA-256. Each zip is checked against Lambda's limits and the
@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -29,8 +30,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+# The DuckDB the API pins (api_lambda/requirements.txt): its extensions live under this version.
+DUCKDB_VERSION = "1.5.5"
 PYTHON_VERSION = "3.11"
 RUNTIME = "python3.11"
+# The glibc of each runtime's OS (Amazon Linux 2: 2.26; Amazon Linux 2023: 2.34): a binary that
+# needs a newer one fails to load there, whatever its wheel's tag says (DuckDB's httpfs and
+# iceberg extensions need 2.28, so the API runs on python3.12).
+RUNTIME_GLIBC = {"python3.11": (2, 26), "python3.12": (2, 34)}
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o100644
 
@@ -44,7 +51,11 @@ PRUNED_DIRS = {"__pycache__", "bin", ".pytest_cache", "target", "logs", "dbt_pac
 PRUNED_SUFFIXES = (".pyc", ".pyo")
 
 PLATFORMS = {"arm64": "manylinux2014_aarch64", "x86_64": "manylinux2014_x86_64"}
+# Wheels built on a newer glibc that the runtime still has (DuckDB's is manylinux_2_26 / 2_28).
+NEWER_PLATFORMS = {"arm64": "manylinux_2_28_aarch64", "x86_64": "manylinux_2_28_x86_64"}
 ELF_MACHINES = {"arm64": 0xB7, "x86_64": 0x3E}
+# Machine code besides shared objects: DuckDB's extensions, loaded by the API from its zip.
+BINARY_SUFFIXES = (".duckdb_extension",)
 
 
 @dataclass(frozen=True)
@@ -54,6 +65,13 @@ class Function:
     sources: tuple[Path, ...]
     # Modules (relative to the function's package) that only run on a laptop: left out of the zip.
     local_only: tuple[str, ...] = ()
+    runtime: str = RUNTIME
+    # Files the zip must hold (paths inside it), beyond the function's own code.
+    required: tuple[str, ...] = ()
+
+    @property
+    def python_version(self) -> str:
+        return self.runtime.removeprefix("python")
 
 
 FUNCTIONS = {
@@ -63,15 +81,21 @@ FUNCTIONS = {
     "api_lambda": Function(
         "api_lambda",
         REPO / "api_lambda/requirements.txt",
-        (REPO / "api_lambda",),
+        (REPO / "api_lambda", REPO / "serving"),
         # The local server (its CLI and ASGI adapter), the tokens-file tool and the DuckDB backend's
         # warehouse-file snapshots: the Lambda takes API Gateway events and its JWT authorizer's claims.
         local_only=("__main__.py", "asgi.py", "tokens.py", "backends/duckdb.py"),
+        runtime="python3.12",
+        # DuckDB's S3 and Iceberg readers, loaded from the zip (the Lambda never downloads them).
+        required=tuple(
+            f"duckdb_extension_{name}/extensions/v{DUCKDB_VERSION}/{name}.duckdb_extension"
+            for name in ("httpfs", "avro", "iceberg")
+        ),
     ),
     "dbt_runner": Function(
         "dbt_runner",
         REPO / "dbt_runner/requirements.txt",
-        (REPO / "dbt_runner", REPO / "dbt_project", REPO / "profiles.yml"),
+        (REPO / "dbt_runner", REPO / "serving", REPO / "dbt_project", REPO / "profiles.yml"),
     ),
 }
 
@@ -84,6 +108,7 @@ class ZipStats:
     zipped_bytes: int
     unzipped_bytes: int
     files: int
+    runtime: str = RUNTIME
 
 
 class PackagingError(RuntimeError):
@@ -94,14 +119,17 @@ def log(message: str) -> None:
     print(f"[package] {message}", file=sys.stderr, flush=True)
 
 
-def install_requirements(requirements: Path, target: Path, arch: str) -> None:
+def install_requirements(
+    requirements: Path, target: Path, arch: str, python_version: str = PYTHON_VERSION
+) -> None:
     """pip-install the Lambda platform's wheels (never sdists, never this machine's wheels)."""
     if not requirements.is_file():
         raise PackagingError(f"{requirements} is missing")
     cmd = [
         sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
-        "--platform", PLATFORMS[arch], "--only-binary=:all:", "--python-version", PYTHON_VERSION,
-        "--implementation", "cp", "--target", str(target), "-r", str(requirements),
+        "--platform", PLATFORMS[arch], "--platform", NEWER_PLATFORMS[arch], "--only-binary=:all:",
+        "--python-version", python_version, "--implementation", "cp", "--target", str(target),
+        "-r", str(requirements),
     ]  # fmt: skip
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -146,16 +174,36 @@ def prune(target: Path) -> None:
         shutil.rmtree(target / "dbt_project" / stale, ignore_errors=True)
 
 
+def binaries(root: Path) -> list[Path]:
+    """Shared objects and DuckDB extensions under root."""
+    found = [*root.rglob("*.so*"), *(p for suffix in BINARY_SUFFIXES for p in root.rglob(f"*{suffix}"))]
+    return sorted(p for p in found if p.is_file())
+
+
 def foreign_binaries(root: Path, arch: str) -> list[str]:
-    """Shared objects whose ELF machine is not the target architecture's."""
+    """Shared objects (and DuckDB extensions) whose ELF machine is not the target architecture's."""
     wrong = []
-    for path in sorted(root.rglob("*.so*")):
-        if not path.is_file():
-            continue
+    for path in binaries(root):
         head = path.read_bytes()[:20]
         if head[:4] == b"\x7fELF" and int.from_bytes(head[18:20], "little") != ELF_MACHINES[arch]:
             wrong.append(str(path.relative_to(root)))
     return wrong
+
+
+def glibc_needed(path: Path) -> tuple[int, int]:
+    """The newest glibc symbol version an ELF file names (its dynamic string table holds them)."""
+    versions = [(2, int(minor)) for minor in re.findall(rb"GLIBC_2\.(\d+)", path.read_bytes())]
+    return max(versions, default=(2, 0))
+
+
+def too_new_for_the_runtime(root: Path, runtime: str) -> list[str]:
+    """Binaries needing a newer glibc than the runtime's OS has: they would fail to load there."""
+    limit = RUNTIME_GLIBC[runtime]
+    return [
+        f"{path.relative_to(root)} needs GLIBC_{'.'.join(map(str, needed))}"
+        for path in binaries(root)
+        if (needed := glibc_needed(path)) > limit
+    ]
 
 
 def write_reproducible_zip(root: Path, zip_path: Path) -> tuple[int, int]:
@@ -203,17 +251,22 @@ def build_function(function: Function, out_dir: Path, arch: str) -> ZipStats:
     with tempfile.TemporaryDirectory(prefix=f"pkg-{function.name}-") as tmp:
         staging = Path(tmp)
         log(f"{function.name}: installing {function.requirements.relative_to(REPO)} for {PLATFORMS[arch]}")
-        install_requirements(function.requirements, staging, arch)
+        install_requirements(function.requirements, staging, arch, function.python_version)
         remove_runtime_provided(staging)
         copy_sources(function.sources, staging)
         remove_local_only(staging / function.name, function.local_only)
         prune(staging)
         if wrong := foreign_binaries(staging, arch):
             raise PackagingError(f"{function.name}: binaries not built for {arch}: {wrong[:5]}")
+        if too_new := too_new_for_the_runtime(staging, function.runtime):
+            raise PackagingError(f"{function.name}: binaries too new for {function.runtime}: {too_new[:5]}")
+        if missing := [name for name in function.required if not (staging / name).is_file()]:
+            raise PackagingError(f"{function.name}: the zip lacks {missing}")
         zip_path = out_dir / f"{function.name}.zip"
         files, unzipped = write_reproducible_zip(staging, zip_path)
     stats = ZipStats(
         name=function.name,
+        runtime=function.runtime,
         path=zip_path.relative_to(REPO).as_posix() if REPO in zip_path.parents else str(zip_path),
         sha256=sha256_of(zip_path),
         zipped_bytes=zip_path.stat().st_size,

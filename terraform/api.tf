@@ -1,5 +1,6 @@
-# The API: reads the marts only, through its own Athena workgroup, behind an HTTP API whose JWT
-# authorizer checks issuer and audience. The principal comes from the token's claims below.
+# The API: DuckDB in the Lambda reads the Iceberg marts on S3 (the versions the last successful dbt
+# run published in the serving pointer, docs/serving.md), behind an HTTP API whose JWT authorizer
+# checks issuer and audience. The principal comes from the token's claims below. No Athena.
 locals {
   api_name = "${var.name}-api"
 
@@ -7,12 +8,12 @@ locals {
   # requestContext.authorizer.jwt.claims. tests/terraform checks they match api_lambda.
   jwt_claim_names = ["analytics:level", "analytics:client_id", "analytics:reseller_id", "analytics:user_id"]
 
+  # serving/pointer.py: the dbt runner writes it under the marts prefix after a successful build.
+  serving_pointer_key = "${local.marts_prefix}_serving/current.json"
+
   api_environment = {
-    API_BACKEND                  = "athena"
-    ATHENA_WORKGROUP             = module.api_workgroup.name
-    ATHENA_DATABASE              = module.catalog.marts_database_name
-    ATHENA_RESULT_REUSE_MINUTES  = tostring(var.api_settings.result_reuse_minutes)
-    ATHENA_QUERY_TIMEOUT_SECONDS = tostring(var.api_settings.query_timeout_seconds)
+    API_MARTS_POINTER            = "s3://${module.lake_bucket.id}/${local.serving_pointer_key}"
+    API_POINTER_REFRESH_SECONDS  = tostring(var.api_settings.pointer_refresh_seconds)
     API_REQUEST_BUDGET_SECONDS   = tostring(var.api_settings.request_budget_seconds)
     CURSOR_SECRET                = var.cursor_secret
     POWERTOOLS_SERVICE_NAME      = "api"
@@ -20,53 +21,26 @@ locals {
   }
 }
 
+# DuckDB reads the pointer, then the metadata, manifests and data files it names: GET (and HEAD,
+# which GetObject allows) under the marts prefix, nothing else. The objects' KMS key is granted by
+# the function module (kms:Decrypt on the stack key).
 data "aws_iam_policy_document" "api" {
-  source_policy_documents = [data.aws_iam_policy_document.query_results["api"].json]
-
-  statement {
-    sid       = "QueryInTheApiWorkgroupOnly"
-    actions   = ["athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults", "athena:StopQueryExecution", "athena:GetWorkGroup"]
-    resources = [module.api_workgroup.arn]
-  }
-
-  statement {
-    sid       = "ReadTheMartTablesOnly"
-    actions   = ["glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition"]
-    resources = concat([local.glue_catalog_arn], local.glue_marts_arns)
-  }
-
   statement {
     sid       = "ReadTheMartsPrefixOnly"
     actions   = ["s3:GetObject"]
     resources = ["${local.lake_arn}/${local.marts_prefix}*"]
-  }
-
-  statement {
-    sid       = "LocateTheLake"
-    actions   = ["s3:GetBucketLocation"]
-    resources = [local.lake_arn]
-  }
-
-  statement {
-    sid       = "ListTheMartsPrefixOnly"
-    actions   = ["s3:ListBucket"]
-    resources = [local.lake_arn]
-
-    condition {
-      test     = "StringLike"
-      variable = "s3:prefix"
-      values   = ["${local.marts_prefix}*"]
-    }
   }
 }
 
 module "api_function" {
   source = "./modules/lambda_function"
 
-  name                           = local.api_name
-  description                    = "Serves the tenant-scoped analytics API over the marts."
-  package_path                   = local.package["api_lambda"]
-  handler                        = "api_lambda.handler.handler"
+  name         = local.api_name
+  description  = "Serves the tenant-scoped analytics API over the marts."
+  package_path = local.package["api_lambda"]
+  handler      = "api_lambda.handler.handler"
+  # Amazon Linux 2023's glibc: DuckDB's httpfs and iceberg extensions need 2.28 (packaging checks it).
+  runtime                        = "python3.12"
   architecture                   = var.lambda_architecture
   memory_size                    = var.api_settings.memory_size
   timeout                        = 30

@@ -21,7 +21,6 @@ locals {
   marts_prefix      = "marts/"
 
   dbt_results_prefix = "dbt/"
-  api_results_prefix = "api/"
 
   glue_catalog_arn = "arn:${local.partition}:glue:${local.region}:${local.account_id}:catalog"
   glue_raw_arns = [
@@ -193,20 +192,10 @@ module "dbt_workgroup" {
   enforce_workgroup_configuration = false
 }
 
-module "api_workgroup" {
-  source = "./modules/athena_workgroup"
-
-  name                           = "${var.name}-api"
-  description                    = "The API's queries over the marts."
-  output_location                = "s3://${module.results_bucket.id}/${local.api_results_prefix}"
-  kms_key_arn                    = aws_kms_key.this.arn
-  bytes_scanned_cutoff_per_query = var.api_bytes_scanned_cutoff
-}
-
 # Athena writes and reads query results with the caller's credentials: the callers of each
 # workgroup get its results prefix only, and the stack key that encrypts them.
 data "aws_iam_policy_document" "query_results" {
-  for_each = { dbt = local.dbt_results_prefix, api = local.api_results_prefix }
+  for_each = { dbt = local.dbt_results_prefix }
 
   statement {
     sid       = "OwnQueryResults"

@@ -4,7 +4,7 @@ output "lake_bucket" {
 }
 
 output "athena_results_bucket" {
-  description = "Bucket of Athena query results (dbt/ and api/ prefixes)."
+  description = "Bucket of Athena query results (the dbt build's dbt/ prefix)."
   value       = module.results_bucket.id
 }
 
@@ -14,13 +14,13 @@ output "raw_table" {
 }
 
 output "marts_database" {
-  description = "Glue database of the marts (the API's ATHENA_DATABASE)."
+  description = "Glue database of the marts (dbt writes them; the API reads the versions it publishes)."
   value       = module.catalog.marts_database_name
 }
 
 output "athena_workgroups" {
-  description = "Athena workgroups: dbt and api."
-  value       = { dbt = module.dbt_workgroup.name, api = module.api_workgroup.name }
+  description = "Athena workgroups: dbt (the API queries no Athena)."
+  value       = { dbt = module.dbt_workgroup.name }
 }
 
 output "function_names" {

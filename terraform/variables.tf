@@ -186,28 +186,23 @@ variable "api_throttling" {
   default = {}
 }
 
-variable "api_bytes_scanned_cutoff" {
-  description = "Bytes one API query may scan before Athena cancels it (a runaway guard: `make cost` shows what a call scans at a given traffic; raise it with traffic)."
-  type        = number
-  default     = 10737418240
-}
-
 variable "api_settings" {
-  description = "Athena backend settings of the API (docs/contracts.md section 2)."
+  description = "Settings of the API function (docs/contracts.md section 2, docs/serving.md)."
   type = object({
-    result_reuse_minutes  = optional(number, 60)
-    query_timeout_seconds = optional(number, 20)
+    # A newer published version of the marts is served at most this long after its publish.
+    pointer_refresh_seconds = optional(number, 30)
     # All of one request's work (every query); past it the API answers 503 with Retry-After.
     request_budget_seconds = optional(number, 20)
-    memory_size            = optional(number, 512)
-    reserved_concurrency   = optional(number, 20) # -1: none (an account quota of 10, docs/deploy.md)
-    error_alarm_threshold  = optional(number, 5)
+    # DuckDB caches the marts' files in memory; memory also buys the function its CPU share.
+    memory_size           = optional(number, 1024)
+    reserved_concurrency  = optional(number, 20) # -1: none (an account quota of 10, docs/deploy.md)
+    error_alarm_threshold = optional(number, 5)
   })
   default = {}
 
   validation {
-    condition     = var.api_settings.query_timeout_seconds < 29
-    error_message = "API Gateway waits 29 s at most; keep the query timeout below it."
+    condition     = var.api_settings.pointer_refresh_seconds >= 1 && var.api_settings.pointer_refresh_seconds <= 60
+    error_message = "A published version must be served within a minute: pointer_refresh_seconds is 1 to 60."
   }
 
   validation {

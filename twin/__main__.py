@@ -12,8 +12,16 @@ from pathlib import Path
 
 from ingest_lambda.__main__ import parse_now
 from ingest_lambda.settings import SettingsError
+from serving.pointer import PointerError
 from twin.ingest import INGESTED, NothingToIngestError, ingest
-from twin.lake import claim_lake, claimed_lake, declare_raw_table, drop_stale_temporary_tables, upload_raw
+from twin.lake import (
+    claim_lake,
+    claimed_lake,
+    declare_raw_table,
+    drop_stale_temporary_tables,
+    publish_twin_marts,
+    upload_raw,
+)
 from twin.servers import TwinError, down, running, up
 from twin.settings import REPO, TwinSettings, TwinSettingsError
 from twin.terraform_names import terraform_names
@@ -78,9 +86,18 @@ def build(settings: TwinSettings, dbt_args: list[str], ingested: bool = False) -
         *dbt_args,
     ]
     print("twin: " + " ".join(cmd[1:]), flush=True)
-    return subprocess.run(
+    code = subprocess.run(
         cmd, cwd=REPO, env={**os.environ, **dbt_environment(settings)}, check=False
     ).returncode
+    if code == 0:
+        # Only a successful build is served (serving/pointer.py); a failed one publishes nothing.
+        try:
+            pointer = publish_twin_marts(settings)
+        except PointerError as error:
+            print(f"twin: built, but nothing published for the API: {error}", file=sys.stderr)
+            return 1
+        print(f"twin: published {len(pointer.tables)} marts for the API ({pointer.committed_at})")
+    return code
 
 
 def maintain(settings: TwinSettings, dbt_args: list[str]) -> int:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import trino
 
+from serving import pointer
 from twin.raw_table import raw_table
 from twin.servers import CATALOG, moto_pid, s3_client
 from twin.settings import TwinSettings
@@ -115,3 +117,13 @@ def drop_stale_temporary_tables(settings: TwinSettings) -> list[str]:
     for table in stale:
         execute(connection, f'drop table if exists iceberg.{schema}."{table}"')
     return stale
+
+
+def publish_twin_marts(settings: TwinSettings) -> pointer.Pointer:
+    """Publish the marts' committed versions for the API, read from the file metastore (Glue's stand-in)."""
+    names = terraform_names()
+    s3 = s3_client(settings)
+    bucket, catalog_prefix = pointer.split_s3_url(names.marts_data_dir)
+    tables = pointer.file_metastore_locations(s3, bucket, catalog_prefix, names.marts_database)
+    now = datetime.now(UTC)
+    return pointer.publish(s3, bucket, catalog_prefix, tables, now, run_id=f"twin-{now:%Y%m%dT%H%M%S%f}")

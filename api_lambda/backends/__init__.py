@@ -1,13 +1,15 @@
-"""Backends run the query layer's SQL: DuckDB on the local warehouse file, Athena in AWS.
+"""Backends run the query layer's SQL with DuckDB: over the Iceberg marts a dbt build published
+on S3 (`lake`: AWS and the twin), or over the local warehouse file (`warehouse`).
 
 Both take SQL with `?` placeholders plus a list of str/int parameters and return rows as dicts
-of Python values (str, int, float, Decimal, date, datetime, None). Each is imported lazily so
-the Lambda (Athena) never imports duckdb and the local server never needs boto3.
+of Python values (str, int, float, Decimal, date, datetime, None). The SQL is the same for both;
+only what `{marts}` names differs. Each is imported lazily: the Lambda's zip has no warehouse code.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 from api_lambda.settings import Settings
@@ -22,6 +24,9 @@ class Backend(Protocol):
     marts: str
 
     def query(self, sql: str, params: Sequence[Param]) -> list[Row]: ...
+
+    # Every query of one request reads one version of the marts (entered around each request).
+    def pinned(self) -> AbstractContextManager[None]: ...
 
 
 # The rows of the session-day facts that continue a session (or a session's product) from an
@@ -48,27 +53,20 @@ def continuation_sql(name: str) -> str:
     return f"SELECT {CONTINUATIONS[name][1]} FROM {continuation_table(name)}"
 
 
-def make_backend(settings: Settings) -> Backend:
-    if settings.backend == "athena":
-        from api_lambda.backends.athena import AthenaBackend, LazyClient
+def make_backend(settings: Settings, count_s3_reads: bool = False) -> Backend:
+    """The backend the settings name; `count_s3_reads`: the lake backend counts its S3 requests
+    (the Lambda's per-route metrics)."""
+    if settings.backend == "lake":
+        from api_lambda.backends.lake import LakeBackend
 
-        return AthenaBackend(
-            client=LazyClient(_athena_client),
-            workgroup=settings.athena_workgroup,
-            database=settings.athena_database,
-            result_reuse_minutes=settings.athena_result_reuse_minutes,
-            timeout_seconds=settings.athena_query_timeout_seconds,
+        assert settings.s3 is not None  # Settings.from_env sets it with the pointer
+        return LakeBackend(
+            settings.marts_pointer,
+            settings.s3,
+            refresh_seconds=settings.pointer_refresh_seconds,
+            memory_mb=settings.duckdb_memory_mb,
+            count_s3_reads=count_s3_reads,
         )
     from api_lambda.backends.duckdb import DuckDBBackend
 
     return DuckDBBackend(settings.warehouse_path, schema=settings.marts_schema)
-
-
-def _athena_client() -> Any:
-    # botocore's session directly, not boto3: boto3 also imports s3transfer (and with it
-    # multiprocessing), ~0.2 s of cold start the API never uses. Imported here, on the first
-    # query, so that the handler module's import (the Lambda's init) does not pay for
-    # botocore's client machinery and the Athena service model (~0.4 s CPU, README).
-    import botocore.session
-
-    return botocore.session.get_session().create_client("athena")

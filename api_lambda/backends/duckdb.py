@@ -16,20 +16,21 @@ from __future__ import annotations
 
 import atexit
 import fcntl
-import importlib.util
 import os
 import shutil
 import struct
-import sys
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from api_lambda import deadline
 from api_lambda.backends import CONTINUATIONS, Param, Row, continuation_sql
+from api_lambda.backends.engine import remember_that_pandas_is_missing, run_query
 from api_lambda.errors import BackendUnavailable, logger
 
 _SNAPSHOT_PREFIX = "api-warehouse-"
@@ -77,19 +78,6 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def remember_that_pandas_is_missing() -> None:
-    """Make `import pandas` fail fast when pandas is not installed (the API never installs it).
-
-    DuckDB's Python client tries `import pandas` for every parameter it binds and every query it
-    runs, to recognise DataFrames. Without pandas each try is a failed import, and Python
-    searches every sys.path entry again each time: about 1 ms of CPU for a query with a few
-    parameters (measured), a large share of a small query's cost. A `None` in sys.modules is
-    Python's own record of a module that cannot be imported: the tries then fail at once.
-    """
-    if "pandas" not in sys.modules and importlib.util.find_spec("pandas") is None:
-        sys.modules["pandas"] = None  # type: ignore[assignment]
-
-
 def _signature(path: Path) -> tuple[int, int, int] | None:
     try:
         st = path.stat()
@@ -127,37 +115,41 @@ class DuckDBBackend:
         # Guards the current snapshot and the user counts; held only briefly (and during a swap).
         self._lock = threading.Lock()
         self._generation = 0
+        self._pinned: ContextVar[list[_Snapshot] | None] = ContextVar(f"snapshot-{id(self)}", default=None)
         remember_that_pandas_is_missing()
         atexit.register(self.close)
 
     def query(self, sql: str, params: Sequence[Param]) -> list[Row]:
         import duckdb
 
-        left = deadline.check()
-        snapshot = self._acquire()
+        deadline.check()
+        pin = self._pinned.get()
+        if pin is not None and not pin:
+            # The request's first query takes its snapshot; the others read the same one.
+            pin.append(self._acquire())
+        snapshot = pin[0] if pin else self._acquire()
         try:
-            cursor = snapshot.conn.cursor()
-            # Past the request's budget the query is interrupted: nothing runs on for nobody.
-            timer = threading.Timer(left, cursor.interrupt) if left is not None else None
-            try:
-                if timer is not None:
-                    timer.daemon = True
-                    timer.start()
-                cursor.execute(sql.replace("{marts}", self.marts), list(params))
-                columns = [column[0] for column in cursor.description]
-                return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-            finally:
-                if timer is not None:
-                    timer.cancel()
-                cursor.close()
-        except duckdb.InterruptException:
-            raise deadline.DeadlineExceeded() from None
+            return run_query(snapshot.conn, sql.replace("{marts}", self.marts), params)
         except (duckdb.CatalogException, duckdb.BinderException) as exc:
             # A warehouse built by an older or failed build lacks a mart: not the client's fault.
             logger.warning("warehouse lacks a mart", extra={"error": str(exc)})
             raise BackendUnavailable(_INCOMPLETE, retry_after=30) from None
         finally:
-            self._release(snapshot)
+            if not pin:
+                self._release(snapshot)
+
+    @contextmanager
+    def pinned(self) -> Iterator[None]:
+        """Every query of the enclosed request reads one snapshot (the one its first query took):
+        a build that lands meanwhile is seen by the next request, never by half of this one."""
+        pin: list[_Snapshot] = []
+        token = self._pinned.set(pin)
+        try:
+            yield
+        finally:
+            self._pinned.reset(token)
+            for snapshot in pin:
+                self._release(snapshot)
 
     def prepare(self) -> None:
         """Take the first snapshot now (server start) so the first request does not wait for the copy."""
@@ -228,7 +220,7 @@ class DuckDBBackend:
         return fresh
 
     def _copy(self, signature: tuple[int, int, int]) -> _Snapshot | None:
-        import duckdb  # lazily: the Athena path (the Lambda) never loads DuckDB
+        import duckdb
 
         self._generation += 1
         target = self._dir / f"warehouse-{self._generation}.duckdb"

@@ -3,8 +3,8 @@
 Each sample is `python -c "import <module>"` in a new process, minus the median of a bare
 `python -c pass`: what an import adds to a Lambda cold start. One untimed import first writes the
 .pyc files, as a deployed package ships them. The API handler is imported as it runs in AWS
-(API_BACKEND=athena: the Athena backend, not DuckDB; its botocore client is built on the first
-query, so not here), with placeholder settings; nothing connects.
+(the marts on S3: DuckDB with its extensions loaded and its S3 secret made; the pointer is read on
+the first request, so not here), with placeholder settings; nothing connects.
 
 Beside the imports, the API's `variants` (same method): its import plus a first request (an HTTP
 API event for /v1/health through the handler: the resolver's first dispatch, the metric record and
@@ -57,9 +57,8 @@ LAMBDA_ENV = {
     "AWS_ACCESS_KEY_ID": "bench",
     "AWS_SECRET_ACCESS_KEY": "bench",
     "AWS_EC2_METADATA_DISABLED": "true",
-    "API_BACKEND": "athena",
-    "ATHENA_WORKGROUP": "bench",
-    "ATHENA_DATABASE": "bench",
+    "AWS_REGION": "eu-west-1",
+    "API_MARTS_POINTER": "s3://bench-lake/marts/_serving/current.json",
     "CURSOR_SECRET": "bench",
     "LAKE_BUCKET": "bench",
     "LOG_GROUP_NAMES": "/bench",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -241,3 +241,65 @@ class Oracle:
     def days(self) -> tuple[date, date]:
         moments = [e.occurred_at.date() for e in self.events]
         return min(moments), max(moments)
+
+
+@dataclass(frozen=True)
+class Tenants:
+    """Principals by name, each `{"level", ids...}`, chosen so that collisions exist.
+
+    `reseller` and `reseller_twin` share a reseller id under two clients; `user` and
+    `user_twin` share a user id under two resellers of one client.
+    """
+
+    principals: dict[str, dict[str, str]]
+    first_day: date
+    last_day: date
+
+    def scope(self, name: str) -> dict[str, str]:
+        return {k: v for k, v in self.principals[name].items() if k != "level"}
+
+
+def pick_tenants(oracle: Oracle) -> Tenants:
+    """Principals of every level from the simulated data, chosen so that ids collide."""
+    all_tenants = oracle.tenants()
+    sessions_per_reseller = Counter((e.client_id, e.reseller_id) for e in oracle.events)
+    clients_per_reseller_id: dict[str, set[str]] = {}
+    for client_id, reseller_id, _ in all_tenants:
+        clients_per_reseller_id.setdefault(reseller_id, set()).add(client_id)
+    shared = sorted(r for r, clients in clients_per_reseller_id.items() if len(clients) > 1)
+    assert shared, "the simulator is expected to reuse reseller ids under several clients"
+    reseller_id = shared[0]
+    client_a, client_b = sorted(clients_per_reseller_id[reseller_id])[:2]
+    # A user id that exists under two resellers of the same client.
+    resellers_per_user: dict[tuple[str, str], set[str]] = {}
+    for client_id, r, u in all_tenants:
+        resellers_per_user.setdefault((client_id, u), set()).add(r)
+    (user_client, user_id), user_resellers = max(
+        ((key, rs) for key, rs in resellers_per_user.items() if len(rs) > 1),
+        key=lambda item: sum(sessions_per_reseller[(item[0][0], r)] for r in item[1]),
+    )
+    user_reseller, twin_reseller = sorted(user_resellers)[:2]
+    first_day, last_day = oracle.days()
+    return Tenants(
+        principals={
+            "global": {"level": "global"},
+            "client": {"level": "client", "client_id": client_a},
+            "client_other": {"level": "client", "client_id": client_b},
+            "reseller": {"level": "reseller", "client_id": client_a, "reseller_id": reseller_id},
+            "reseller_twin": {"level": "reseller", "client_id": client_b, "reseller_id": reseller_id},
+            "user": {
+                "level": "user",
+                "client_id": user_client,
+                "reseller_id": user_reseller,
+                "user_id": user_id,
+            },
+            "user_twin": {
+                "level": "user",
+                "client_id": user_client,
+                "reseller_id": twin_reseller,
+                "user_id": user_id,
+            },
+        },
+        first_day=first_day,
+        last_day=last_day,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -150,6 +151,9 @@ class SlowEmptyMarts:
 
         time.sleep(0.05)
         return []
+
+    def pinned(self) -> contextlib.nullcontext:
+        return contextlib.nullcontext()
 
 
 def test_concurrent_requests_each_get_their_own_answer(tmp_path: Path, capsys: pytest.CaptureFixture):

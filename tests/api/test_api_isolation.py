@@ -7,7 +7,7 @@ The simulator reuses reseller ids under several clients and user ids under sever
 from __future__ import annotations
 
 import pytest
-from conftest import Tenants
+from api_oracle import Tenants
 
 LEVELS = ["global", "client", "reseller", "user", "reseller_twin", "user_twin"]
 SCOPED_ROUTES = [

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import Tenants
+from api_oracle import Tenants
 
 EVENTS = Path(__file__).resolve().parents[1] / "events" / "api"
 REPO = Path(__file__).resolve().parents[2]
@@ -121,84 +121,80 @@ def test_missing_or_invalid_claims(lambda_handler):
     assert (status, body["error"]["code"]) == (403, "invalid_principal")
 
 
-def test_the_athena_handler_imports_no_data_library_web_framework_or_validation_and_runs_no_event_loop():
-    # Given the Lambda's settings for Athena, in a fresh interpreter
+def test_the_lake_handler_imports_no_dataframe_library_web_framework_or_validation_and_runs_no_event_loop(
+    tmp_path: Path,
+):
+    # Given the Lambda's settings (the marts published on S3, the role's credentials in the
+    # environment), in a fresh interpreter, with no S3 reachable at all
     env = {
         **os.environ,
-        "API_BACKEND": "athena",
-        "ATHENA_WORKGROUP": "analytics-api",
-        "ATHENA_DATABASE": "analytics_marts",
-        "AWS_DEFAULT_REGION": "eu-west-2",
+        "HOME": str(tmp_path),
+        "API_MARTS_POINTER": "s3://request-analytics-lake-123456789012/marts/_serving/current.json",
+        "API_S3_ENDPOINT": "http://127.0.0.1:9",
+        "AWS_REGION": "eu-west-2",
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "token",
         "CURSOR_SECRET": "x",
     }
     # Powertools' resolver is the API's router, not a web framework in this sense; pydantic would
     # be its validation (ADR 0007). The asyncio module itself is imported by Powertools' event
     # handler package (for its AppSync resolvers), so what is checked is that no event loop, nor
     # even the policy that makes one, was ever created, before or after answering a request.
-    heavy = {"duckdb", "pandas", "pyarrow", "numpy", "fastapi", "starlette", "pydantic", "mangum", "uvicorn"}
-    event = load_event("http_api_v2_health_no_authorizer.json")
+    # DuckDB reads S3 itself (httpfs): no botocore client is ever made.
+    heavy = {
+        "pandas",
+        "pyarrow",
+        "numpy",
+        "fastapi",
+        "starlette",
+        "pydantic",
+        "mangum",
+        "uvicorn",
+    }
+    health = load_event("http_api_v2_health_no_authorizer.json")
+    metrics = load_event("http_api_v2_metrics_sessions_reseller.json")
     code = (
         "import json, sys, api_lambda.handler as h\n"
         "class Context:\n"
         "    function_name = 'api'; aws_request_id = 'r'; memory_limit_in_mb = 512\n"
         "    invoked_function_arn = 'arn:aws:lambda:eu-west-2:1:function:api'\n"
-        "loaded = sorted({m.split('.')[0] for m in sys.modules} & set(json.loads(sys.argv[1])))\n"
-        "status = h.handler(json.loads(sys.argv[2]), Context())['statusCode']\n"
+        "heavy = set(json.loads(sys.argv[1]))\n"
+        "loaded = sorted({m.split('.')[0] for m, v in sys.modules.items() if v} & heavy)\n"
+        "client = 'botocore.client' in sys.modules\n"
+        "health = h.handler(json.loads(sys.argv[2]), Context())['statusCode']\n"
+        "data = h.handler(json.loads(sys.argv[3]), Context())\n"
         "aio = sys.modules.get('asyncio')\n"
         "loop = aio is not None and (\n"
         "    aio.events._event_loop_policy is not None or aio.events._get_running_loop() is not None\n"
         ")\n"
-        "print(json.dumps([h.api.backend.name, loaded, 'botocore.client' in sys.modules, status, loop]))\n"
+        "retry = {k.lower(): v for k, v in data['headers'].items()}.get('retry-after')\n"
+        "code = json.loads(data['body'])['error']['code']\n"
+        "status = data['statusCode']\n"
+        "print(json.dumps([h.api.backend.name, loaded, client, health, status, retry, code, loop]))\n"
     )
-    # When the handler module is imported and answers the health check
+    # When the handler module is imported, answers the health check, then a metrics request
     out = subprocess.run(
-        [sys.executable, "-c", code, json.dumps(sorted(heavy)), json.dumps(event)],
+        [sys.executable, "-c", code, json.dumps(sorted(heavy)), json.dumps(health), json.dumps(metrics)],
         cwd=REPO,
         env=env,
         capture_output=True,
         text=True,
         check=True,
     )
-    # Then it serves from Athena; no data library, web framework or validation library was loaded
-    # (the cold start pays for none of them); botocore's client machinery waits for the first
-    # query; and no event loop was made
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == ["athena", [], False, 200, False]
-
-
-def test_the_athena_client_is_built_on_the_first_query_and_only_once():
-    import threading
-
-    from api_lambda.backends.athena import LazyClient
-
-    # Given a lazy client over a factory that counts the clients it builds
-    built: list[object] = []
-
-    class Client:
-        def get_query_execution(self, **_: object) -> str:
-            return "ok"
-
-    def factory() -> Client:
-        built.append(Client())
-        return built[-1]
-
-    client = LazyClient(factory)
-    # When nothing has asked for it yet, then nothing was built
-    assert built == []
-    # When eight threads call it at once
-    answers: list[str] = []
-    threads = [
-        threading.Thread(target=lambda: answers.append(client.get_query_execution(QueryExecutionId="q")))
-        for _ in range(8)
+    # Then it serves from the lake; no dataframe, web framework, validation or AWS SDK library was
+    # loaded (the cold start pays for none of them); health needs no S3; the marts, unreachable,
+    # give a 503 the client may retry; and no event loop was made
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == [
+        "lake",
+        [],
+        False,
+        200,
+        503,
+        "30",
+        "backend_unavailable",
+        False,
     ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    # Then exactly one client was built and every call reached it
-    assert len(built) == 1
-    assert answers == ["ok"] * 8
 
 
 def test_log_lines_carry_the_http_api_request_id_and_the_configured_service(built_warehouse):

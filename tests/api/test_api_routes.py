@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from api_oracle import widen
-from conftest import Tenants
+from api_oracle import Tenants, widen
 
 SCOPES = ["global", "client", "reseller", "user"]
 

@@ -19,6 +19,15 @@ def results(**overrides):
         "lambda_init": {"modules": {"api_lambda.handler": {"median_ms": 420.0}}, "api_heavy_modules": []},
         "athena": {"routes": {"GET /v1/metrics/sessions": {"bytes_90d_at_10m_events_per_day": 4_000_000}}},
         "twin": {"hourly_increment_bytes": {"at_10m_events_per_day": {"ratio": 2.4}}},
+        "serve": {
+            "typical_call": {
+                "warm": {"s3_requests": 1, "bytes": 0},
+                "at_10m_events_per_day": {"cold_s3_requests": 8, "cold_bytes": 400_000},
+            },
+            "cold_start": {"total_ms": 900.0},
+            "load": {"errors": 0, "p95_ms": 80.0},
+            "routes": {"GET /v1/sessions": {"p95_ms": 40.0, "errors": 0}},
+        },
     }
     for path, value in overrides.items():
         node = stages
@@ -136,3 +145,21 @@ def test_the_published_table_replaces_only_its_block(tmp_path):
     assert text.endswith("method\n")
     assert text.count("| API GET /v1/") == 2
     assert "| ingest (parse + validate + land, one core) | 150,000 events/s" in text
+
+
+def test_serving_targets_judge_the_new_container_and_every_route():
+    # Given a new container's typical call at 10M events/day needing 9 requests, a route whose warm
+    # p95 is 151 ms, and one error under load
+    stages = results(
+        serve__typical_call__at_10m_events_per_day__cold_s3_requests=9,
+        serve__routes={"GET /v1/sessions": {"p95_ms": 151.0, "errors": 0}},
+        serve__load={"errors": 1, "p95_ms": 90.0},
+    )
+    missed = {c.target for c in shortfalls(evaluate(stages))}
+    # Then each falls short on its own, while the warm call (1 request) and the cold start pass
+    typical = "typical call (90-day daily series, one client)"
+    assert missed == {
+        f"serving: S3 requests of a {typical} at 10M events/day, new container or new version",
+        "serving: warm p95 of GET /v1/sessions through the handler",
+        "serving: 50 simulated users at once, errors",
+    }

@@ -93,11 +93,13 @@ def test_bill_scales_with_traffic_and_the_naive_api_costs_more():
     # Then storage is the measured bytes of a year of events at $0.023/GB-month
     year = 100_000_000 * model.DAYS_PER_MONTH * 12
     assert big["S3 storage"] == pytest.approx((200 + 400) * year / 2**30 * 0.023)
-    # And the API's Athena bill is calls x bytes per call x $5/TB
+    # And the API runs no Athena query; Athena per call on the marts (before ADR 0008) would be
+    # calls x bytes per call x $5/TB, and scanning the raw JSON (200 B/event over 90 days) more
     calls = model.API_QUERIES_PER_DAY * model.DAYS_PER_MONTH
-    assert big["Athena (API)"] == pytest.approx(calls * 90 * 80.0 * 100_000_000 / 2**40 * 5.0)
-    # And scanning raw JSON (200 B/event over 90 days) costs more than the marts' 80 B/event
-    assert naive["Athena (API)"] / big["Athena (API)"] == pytest.approx(200 / 80)
+    assert "Athena (API)" not in big
+    athena = model.athena_api_bill(100_000_000, inputs, calls)
+    assert athena == pytest.approx(calls * 90 * 80.0 * 100_000_000 / 2**40 * 5.0)
+    assert naive["Athena (API)"] / athena == pytest.approx(200 / 80)
     # And the totals add up and grow with traffic
     assert big["total"] == pytest.approx(sum(v for k, v in big.items() if k != "total"))
     assert small["total"] < big["total"]
@@ -108,14 +110,34 @@ def test_each_api_route_is_billed_at_least_the_minimum_on_its_own():
     bench = {"cost_inputs": {"athena_bytes_per_query_90d_at_10m_events_per_day": {"a": 2**20, "b": 2**30}}}
     inputs = model.inputs_from(measurement(), bench)
 
-    # When the API's bill is worked out at that traffic
-    bill = model.monthly_bill(10_000_000, inputs, history_months=12)
+    # When the API's Athena bill (the design before ADR 0008) is worked out at that traffic
+    calls = model.API_QUERIES_PER_DAY * model.DAYS_PER_MONTH
+    bill = model.athena_api_bill(10_000_000, inputs, calls)
 
     # Then half the calls pay the 10 MB minimum and half their 1 GB, not all of them their mean
-    calls = model.API_QUERIES_PER_DAY * model.DAYS_PER_MONTH
     per_route = calls / 2 * (10 * 2**20 + 2**30) / 2**40 * 5.0
-    assert bill["Athena (API)"] == pytest.approx(per_route)
-    assert bill["Athena (API)"] > model.athena_cost(calls * (2**20 + 2**30) / 2, calls)
+    assert bill == pytest.approx(per_route)
+    assert bill > model.athena_cost(calls * (2**20 + 2**30) / 2, calls)
+
+
+def test_the_api_is_priced_from_the_measured_s3_requests_and_lambda_time():
+    # Given the serve stage's figures: 2 S3 requests per warm call, 100 to read a new version,
+    # 50 ms of Lambda per call
+    serving = {"api_s3_requests_warm": 2, "api_s3_requests_new_version": 100, "api_seconds_per_call": 0.05}
+    inputs = model.inputs_from(measurement(), {"cost_inputs": {"serving": serving}})
+    # When the bill is worked out
+    bill = model.monthly_bill(10_000_000, inputs, history_months=12)
+    # Then the API's S3 requests are every call's, each container's new versions and pointer checks
+    calls = model.API_QUERIES_PER_DAY * model.DAYS_PER_MONTH
+    publishes = (model.DBT_RUNS_PER_DAY + model.DBT_TESTED_RUNS_PER_DAY) * model.DAYS_PER_MONTH
+    checks = 86_400 / model.API_POINTER_REFRESH_SECONDS * model.DAYS_PER_MONTH * 2
+    requests = calls * 2 + model.API_CONTAINERS * (publishes * 100 + checks)
+    assert bill["S3 requests (API)"] == pytest.approx(requests / 1000 * 0.0004)
+    # And its Lambda time is the measured 50 ms per call at 1 GB (beside the ingest's)
+    no_api = model.monthly_bill(10_000_000, inputs, history_months=12, api_queries_per_day=0)
+    assert bill["Lambda"] - no_api["Lambda"] == pytest.approx(
+        model.lambda_cost(calls, 0.05, model.API_MEMORY_GB)
+    )
 
 
 def test_cli_prints_the_three_scales_from_a_saved_measurement(tmp_path: Path):
@@ -147,9 +169,10 @@ def test_data_tests_in_every_run_cost_the_hourly_multiple():
     # Given the default (data tests in the daily build) and data tests in every hourly build
     daily = model.monthly_bill(10_000_000, inputs, history_months=6)
     hourly = model.monthly_bill(10_000_000, inputs, history_months=6, tests_every_run=True)
-    # Then the tests' Athena bill is 24 times larger, each test scanning its column over all history
-    history = 10_000_000 * model.DAYS_PER_MONTH * 6
-    assert daily["Athena (dbt tests)"] == pytest.approx(model.DAYS_PER_MONTH * 40.0 * history / 2**40 * 5.0)
+    # Then the tests' Athena bill is 24 times larger, each test scanning its column over the last
+    # data_test_days days (their partitions only, not all of history)
+    tested = 10_000_000 * model.DATA_TEST_DAYS
+    assert daily["Athena (dbt tests)"] == pytest.approx(model.DAYS_PER_MONTH * 40.0 * tested / 2**40 * 5.0)
     assert hourly["Athena (dbt tests)"] == pytest.approx(24 * daily["Athena (dbt tests)"])
 
 

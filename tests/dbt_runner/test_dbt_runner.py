@@ -215,7 +215,7 @@ def test_entry_point_exit_codes(monkeypatch, caplog, outcome, code: int, logged:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     seen: dict = {}
 
-    def run(settings, s3, now, data_tests=None, extra=()):
+    def run(settings, s3, now, data_tests=None, extra=(), glue=None):
         seen.update(data_tests=data_tests, extra=extra)
         if outcome == "timeout":
             raise entry.RunTimedOut

@@ -41,7 +41,6 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "module.results_bucket.arn": _bucket("athena-results"),
         "module.artifacts_bucket.arn": _bucket("artifacts"),
         "module.docs_site.bucket_arn": _bucket("docs"),
-        "module.api_workgroup.arn": f"arn:aws:athena:{REGION}:{ACCOUNT}:workgroup/{NAME}-api",
         "module.dbt_workgroup.arn": f"arn:aws:athena:{REGION}:{ACCOUNT}:workgroup/{NAME}-dbt",
         "aws_kms_key.this.arn": KEY_ARN,
         "aws_sqs_queue.failures.arn": QUEUE_ARN,

@@ -25,12 +25,22 @@ from terraform_helpers import (
 # Terraform leaves them unset. Anything else the code reads must be set.
 LOCAL_ONLY = {
     "LAKE_ROOT": "local lake folder; in AWS the lake is LAKE_BUCKET",
-    "WAREHOUSE_PATH": "DuckDB file; the Lambda API uses Athena",
+    "WAREHOUSE_PATH": "DuckDB file; the Lambda API reads the marts on S3 (API_MARTS_POINTER)",
     "API_TOKENS_FILE": "local bearer tokens; in AWS the JWT authorizer checks tokens",
-    "API_MARTS_SCHEMA": "DuckDB schema of the marts; Athena uses ATHENA_DATABASE",
+    "API_MARTS_SCHEMA": "schema of the marts in the local warehouse file",
+    "API_S3_ENDPOINT": "an S3-compatible endpoint (the twin's moto); in AWS, S3 itself",
     "VIEWER_DIR": "the local server serves the viewer; in AWS CloudFront does",
     "DBT_PROFILES_DIR": "the runner passes the packaged profiles.yml explicitly",
     "BUNDLE_DIR": "tests unpack the bundle elsewhere; the task uses /tmp/bundle",
+}
+# Set by the Lambda runtime itself: the role's credentials, the region, the function's memory.
+SET_BY_LAMBDA = {
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
 }
 # Set by Terraform for the runtime itself rather than for the project's code.
 FOR_THE_RUNTIME = {
@@ -243,31 +253,21 @@ def test_ingest_writes_only_raw_quarantine_and_state(root: TerraformModule):
     assert "var.source_log_group_names" in root.locals["source_log_group_arns"]
 
 
-def test_api_reads_only_the_marts_and_its_workgroup(root: TerraformModule):
+def test_api_reads_only_the_marts_prefix_and_queries_no_athena(root: TerraformModule):
     # Given the API policy
     statements = _statements(root, "api")
-    resources = [r for s in statements for r in s["resources"]]
-    # Then its lake access is the marts prefix only, never raw/, quarantine/ or _state/
-    lake = [r for r in resources if r.startswith("${local.lake_arn}")]
-    assert set(lake) == {"${local.lake_arn}", "${local.lake_arn}/${local.marts_prefix}*"}
-    assert not any(p in r for r in resources for p in ("raw_prefix", "quarantine_prefix", "state_prefix"))
-    # And Athena only in its own workgroup, Glue only the marts database
-    athena = {
-        r for s in statements if any(a.startswith("athena:") for a in s["actions"]) for r in s["resources"]
-    }
-    assert athena == {"${module.api_workgroup.arn}"}
-    glue = [s for s in statements if any(a.startswith("glue:") for a in s["actions"])]
-    assert all(s["resources"] == "${concat([local.glue_catalog_arn], local.glue_marts_arns)}" for s in glue)
-    assert all(
-        not a.startswith(("glue:Create", "glue:Update", "glue:Delete")) for s in glue for a in s["actions"]
-    )
-    # And its query results stay under its own prefix of the results bucket
+    # Then it only reads objects under the marts prefix (the pointer, Iceberg metadata and data),
+    # never raw/, quarantine/ or _state/, and lists nothing
+    assert [(s["actions"], s["resources"]) for s in statements] == [
+        (["s3:GetObject"], ["${local.lake_arn}/${local.marts_prefix}*"])
+    ]
+    # And it has no Athena, Glue or other source policy (no query results to write)
     api = next(body for kind, name, body in root.data if (kind, name) == ("aws_iam_policy_document", "api"))
-    assert api["source_policy_documents"] == ['${data.aws_iam_policy_document.query_results["api"].json}']
-    results = next(b for k, n, b in root.data if (k, n) == ("aws_iam_policy_document", "query_results"))
-    assert results["for_each"]["api"] == "${local.api_results_prefix}"
-    objects = {r for s in results["statement"] for r in s["resources"] if "/" in r.split("}", 1)[-1]}
-    assert objects == {"${module.results_bucket.arn}/${each.value}*"}
+    assert "source_policy_documents" not in api
+    # And the pointer it reads lies under that prefix, where the dbt task publishes it
+    environment = root.resolve(function_calls(root)["api_lambda"]["environment"])
+    assert root.locals["serving_pointer_key"] == "${local.marts_prefix}_serving/current.json"
+    assert environment["API_MARTS_POINTER"] == "s3://${module.lake_bucket.id}/${local.serving_pointer_key}"
 
 
 def test_glue_raw_table_matches_the_contract_and_projection(all_modules):
@@ -351,7 +351,7 @@ def test_every_setting_the_functions_read_is_set_by_terraform(root: TerraformMod
             # dbt itself reads the profile's env_var()s in the runner's process.
             read |= _dbt_athena_env_names()
         # Then everything read (but local-only settings) is set
-        missing = sorted(read - set(environment) - set(LOCAL_ONLY))
+        missing = sorted(read - set(environment) - set(LOCAL_ONLY) - SET_BY_LAMBDA)
         assert missing == [], f"{function} reads {missing} but terraform does not set them"
         # And nothing set is a name the code never reads (a typo would pass silently)
         unread = sorted(
@@ -382,11 +382,8 @@ def test_dbt_athena_profile_settings_are_set_by_terraform(root: TerraformModule)
     # Then the dbt task's environment sets each of them
     environment = root.locals["dbt_environment"]
     assert sorted(names - set(environment)) == []
-    # And the schema is the marts database the API queries
-    assert (
-        environment["DBT_ATHENA_SCHEMA"]
-        == root.resolve(function_calls(root)["api_lambda"]["environment"])["ATHENA_DATABASE"]
-    )
+    # And the marts it writes (and publishes for the API) are under the lake's marts prefix
+    assert environment["DBT_ATHENA_S3_DATA_DIR"] == "s3://${module.lake_bucket.id}/${local.marts_prefix}"
 
 
 def test_jwt_claim_names_match_what_the_api_reads(root: TerraformModule):

@@ -6,13 +6,14 @@ import hashlib
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 import pytest
-from terraform_helpers import REPO
+from terraform_helpers import REPO, function_modules
 
 SCRIPT = REPO / "packaging" / "build_lambdas.py"
 
@@ -123,14 +124,40 @@ def build(out: Path, *names: str, arch: str = "arm64") -> dict:
 RUNTIME_LIBRARIES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six.py")
 
 
-# What Terraform gives each function that its import reads (the API builds its backend at import).
+# What Terraform and the runtime give each function that its import reads (the API builds its
+# backend at import: DuckDB with its extensions loaded from the zip, its S3 secret made).
 DEPLOYED_ENV = {
-    "api_lambda": {"API_BACKEND": "athena", "ATHENA_WORKGROUP": "wg", "ATHENA_DATABASE": "marts"},
+    "api_lambda": {
+        "API_MARTS_POINTER": "s3://lake/marts/_serving/current.json",
+        "AWS_REGION": "eu-west-2",
+        "AWS_ACCESS_KEY_ID": "role-key",
+        "AWS_SECRET_ACCESS_KEY": "role-secret",
+        "AWS_SESSION_TOKEN": "role-token",
+    },
 }
 
 
+def interpreter(runtime: str) -> str | None:
+    """A working interpreter of a Lambda runtime's Python on this machine (PATH, then pyenv's)."""
+    if runtime == f"python{sys.version_info.major}.{sys.version_info.minor}":
+        return sys.executable
+    version = runtime.removeprefix("python")
+    candidates = [
+        shutil.which(runtime),
+        *sorted(Path.home().glob(f".pyenv/versions/{version}*/bin/{runtime}")),
+    ]
+    for candidate in filter(None, candidates):
+        if subprocess.run([str(candidate), "-c", "pass"], capture_output=True).returncode == 0:
+            return str(candidate)
+    return None
+
+
 def import_in_a_bare_interpreter(
-    code_dir: Path, runtime_dir: Path, modules: list[str], env: dict[str, str] | None = None
+    code_dir: Path,
+    runtime_dir: Path,
+    modules: list[str],
+    env: dict[str, str] | None = None,
+    python: str = sys.executable,
 ) -> subprocess.CompletedProcess:
     """Import modules with only the stdlib, the runtime's libraries and the unzipped package on the path."""
     code = (
@@ -139,10 +166,10 @@ def import_in_a_bare_interpreter(
         + "; print('imported')"
     )
     return subprocess.run(
-        [sys.executable, "-S", "-I", "-c", code],
+        [python, "-S", "-I", "-c", code],
         capture_output=True,
         text=True,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, "HOME": str(code_dir.parent), **(env or {})},
     )
 
 
@@ -186,17 +213,24 @@ def test_real_packages_are_small_lean_and_import_on_their_own(tmp_path: Path):
         assert f"{name}/handler.py" in names
         assert not top & {"boto3", "botocore", "s3transfer", "bin", "__pycache__"}, name
         assert not any(n.endswith(".pyc") for n in names)
-        # And its handler imports with nothing but the runtime's libraries beside it
+        # And its handler imports with nothing but the runtime's libraries beside it, in its
+        # runtime's Python (the API's DuckDB loads its extensions from the zip, offline)
+        python = interpreter(stats["runtime"])
+        assert python is not None, f"{stats['runtime']} is needed to import {name}"
         proc = import_in_a_bare_interpreter(
-            tmp_path / name, runtime, [f"{name}.handler"], DEPLOYED_ENV.get(name)
+            tmp_path / name, runtime, [f"{name}.handler"], DEPLOYED_ENV.get(name), python
         )
         assert proc.stdout.strip().endswith("imported"), proc.stderr[-3000:]
-    # And the API, which queries Athena from Lambda, carries no dataframe or DuckDB weight,
-    # nor the laptop's modules (the local server, the tokens file tool, warehouse snapshots)
+    # And the API, which reads the marts with DuckDB, carries its S3 and Iceberg extensions but no
+    # dataframe weight, nor the laptop's modules (the local server, the tokens file tool,
+    # warehouse snapshots)
     with zipfile.ZipFile(tmp_path / "out" / "api_lambda.zip") as archive:
         api_names = set(archive.namelist())
     top = {n.split("/")[0] for n in api_names}
-    assert not top & {"pandas", "pyarrow", "duckdb", "numpy"}, sorted(top)
+    assert not top & {"pandas", "pyarrow", "numpy"}, sorted(top)
+    assert {"duckdb", "serving", "duckdb_extension_httpfs", "duckdb_extension_iceberg"} <= top
+    assert set(builder.FUNCTIONS["api_lambda"].required) <= api_names
+    assert manifest["functions"]["api_lambda"]["runtime"] == "python3.12"
     local_only = {f"api_lambda/{m}" for m in builder.FUNCTIONS["api_lambda"].local_only}
     assert local_only == {
         "api_lambda/__main__.py",
@@ -227,6 +261,18 @@ def test_dbt_task_bundle_runs_its_entry_point_with_only_the_image_libraries(tmp_
     assert proc.stdout.strip().endswith("imported"), proc.stderr[-3000:]
 
 
+def test_a_binary_needing_a_newer_glibc_than_the_runtime_is_refused(tmp_path: Path):
+    # Given a DuckDB extension that names glibc 2.28 (as httpfs and iceberg 1.5.5 do: fcntl64)
+    extension = tmp_path / "duckdb_extension_iceberg" / "iceberg.duckdb_extension"
+    extension.parent.mkdir()
+    extension.write_bytes(b"\x7fELF" + b"\0" * 16 + b"fcntl64\0GLIBC_2.17\0GLIBC_2.28\0")
+    # Then python3.11's Amazon Linux 2 (glibc 2.26) cannot load it, python3.12's AL2023 can
+    assert builder.too_new_for_the_runtime(tmp_path, "python3.11") == [
+        "duckdb_extension_iceberg/iceberg.duckdb_extension needs GLIBC_2.28"
+    ]
+    assert builder.too_new_for_the_runtime(tmp_path, "python3.12") == []
+
+
 def test_local_only_modules_are_left_out_and_a_stale_list_fails(tmp_path: Path):
     # Given a package with a local-only module
     package = tmp_path / "pkg"
@@ -239,3 +285,12 @@ def test_local_only_modules_are_left_out_and_a_stale_list_fails(tmp_path: Path):
     # And a name that no longer exists fails, naming it
     with pytest.raises(builder.PackagingError, match=r"gone\.py"):
         builder.remove_local_only(package, ("gone.py",))
+
+
+def test_each_function_runs_on_the_runtime_its_package_is_built_for(root):
+    # Given the functions Terraform deploys and the runtime each package is built for
+    calls = {name: call for name, call in function_modules(root).items()}
+    for call in calls.values():
+        package = call["handler"].split(".")[0]
+        # Then the function's runtime is its package's (the module's default is python3.11)
+        assert call.get("runtime", "python3.11") == builder.FUNCTIONS[package].runtime, package

@@ -29,8 +29,8 @@ variable "runtime" {
   default     = "python3.11"
 
   validation {
-    condition     = contains(["python3.11"], var.runtime)
-    error_message = "Packages are built for python3.11 only (see packaging/build.py)."
+    condition     = contains(["python3.11", "python3.12"], var.runtime)
+    error_message = "Packages are built for python3.11 or python3.12 (packaging/build_lambdas.py: the API's DuckDB extensions need python3.12's glibc)."
   }
 }
 
