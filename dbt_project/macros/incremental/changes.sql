@@ -1,36 +1,13 @@
 {#- What changed since a model's last run: the staged rows after its watermark, staging's read-back bound. -#}
 
 {#-
-    The UTC event dates whose requests changed since this model's last run: the dates of the
-    requests staged after its watermark.
+    On Athena and the twin a run looks the changed dates up once, before the model's statement,
+    and inlines them as literals (`changed_dates_list`, `event_dates_relation`): Trino inlines a
+    CTE wherever it is referenced, so a model that names its changed dates in several places
+    would re-read staging and the watermarks each time, billed on Athena, and the twin found
+    agg_session_metrics' incremental statement planned into 189 stages, over Trino's default
+    limit of 150. Unit tests (no query runs for them) and DuckDB keep the subquery.
 -#}
-{#-
-    On Athena and the twin a run looks the dates up once, before the model's statement, and
-    inlines them as literals: Trino inlines a CTE wherever it is referenced, so a model that
-    names `changed_dates` in several places (one per grain) would re-read staging and the
-    watermarks each time, billed on Athena, and the twin found agg_session_metrics' incremental
-    statement planned into 189 stages, over Trino's default limit of 150. Unit tests (no query
-    runs for them) and DuckDB keep the subquery.
--#}
-{% macro changed_event_dates() -%}
-    {{ inlined_event_dates(changed_staged_rows('event_date')) }}
-{%- endmacro %}
-
-{#-
-    `dates_sql` (a query of one `event_date` column): on Athena and the twin, run once before the
-    model's statement and inlined as literals (see above); elsewhere, and in unit tests, the
-    subquery itself.
--#}
-{% macro inlined_event_dates(dates_sql) -%}
-    {%- if execute and target.type in ('athena', 'trino') and model.resource_type != 'unit_test' -%}
-        {%- set result = run_query(dates_sql) -%}
-        {%- set dates = [] -%}
-        {%- for row in result.rows if row[0] is not none -%}{%- do dates.append(row[0]) -%}{%- endfor -%}
-        {{ event_dates_relation(dates) }}
-    {%- else -%}
-        {{ dates_sql }}
-    {%- endif -%}
-{%- endmacro %}
 
 {#- A relation of one `event_date` column holding `dates` (none: no rows). -#}
 {% macro event_dates_relation(dates) -%}
@@ -85,6 +62,23 @@
     select {{ relation }}.*
     from {{ relation }}
     where {{ relation }}.staged_at > {{ staged_watermark() }}
+{%- endmacro %}
+
+{#-
+    `query_scalar(sql)`, run once per model and run: a model that names the same lookup in
+    several places (each an Athena query, billed at least 10 MB) sends it once. The answers
+    are kept on the node being compiled.
+-#}
+{% macro cached_query_scalar(sql) -%}
+    {%- set cache = model.get('request_analytics_lookups') -%}
+    {%- if cache is none -%}
+        {%- set cache = {} -%}
+        {%- do model.update({'request_analytics_lookups': cache}) -%}
+    {%- endif -%}
+    {%- if sql not in cache -%}
+        {%- do cache.update({sql: query_scalar(sql)}) -%}
+    {%- endif -%}
+    {{ return(cache[sql]) }}
 {%- endmacro %}
 
 {#- The first value of the first row of `sql`, or none when it returns nothing. -#}

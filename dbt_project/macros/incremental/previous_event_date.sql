@@ -74,16 +74,3 @@
 {% macro trino__with_previous_event_date(relation, keys) -%}
     {{ return(athena__with_previous_event_date(relation, keys)) }}
 {%- endmacro %}
-
-{#-
-    The CTE `with_previous`: the rows of `rows` (a session-day CTE holding whole sessions: a
-    full build, or an incremental run's changed sessions) with previous_event_date, the
-    previous event_date of the same `keys` (session_id first).
--#}
-{% macro previous_event_date_ctes(rows, keys) -%}
-with_previous as (
-
-    {{ with_previous_event_date(rows, keys) }}
-
-),
-{%- endmacro %}

@@ -1,24 +1,7 @@
-{#- The `scoped` CTEs: which rows of its upstream an incremental run of a model recomputes. -#}
-
-{#- A full build's `scoped` CTE: every row of `upstream`, for the scope macros below. -#}
-{% macro scope_to_every_row(upstream) -%}
-scoped as (
-
-    select * from {{ upstream }}
-
-),
-{%- endmacro %}
-
-{#- The `scoped` CTE of an incremental run: the rows of `upstream` on the event dates of `dates`. -#}
-{% macro scope_to_dates(upstream, dates) -%}
-scoped as (
-
-    select {{ upstream }}.*
-    from {{ upstream }}
-    inner join {{ dates }} on {{ upstream }}.event_date = {{ dates }}.event_date
-
-),
-{%- endmacro %}
+{#-
+    Which rows of its upstream an incremental run of a model recomputes. Every macro here
+    returns an expression, a value or a subquery; the models name their own CTEs.
+-#}
 
 {#-
     The first event date an incremental run reads of the changed sessions: the earliest date
@@ -37,8 +20,8 @@ scoped as (
     select cast(min(changed.event_date) - interval '{{ days }}' day as date)
     from ({{ changed_staged_rows('event_date') }}) as changed
     {%- endset -%}
-    {%- if execute and target.type in ('athena', 'trino') and model.resource_type != 'unit_test' -%}
-        {%- set since = query_scalar(since_sql) -%}
+    {%- if inlines_lookups() -%}
+        {%- set since = cached_query_scalar(since_sql) -%}
         {#- Nothing changed: no date qualifies. -#}
         date '{{ since if since is not none else '9999-12-31' }}'
     {%- else -%}
@@ -47,69 +30,131 @@ scoped as (
 {%- endmacro %}
 
 {#-
-    The CTEs every session-grain model starts from: `scoped` is `upstream` (a CTE with
-    session_id and event_date) restricted, on incremental runs, to every row of each session
-    with newly staged requests (on the dates a changed session can have, see
-    `changed_sessions_since`): the run recomputes those sessions whole and merges them in.
+    Whether lookups are run at compile time and inlined as literals: on Athena and the twin,
+    in a real run (unit tests have fixtures, not tables, to look up).
 -#}
-{% macro scope_to_changed(upstream) -%}
-    {%- if is_incremental() %}
-changed_sessions as (
-
-    {{ changed_sessions() }}
-
-),
-
-scoped as (
-
-    select {{ upstream }}.*
-    from {{ upstream }}
-    where
-        {{ upstream }}.event_date >= {{ changed_sessions_since() }}
-        and {{ upstream }}.session_id in (select changed_sessions.session_id from changed_sessions)
-
-),
-    {%- else %}
-{{ scope_to_every_row(upstream) }}
-    {%- endif %}
+{% macro inlines_lookups() -%}
+    {{ return(execute and target.type in ('athena', 'trino') and model.resource_type != 'unit_test') }}
 {%- endmacro %}
 
 {#-
-    The CTEs of a model summing a session-day fact into whole event dates: `scoped` is
-    `upstream` (with session_id and event_date) on every date of each session with newly
-    staged requests since this model's last run. Those are the only rows that can have
-    changed: new requests, a new previous_event_date after a late one, or a new user.
-    The dates are looked up in `relation` (the model `upstream` imports) rather than in the
-    CTE (DuckDB buffers a CTE read twice whole), and inlined on Athena and the twin.
+    Whether a row of `relation` (with session_id and event_date) belongs to a session with
+    newly staged requests: the run recomputes those sessions whole and merges them in.
 -#}
-{% macro scope_to_changed_sessions_days(upstream, relation) -%}
-    {%- if is_incremental() %}
-rewritten_dates as (
-
-    {{ inlined_event_dates(changed_sessions_dates(relation)) }}
-
-),
-
-{{ scope_to_dates(upstream, 'rewritten_dates') }}
-    {%- else %}
-{{ scope_to_every_row(upstream) }}
-    {%- endif %}
+{% macro in_changed_sessions(relation) -%}
+    {{ relation }}.event_date >= {{ changed_sessions_since() }}
+    and {{ relation }}.session_id in ({{ changed_sessions() }})
 {%- endmacro %}
 
 {#- Every event date of `relation` (a session-day or session-hour fact) with a changed session on it. -#}
 {% macro changed_sessions_dates(relation) -%}
     select distinct session_days.event_date
     from {{ relation }} as session_days
-    where
-        session_days.event_date >= {{ changed_sessions_since() }}
-        and session_days.session_id in ({{ changed_sessions() }})
+    where {{ in_changed_sessions('session_days') }}
+{%- endmacro %}
+
+{#-
+    The changed event dates of a period aggregate: the dates of newly staged requests, or with
+    `session_days` (a relation with session_id and event_date) every date of each session with
+    newly staged requests (a late first request gives the session another user on all of its
+    days, the `session_user` doc block). A list of dates where lookups are inlined, else none
+    (the caller then uses `changed_dates_sql`).
+-#}
+{% macro changed_dates_list(session_days=none) -%}
+    {%- if not inlines_lookups() -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set dates = [] -%}
+    {%- for row in run_query(changed_dates_sql(session_days)).rows if row[0] is not none -%}
+        {%- do dates.append(row[0]) -%}
+    {%- endfor -%}
+    {{ return(dates) }}
+{%- endmacro %}
+
+{#- The subquery of the changed event dates (see `changed_dates_list`). -#}
+{% macro changed_dates_sql(session_days=none) -%}
+    {%- if session_days is none -%}
+        {{ changed_staged_rows('event_date') }}
+    {%- else -%}
+        {{ changed_sessions_dates(session_days) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The changed event dates as a relation: `dates` inlined as literals, or the subquery. -#}
+{% macro changed_dates_relation(dates, session_days=none) -%}
+    {%- if dates is none -%}
+        {{ changed_dates_sql(session_days) }}
+    {%- else -%}
+        {{ event_dates_relation(dates) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
+    The first date of the earliest period of `grains` that contains a changed event date: a
+    period aggregate reads its upstream from there, so each touched period is recomputed
+    from all of its rows. A literal from `dates` where lookups are inlined (no changed date:
+    a date no row has), else a subquery over `dates_relation`.
+-#}
+{% macro touched_periods_start(dates, dates_relation, grains) -%}
+    {%- set units = [] -%}
+    {%- for grain in grains -%}
+        {%- if grain_date_unit(grain) not in units -%}{%- do units.append(grain_date_unit(grain)) -%}{%- endif -%}
+    {%- endfor -%}
+    {%- if dates is not none -%}
+        date '{{ earliest_period_start(dates | min, units) if dates else '9999-12-31' }}'
+    {%- else -%}
+        (
+            select cast(
+                {%- if units | length > 1 %} least({% endif -%}
+                {%- for unit in units -%}
+                    {{ period_start(unit, 'min(' ~ dates_relation ~ '.event_date)') }}{{ ', ' if not loop.last }}
+                {%- endfor -%}
+                {%- if units | length > 1 %}){% endif %} as date)
+            from {{ dates_relation }}
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The first day of the earliest period of `units` (day, week, month) containing `day` (a date). -#}
+{% macro earliest_period_start(day, units) -%}
+    {%- set starts = [day] -%}
+    {%- if 'week' in units -%}{%- do starts.append(day - modules.datetime.timedelta(days=day.weekday())) -%}{%- endif -%}
+    {%- if 'month' in units -%}{%- do starts.append(day.replace(day=1)) -%}{%- endif -%}
+    {{ return((starts | min).isoformat()) }}
+{%- endmacro %}
+
+{#-
+    Whether a row of `relation` (with grain and period_start) is in a period of `grains` that
+    contains a date of `dates_relation`: one lookup of the dates for every grain at once, since
+    Athena's engine inlines a CTE wherever it is named and a lookup per grain multiplies the
+    statement's stages.
+-#}
+{% macro touched_periods_condition(relation, grains, dates_relation) -%}
+    exists (
+        select 1
+        from {{ dates_relation }}
+        cross join (
+            values {% for grain in grains %}('{{ grain }}'){{ ', ' if not loop.last }}{% endfor %}
+        ) as grains (grain)
+        where
+            grains.grain = {{ relation }}.grain
+            and case grains.grain
+                {%- for grain in grains %}
+                when '{{ grain }}' then {{ period_start(grain_date_unit(grain), dates_relation ~ '.event_date') }}
+                {%- endfor %}
+            end = case {{ relation }}.grain
+                {%- for grain in grains %}
+                when '{{ grain }}' then {{ period_start(grain_date_unit(grain), relation ~ '.period_start') }}
+                {%- endfor %}
+            end
+    )
 {%- endmacro %}
 
 {#-
     A model's stored rows that `condition` (on `previous`, the stored table) selects and whose
     key `keys` the run's `new_rows` (a CTE) no longer holds: what the run must delete. The
-    caller writes them out as tombstones (its `deleted_when` rows), so the one MERGE deletes
-    them with the rest of the run's changes.
+    caller writes them out as tombstones (`tombstone_columns`), so the one MERGE deletes them
+    with the rest of the run's changes.
 -#}
 {% macro vanished_rows(new_rows, keys, condition) -%}
     select previous.*
@@ -124,4 +169,11 @@ rewritten_dates as (
                 kept.{{ key }} = previous.{{ key }}{{ ' and' if not loop.last }}
                 {%- endfor %}
         )
+{%- endmacro %}
+
+{#- The select list of a tombstone: `columns` as stored, with `requests` 0 (the models' `deleted_when`). -#}
+{% macro tombstone_columns(columns) -%}
+    {%- for column in columns %}
+        {{ '0 as requests' if column == 'requests' else column }}{{ ',' if not loop.last }}
+    {%- endfor %}
 {%- endmacro %}

@@ -19,7 +19,15 @@ requests as (
 
 ),
 
-{{ scope_to_changed('requests') }}
+scoped as (
+
+    select requests.*
+    from requests
+    {%- if is_incremental() %}
+    where {{ in_changed_sessions('requests') }}
+    {%- endif %}
+
+),
 
 ranked_requests as (
 

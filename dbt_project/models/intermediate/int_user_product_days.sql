@@ -25,7 +25,30 @@ product_session_days as (
 
 ),
 
-{{ scope_to_changed_sessions_days('product_session_days', ref('fct_product_session_days')) }}
+{#- Outside the `if`, so that dbt sees the dependency at parse time. -#}
+{%- set session_days = ref('fct_product_session_days') %}
+{% if is_incremental() %}
+{%- set changed_dates = changed_dates_list(session_days=session_days) %}
+rewritten_dates as (
+
+    {{ changed_dates_relation(changed_dates, session_days=session_days) }}
+
+),
+
+scoped as (
+
+    select product_session_days.*
+    from product_session_days
+    inner join rewritten_dates on product_session_days.event_date = rewritten_dates.event_date
+
+),
+{% else %}
+scoped as (
+
+    select * from product_session_days
+
+),
+{% endif %}
 
 user_days as (
 
@@ -101,10 +124,7 @@ final as (
 
     union all
 
-    select
-        {%- for column in columns %}
-        {{ '0 as requests' if column == 'requests' else column }}{{ ',' if not loop.last }}
-        {%- endfor %}
+    select {{ tombstone_columns(columns) }}
     from vanished
     {%- endif %}
 

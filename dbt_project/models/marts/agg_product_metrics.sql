@@ -20,9 +20,31 @@ user_product_days as (
 
 ),
 
-{{ scope_to_touched_periods(
-    'user_product_days', product_metric_grains(), session_days=ref('fct_product_session_days'),
-) }}
+{#- Outside the `if`, so that dbt sees the dependency at parse time. -#}
+{%- set session_days = ref('fct_product_session_days') %}
+{% if is_incremental() %}
+{%- set changed = changed_dates_list(session_days=session_days) %}
+changed_dates as (
+
+    {{ changed_dates_relation(changed, session_days=session_days) }}
+
+),
+
+scoped as (
+
+    -- From the first day of the earliest touched period: each is recomputed from all its rows.
+    select user_product_days.*
+    from user_product_days
+    where user_product_days.event_date >= {{ touched_periods_start(changed, 'changed_dates', product_metric_grains()) }}
+
+),
+{% else %}
+scoped as (
+
+    select * from user_product_days
+
+),
+{% endif %}
 
 user_periods as (
 
@@ -69,7 +91,9 @@ period_metrics as (
         level,
         cast(period_start as date) as period_date
     from rolled_up
-    {{ keep_touched_periods('rolled_up', product_metric_grains()) }}
+    {%- if is_incremental() %}
+    where {{ touched_periods_condition('rolled_up', product_metric_grains(), 'changed_dates') }}
+    {%- endif %}
 
 ),
 
@@ -77,12 +101,29 @@ period_metrics as (
     'metric_id', 'client_id', 'reseller_id', 'user_id', 'product_id', 'product_name', 'category', 'currency',
     'requests', 'sessions', 'quantity', 'revenue', 'period_start', 'grain', 'level', 'period_date',
 ] %}
-{{ with_vanished_periods('period_metrics', product_metric_grains(), columns) }}
+{% if is_incremental() %}
+vanished as (
+
+    -- The stored rows of the touched periods the run no longer produces.
+    {{ vanished_rows(
+        'period_metrics', ['metric_id', 'grain', 'level', 'period_date'],
+        touched_periods_condition('previous', product_metric_grains(), 'changed_dates'),
+    ) }}
+
+),
+{% endif %}
 
 final as (
 
     select {{ columns | join(', ') }}
-    from with_vanished
+    from period_metrics
+    {%- if is_incremental() %}
+
+    union all
+
+    select {{ tombstone_columns(columns) }}
+    from vanished
+    {%- endif %}
 
 )
 

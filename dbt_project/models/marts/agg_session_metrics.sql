@@ -20,7 +20,31 @@ session_hours as (
 
 ),
 
-{{ scope_to_touched_periods('session_hours', metric_grains(), session_days=ref('int_session_hours')) }}
+{#- Outside the `if`, so that dbt sees the dependency at parse time. -#}
+{%- set session_days = ref('int_session_hours') %}
+{% if is_incremental() %}
+{%- set changed = changed_dates_list(session_days=session_days) %}
+changed_dates as (
+
+    {{ changed_dates_relation(changed, session_days=session_days) }}
+
+),
+
+scoped as (
+
+    -- From the first day of the earliest touched period: each is recomputed from all its rows.
+    select session_hours.*
+    from session_hours
+    where session_hours.event_date >= {{ touched_periods_start(changed, 'changed_dates', metric_grains()) }}
+
+),
+{% else %}
+scoped as (
+
+    select * from session_hours
+
+),
+{% endif %}
 
 user_periods as (
 
@@ -55,7 +79,9 @@ period_metrics as (
         level,
         cast(period_start as date) as period_date
     from rolled_up
-    {{ keep_touched_periods('rolled_up', metric_grains()) }}
+    {%- if is_incremental() %}
+    where {{ touched_periods_condition('rolled_up', metric_grains(), 'changed_dates') }}
+    {%- endif %}
 
 ),
 
@@ -63,12 +89,29 @@ period_metrics as (
     'metric_id', 'client_id', 'reseller_id', 'user_id', 'sessions', 'requests', 'requests_per_session',
     'period_start', 'grain', 'level', 'period_date',
 ] %}
-{{ with_vanished_periods('period_metrics', metric_grains(), columns) }}
+{% if is_incremental() %}
+vanished as (
+
+    -- The stored rows of the touched periods the run no longer produces.
+    {{ vanished_rows(
+        'period_metrics', ['metric_id', 'grain', 'level', 'period_date'],
+        touched_periods_condition('previous', metric_grains(), 'changed_dates'),
+    ) }}
+
+),
+{% endif %}
 
 final as (
 
     select {{ columns | join(', ') }}
-    from with_vanished
+    from period_metrics
+    {%- if is_incremental() %}
+
+    union all
+
+    select {{ tombstone_columns(columns) }}
+    from vanished
+    {%- endif %}
 
 )
 

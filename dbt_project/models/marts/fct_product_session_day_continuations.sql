@@ -18,7 +18,15 @@ product_session_days as (
 
 ),
 
-{{ scope_to_changed('product_session_days') }}
+scoped as (
+
+    select product_session_days.*
+    from product_session_days
+    {%- if is_incremental() %}
+    where {{ in_changed_sessions('product_session_days') }}
+    {%- endif %}
+
+),
 
 final as (
 

@@ -19,7 +19,15 @@ product_lines as (
 
 ),
 
-{{ scope_to_changed('product_lines') }}
+scoped as (
+
+    select product_lines.*
+    from product_lines
+    {%- if is_incremental() %}
+    where {{ in_changed_sessions('product_lines') }}
+    {%- endif %}
+
+),
 
 session_users as (
 
@@ -65,7 +73,11 @@ daily as (
 
 ),
 
-{{ previous_event_date_ctes('daily', ['session_id', 'client_id', 'reseller_id', 'product_id', 'currency']) }}
+with_previous as (
+
+    {{ with_previous_event_date('daily', ['session_id', 'client_id', 'reseller_id', 'product_id', 'currency']) }}
+
+),
 
 final as (
 

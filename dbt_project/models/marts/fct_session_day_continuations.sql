@@ -17,7 +17,15 @@ session_days as (
 
 ),
 
-{{ scope_to_changed('session_days') }}
+scoped as (
+
+    select session_days.*
+    from session_days
+    {%- if is_incremental() %}
+    where {{ in_changed_sessions('session_days') }}
+    {%- endif %}
+
+),
 
 final as (
 

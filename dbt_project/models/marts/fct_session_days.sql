@@ -17,7 +17,15 @@ session_hours as (
 
 ),
 
-{{ scope_to_changed('session_hours') }}
+scoped as (
+
+    select session_hours.*
+    from session_hours
+    {%- if is_incremental() %}
+    where {{ in_changed_sessions('session_hours') }}
+    {%- endif %}
+
+),
 
 daily as (
 
@@ -33,7 +41,11 @@ daily as (
 
 ),
 
-{{ previous_event_date_ctes('daily', ['session_id', 'client_id', 'reseller_id']) }}
+with_previous as (
+
+    {{ with_previous_event_date('daily', ['session_id', 'client_id', 'reseller_id']) }}
+
+),
 
 final as (
 

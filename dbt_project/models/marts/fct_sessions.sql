@@ -25,20 +25,13 @@ product_days as (
 
 ),
 
-{% if is_incremental() %}
-changed_sessions as (
-
-    {{ changed_sessions() }}
-
-),
-
 scoped_hours as (
 
     select session_hours.*
     from session_hours
-    where
-        session_hours.event_date >= {{ changed_sessions_since() }}
-        and session_hours.session_id in (select changed_sessions.session_id from changed_sessions)
+    {%- if is_incremental() %}
+    where {{ in_changed_sessions('session_hours') }}
+    {%- endif %}
 
 ),
 
@@ -46,24 +39,11 @@ scoped_product_days as (
 
     select product_days.*
     from product_days
-    where
-        product_days.event_date >= {{ changed_sessions_since() }}
-        and product_days.session_id in (select changed_sessions.session_id from changed_sessions)
+    {%- if is_incremental() %}
+    where {{ in_changed_sessions('product_days') }}
+    {%- endif %}
 
 ),
-{% else %}
-scoped_hours as (
-
-    select * from session_hours
-
-),
-
-scoped_product_days as (
-
-    select * from product_days
-
-),
-{% endif %}
 
 session_spans as (
 
@@ -131,9 +111,11 @@ moved_sessions as (
 
     -- A changed session's stored row under another started_on than its new one. A session
     -- only ever starts earlier, so its old row is on or after the new start's lookup bound.
-    {{ vanished_rows('sessions', ['session_id', 'client_id', 'reseller_id', 'started_on'],
+    {{ vanished_rows(
+        'sessions', ['session_id', 'client_id', 'reseller_id', 'started_on'],
         'previous.started_on >= ' ~ changed_sessions_since()
-        ~ ' and previous.session_id in (select changed_sessions.session_id from changed_sessions)') }}
+        ~ ' and previous.session_id in (' ~ changed_sessions() ~ ')',
+    ) }}
 
 ),
 {% endif %}
@@ -150,10 +132,7 @@ final as (
 
     union all
 
-    select
-        {%- for column in columns %}
-        {{ '0 as requests' if column == 'requests' else column }}{{ ',' if not loop.last }}
-        {%- endfor %}
+    select {{ tombstone_columns(columns) }}
     from moved_sessions
     {%- endif %}
 
