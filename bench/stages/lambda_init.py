@@ -92,8 +92,16 @@ def _figures(code: str, samples: int, base: float, base_cpu: float) -> dict[str,
 
 
 def loaded_modules(module: str, names: tuple[str, ...]) -> list[str]:
-    """Which of `names` are in sys.modules after importing `module` in a fresh process."""
-    code = f"import json, sys, {module}; print(json.dumps(sorted(n for n in {names!r} if n in sys.modules)))"
+    """Which of `names` are loaded after importing `module` in a fresh process.
+
+    A `None` entry in sys.modules is not a loaded module: it is Python's record that the name
+    cannot be imported, which the API writes for pandas when it is not installed
+    (`api_lambda.backends.engine.remember_that_pandas_is_missing`).
+    """
+    code = (
+        f"import json, sys, {module}; "
+        f"print(json.dumps(sorted(n for n in {names!r} if sys.modules.get(n) is not None)))"
+    )
     return json.loads(run_child(python_cmd("-c", code), env=LAMBDA_ENV).check().stdout)
 
 
