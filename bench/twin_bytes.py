@@ -38,23 +38,47 @@ def data_size_bytes(text: str) -> int:
     return round(float(match.group(1)) * _UNITS[match.group(2)])
 
 
+# dbt's query comment names the node: `-- /* {"app": "dbt", ..., "node_id": "model.x.y"} */`.
+_NODE_ID = re.compile(r'"node_id":\s*"([^"]+)"')
+_COMMENT = re.compile(r"^\s*--[^\n]*\n|^\s*/\*.*?\*/", re.DOTALL)
+# How many of a run's largest readers the figures list, to show where its bytes go.
+LARGEST_QUERIES = 8
+
+
 @dataclass(frozen=True)
 class QueryBytes:
     query_id: str
     state: str
     physical_input_bytes: int
+    node: str = ""
+    kind: str = ""
+
+
+def statement_kind(sql: str) -> str:
+    """The first keyword of a statement after its comments (merge, create, insert, select, ...)."""
+    text = sql
+    while (match := _COMMENT.match(text)) is not None:
+        text = text[match.end() :]
+    words = text.split(maxsplit=1)
+    return words[0].lower() if words else ""
 
 
 def query_bytes(basic_infos: Iterable[Mapping[str, Any]]) -> list[QueryBytes]:
     """One entry per query of Trino's `/v1/query` list (its BasicQueryInfo JSON)."""
-    return [
-        QueryBytes(
-            query_id=info["queryId"],
-            state=info["state"],
-            physical_input_bytes=data_size_bytes(info["queryStats"]["physicalInputDataSize"]),
+    queries = []
+    for info in basic_infos:
+        sql = info.get("query") or ""
+        node = _NODE_ID.search(sql)
+        queries.append(
+            QueryBytes(
+                query_id=info["queryId"],
+                state=info["state"],
+                physical_input_bytes=data_size_bytes(info["queryStats"]["physicalInputDataSize"]),
+                node=node.group(1) if node else "",
+                kind=statement_kind(sql),
+            )
         )
-        for info in basic_infos
-    ]
+    return queries
 
 
 def run_figures(queries: list[QueryBytes], min_billed_bytes: int) -> dict[str, Any]:
@@ -68,6 +92,12 @@ def run_figures(queries: list[QueryBytes], min_billed_bytes: int) -> dict[str, A
         "scanned_bytes": sum(reading),
         "largest_query_bytes": max(reading, default=0),
         "billed_bytes": sum(max(b, min_billed_bytes) for b in reading),
+        # Where the bytes go: the largest readers, by dbt node and statement kind.
+        "largest_queries": [
+            {"node": q.node, "kind": q.kind, "bytes": q.physical_input_bytes}
+            for q in sorted(queries, key=lambda q: q.physical_input_bytes, reverse=True)[:LARGEST_QUERIES]
+            if q.physical_input_bytes > 0
+        ],
     }
 
 

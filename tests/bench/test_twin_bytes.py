@@ -17,8 +17,9 @@ from bench.twin_bytes import (
 MB = 10_000_000
 
 
-def info(query_id: str, size: str, state: str = "FINISHED") -> dict:
-    return {"queryId": query_id, "state": state, "queryStats": {"physicalInputDataSize": size}}
+def info(query_id: str, size: str, state: str = "FINISHED", query: str = "") -> dict:
+    stats = {"physicalInputDataSize": size}
+    return {"queryId": query_id, "state": state, "query": query, "queryStats": stats}
 
 
 def test_trino_data_sizes_are_read_as_bytes():
@@ -39,6 +40,22 @@ def test_a_run_sums_the_bytes_its_queries_read_and_bills_each_at_least_the_minim
     assert figures["failed_queries"] == 1
     assert figures["billed_bytes"] == MB + 25_000_000
     assert figures["largest_query_bytes"] == 25_000_000
+
+
+def test_a_run_lists_its_largest_readers_by_dbt_node_and_statement_kind():
+    # Given dbt's statements, each under its query comment, and one without a comment
+    merge = '-- /* {"app": "dbt", "node_id": "model.request_analytics.fct_sessions"} */\nmerge into t using s'
+    create = '/* {"app": "dbt", "node_id": "model.x.int_session_hours"} */ create table t as x'
+    queries = query_bytes(
+        [info("a", "5MB", query=merge), info("b", "0B", query="show tables"), info("c", "9MB", query=create)]
+    )
+    # When the run's figures are taken
+    largest = run_figures(queries, MB)["largest_queries"]
+    # Then the readers are listed largest first, named by node and kind; a query that read nothing is not
+    assert largest == [
+        {"node": "model.x.int_session_hours", "kind": "create", "bytes": 9 * 1024**2},
+        {"node": "model.request_analytics.fct_sessions", "kind": "merge", "bytes": 5 * 1024**2},
+    ]
 
 
 def test_an_hourly_run_at_scale_takes_one_hour_of_raw_data_and_whole_day_partitions():
