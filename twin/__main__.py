@@ -74,21 +74,7 @@ def build(settings: TwinSettings, dbt_args: list[str], ingested: bool = False) -
     print(f"twin: raw table over {partitions} ingest_date partition(s)")
     if stale := drop_stale_temporary_tables(settings):
         print(f"twin: dropped {len(stale)} temporary table(s) a failed run left: {', '.join(stale)}")
-    cmd = [
-        str(Path(sys.executable).parent / "dbt"),
-        "build",
-        "--project-dir",
-        "dbt_project",
-        "--profiles-dir",
-        ".",
-        "--target",
-        "twin",
-        *dbt_args,
-    ]
-    print("twin: " + " ".join(cmd[1:]), flush=True)
-    code = subprocess.run(
-        cmd, cwd=REPO, env={**os.environ, **dbt_environment(settings)}, check=False
-    ).returncode
+    code = run_dbt(settings, ["build", *dbt_args])
     if code == 0:
         # Only a successful build is served (serving/pointer.py); a failed one publishes nothing.
         try:
@@ -102,17 +88,20 @@ def build(settings: TwinSettings, dbt_args: list[str], ingested: bool = False) -
 
 def maintain(settings: TwinSettings, dbt_args: list[str]) -> int:
     """`twin maintain`: the daily compaction and snapshot expiry of the Iceberg tables (ADR 0009)."""
+    return run_dbt(settings, ["run-operation", "maintain_tables", *dbt_args])
+
+
+def run_dbt(settings: TwinSettings, args: list[str]) -> int:
+    """One dbt command on the `twin` target, with the twin's environment; its exit code."""
     cmd = [
         str(Path(sys.executable).parent / "dbt"),
-        "run-operation",
-        "maintain_tables",
+        *args,
         "--project-dir",
         "dbt_project",
         "--profiles-dir",
         ".",
         "--target",
         "twin",
-        *dbt_args,
     ]
     print("twin: " + " ".join(cmd[1:]), flush=True)
     return subprocess.run(
