@@ -153,7 +153,7 @@
 {#-
     A model's stored rows that `condition` (on `previous`, the stored table) selects and whose
     key `keys` the run's `new_rows` (a CTE) no longer holds: what the run must delete. The
-    caller writes them out as tombstones (`tombstone_columns`), so the one MERGE deletes them
+    caller writes them out as tombstones (`with_tombstones`), so the one MERGE deletes them
     with the rest of the run's changes.
 -#}
 {% macro vanished_rows(new_rows, keys, condition) -%}
@@ -171,9 +171,22 @@
         )
 {%- endmacro %}
 
-{#- The select list of a tombstone: `columns` as stored, with `requests` 0 (the models' `deleted_when`). -#}
-{% macro tombstone_columns(columns) -%}
-    {%- for column in columns %}
+{#-
+    A model's output: `columns` of `rows` and, on incremental runs, the same columns of
+    `vanished` (see `vanished_rows`) as tombstones, with `requests` 0 (the models'
+    `deleted_when`), for the MERGE to delete.
+-#}
+{% macro with_tombstones(rows, vanished, columns) -%}
+    select {{ columns | join(', ') }}
+    from {{ rows }}
+    {%- if is_incremental() %}
+
+    union all
+
+    select
+        {%- for column in columns %}
         {{ '0 as requests' if column == 'requests' else column }}{{ ',' if not loop.last }}
-    {%- endfor %}
+        {%- endfor %}
+    from {{ vanished }}
+    {%- endif %}
 {%- endmacro %}

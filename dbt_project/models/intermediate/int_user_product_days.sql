@@ -118,15 +118,7 @@ vanished as (
 ] %}
 final as (
 
-    select {{ columns | join(', ') }}
-    from user_product_days
-    {%- if is_incremental() %}
-
-    union all
-
-    select {{ tombstone_columns(columns) }}
-    from vanished
-    {%- endif %}
+    {{ with_tombstones('user_product_days', 'vanished', columns) }}
 
 )
 

@@ -115,15 +115,7 @@ vanished as (
 
 final as (
 
-    select {{ columns | join(', ') }}
-    from period_metrics
-    {%- if is_incremental() %}
-
-    union all
-
-    select {{ tombstone_columns(columns) }}
-    from vanished
-    {%- endif %}
+    {{ with_tombstones('period_metrics', 'vanished', columns) }}
 
 )
 

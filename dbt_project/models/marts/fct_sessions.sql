@@ -126,15 +126,7 @@ moved_sessions as (
 ] %}
 final as (
 
-    select {{ columns | join(', ') }}
-    from sessions
-    {%- if is_incremental() %}
-
-    union all
-
-    select {{ tombstone_columns(columns) }}
-    from moved_sessions
-    {%- endif %}
+    {{ with_tombstones('sessions', 'moved_sessions', columns) }}
 
 )
 
