@@ -20,8 +20,9 @@
 -#}
 {% macro landed_before_stored() -%}
     {%- set columns = ['landed_at', 'ingest_date', 'event_id', 'log_group', 'log_stream'] -%}
-    {%- set condition = namespace(sql='false') -%}
-    {%- for column in columns | reverse -%}
+    {#- Built from the last column out: a < b, or a = b and (the next columns' condition). -#}
+    {%- set condition = namespace(sql='src.log_stream < target.log_stream') -%}
+    {%- for column in (columns | reverse | list)[1:] -%}
         {%- set condition.sql = 'src.' ~ column ~ ' < target.' ~ column ~ ' or (src.' ~ column ~ ' = target.' ~ column ~ ' and (' ~ condition.sql ~ '))' -%}
     {%- endfor -%}
     {{ return('(' ~ condition.sql ~ ')') }}

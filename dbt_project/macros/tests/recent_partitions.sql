@@ -33,7 +33,7 @@
     {%- set attached = model.get('attached_node') -%}
     {%- if attached and attached in graph.nodes -%}
         {%- set node = graph.nodes[attached] -%}
-        {%- set keys = node.config.get('partition_columns') or node.config.get('partitioned_by') -%}
+        {%- set keys = node.config.get('partition_columns') -%}
         {%- set keys = [keys] if keys is string else keys -%}
         {%- if keys -%}
             {{ return(keys[-1] ~ " >= date '" ~ since ~ "'") }}
