@@ -52,15 +52,32 @@ class QueryBytes:
     physical_input_bytes: int
     node: str = ""
     kind: str = ""
+    target: str = ""
+
+
+# The table a statement writes: `insert into`, `merge into`, `create table [if not exists]`.
+_TARGET = re.compile(
+    r"^(?:insert\s+into|merge\s+into|create\s+table(?:\s+if\s+not\s+exists)?)\s+([\w\".]+)", re.IGNORECASE
+)
+
+
+def _statement(sql: str) -> str:
+    text = sql
+    while (match := _COMMENT.match(text)) is not None:
+        text = text[match.end() :]
+    return text.lstrip()
 
 
 def statement_kind(sql: str) -> str:
     """The first keyword of a statement after its comments (merge, create, insert, select, ...)."""
-    text = sql
-    while (match := _COMMENT.match(text)) is not None:
-        text = text[match.end() :]
-    words = text.split(maxsplit=1)
+    words = _statement(sql).split(maxsplit=1)
     return words[0].lower() if words else ""
+
+
+def statement_target(sql: str) -> str:
+    """The table an insert, merge or CTAS writes (its last name part, unquoted), else ""."""
+    match = _TARGET.match(_statement(sql))
+    return match.group(1).split(".")[-1].strip('"') if match else ""
 
 
 def query_bytes(basic_infos: Iterable[Mapping[str, Any]]) -> list[QueryBytes]:
@@ -76,6 +93,7 @@ def query_bytes(basic_infos: Iterable[Mapping[str, Any]]) -> list[QueryBytes]:
                 physical_input_bytes=data_size_bytes(info["queryStats"]["physicalInputDataSize"]),
                 node=node.group(1) if node else "",
                 kind=statement_kind(sql),
+                target=statement_target(sql),
             )
         )
     return queries
@@ -94,7 +112,7 @@ def run_figures(queries: list[QueryBytes], min_billed_bytes: int) -> dict[str, A
         "billed_bytes": sum(max(b, min_billed_bytes) for b in reading),
         # Where the bytes go: the largest readers, by dbt node and statement kind.
         "largest_queries": [
-            {"node": q.node, "kind": q.kind, "bytes": q.physical_input_bytes}
+            {"node": q.node, "kind": q.kind, "target": q.target, "bytes": q.physical_input_bytes}
             for q in sorted(queries, key=lambda q: q.physical_input_bytes, reverse=True)[:LARGEST_QUERIES]
             if q.physical_input_bytes > 0
         ],

@@ -116,7 +116,11 @@ class Twin:
         ]
         child = run_child(cmd, env=dbt_environment(self.settings))
         after = trino_queries(self.settings.trino_endpoint)
-        return child, query_bytes(info for qid, info in after.items() if qid not in before), started
+        infos = [info for qid, info in after.items() if qid not in before]
+        # Every statement with its bytes, kept in the work dir to see where a run's bytes go.
+        log = self.work / f"twin-queries-{command}-{len(list(self.work.glob(f'twin-queries-{command}-*')))}.json"
+        log.write_text(json.dumps(infos, indent=1))
+        return child, query_bytes(infos), started
 
     def written_mart_bytes(self, since: float) -> dict[str, int]:
         """Bytes of the data objects under dbt's data directory written since `since`, by table."""

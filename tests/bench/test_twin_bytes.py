@@ -46,15 +46,23 @@ def test_a_run_lists_its_largest_readers_by_dbt_node_and_statement_kind():
     # Given dbt's statements, each under its query comment, and one without a comment
     merge = '-- /* {"app": "dbt", "node_id": "model.request_analytics.fct_sessions"} */\nmerge into t using s'
     create = '/* {"app": "dbt", "node_id": "model.x.int_session_hours"} */ create table t as x'
+    insert = 'insert into "iceberg"."marts"."fct_sessions__dbt_tmp" (a, b) select 1, 2'
     queries = query_bytes(
-        [info("a", "5MB", query=merge), info("b", "0B", query="show tables"), info("c", "9MB", query=create)]
+        [
+            info("a", "5MB", query=merge),
+            info("b", "0B", query="show tables"),
+            info("c", "9MB", query=create),
+            info("d", "7MB", query=insert),
+        ]
     )
     # When the run's figures are taken
     largest = run_figures(queries, MB)["largest_queries"]
-    # Then the readers are listed largest first, named by node and kind; a query that read nothing is not
+    # Then the readers are listed largest first, named by node, kind and the table they write (an
+    # insert dbt sent without its comment is still named by its table); one that read nothing is not
     assert largest == [
-        {"node": "model.x.int_session_hours", "kind": "create", "bytes": 9 * 1024**2},
-        {"node": "model.request_analytics.fct_sessions", "kind": "merge", "bytes": 5 * 1024**2},
+        {"node": "model.x.int_session_hours", "kind": "create", "target": "t", "bytes": 9 * 1024**2},
+        {"node": "", "kind": "insert", "target": "fct_sessions__dbt_tmp", "bytes": 7 * 1024**2},
+        {"node": "model.request_analytics.fct_sessions", "kind": "merge", "target": "t", "bytes": 5 * 1024**2},
     ]
 
 
