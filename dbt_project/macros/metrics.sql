@@ -30,121 +30,45 @@
 {%- endmacro %}
 
 {#-
-    User-level metrics per period of every grain in `grains` (finest first), from
-    `relation`: one row per session and finest period (and `keys`, e.g. product and
-    currency), with `time_column` the start of that finest period. A CTE chain:
-    - `finest`: the finest grain per user, where sessions are a plain count(*);
-    - coarser grains are sums of the finest periods inside them, which count a session once
-      per finest period it was active in; `repeats` takes the extra ones back off, read only
-      from the sessions active in more than one finest period;
-    - the result has grain, period_start, `keys`, the tenant keys, sessions, `sums` and
-      `maxes`, all additive (or max) up the hierarchy, ready for `rollup_tenant_levels`.
-    A session belongs to exactly one user, so a user's sessions are exact, and so are the
-    sums over users, resellers and clients.
+    User-level metrics per period of every grain in `grains` from `relation`: one row per
+    session and finest period (and `keys`, e.g. product and currency), with `time_column` the
+    start of that finest period. A period's sessions are its distinct sessions; `sums` are
+    summed and `maxes` maxed. The result has grain, period_start, `keys`, the tenant keys,
+    sessions, `sums` and `maxes`, all additive (or max) up the hierarchy, ready for
+    `rollup_tenant_levels`: a session belongs to exactly one user, so a user's sessions are
+    exact, and so are the sums over users, resellers and clients.
+    One pass over `relation` for every grain (`each_grain`): Athena's engine inlines a CTE
+    wherever it is named, and bills each read.
 -#}
 {% macro user_period_metrics(relation, time_column, grains, keys, sums, maxes) -%}
-    {%- set tenant = ['client_id', 'reseller_id', 'user_id'] -%}
-    {%- set group_keys = keys + tenant -%}
-    {%- set finest_aggregates = ['count(*) as sessions'] + summed_and_maxed(sums, maxes) -%}
-    {%- set corrected = ['summed.sessions - coalesce(repeats_per_user.repeats, 0) as sessions'] -%}
-    {%- for column in sums + maxes -%}
-        {%- do corrected.append('summed.' ~ column) -%}
-    {%- endfor -%}
-    with
-
-    finest as (
-
-        select
-            {{ time_column }} as unit_start,
-            {%- for key in group_keys %}
-            {{ key }},
-            {%- endfor %}
-            {{ finest_aggregates | join(',\n            ') }}
-        from {{ relation }}
-        group by {{ range(1, group_keys | length + 2) | join(', ') }}
-
-    ),
-
-    spanning_sessions as (
-
-        select session_id
-        from {{ relation }}
-        group by session_id
-        having min({{ time_column }}) < max({{ time_column }})
-
-    ),
-
-    spanning_rows as (
-
-        select *
-        from {{ relation }}
-        where session_id in (select spanning_sessions.session_id from spanning_sessions)
-
-    ),
-
-    repeats as (
-
-        {%- for grain in grains[1:] %}
-        select
-            '{{ grain }}' as grain,
-            {{ period_start(grain, time_column) }} as period_start,
-            {%- for key in group_keys %}
-            {{ key }},
-            {%- endfor %}
-            session_id,
-            count(*) - 1 as repeats
-        from spanning_rows
-        group by {{ range(1, group_keys | length + 4) | join(', ') }}
-        having count(*) > 1
-        {%- if not loop.last %}
-
-        union all
-        {% endif -%}
+    {%- set group_keys = keys + ['client_id', 'reseller_id', 'user_id'] -%}
+    select
+        grains.grain,
+        {{ grain_period_start('grains.grain', grains, relation ~ '.' ~ time_column) }} as period_start,
+        {%- for key in group_keys %}
+        {{ relation }}.{{ key }},
         {%- endfor %}
+        count(distinct {{ relation }}.session_id) as sessions
+        {%- for aggregate in summed_and_maxed(sums, maxes) %},
+        {{ aggregate }}
+        {%- endfor %}
+    from {{ relation }}
+    cross join ({{ each_grain(grains) }}) as grains (grain)
+    group by {{ range(1, group_keys | length + 3) | join(', ') }}
+{%- endmacro %}
 
-    ),
+{#- One row per grain of `grains`, in a column `grain`. -#}
+{% macro each_grain(grains) -%}
+    values {% for grain in grains %}('{{ grain }}'){{ ', ' if not loop.last }}{% endfor %}
+{%- endmacro %}
 
-    repeats_per_user as (
-
-        select
-            grain,
-            period_start,
-            {%- for key in group_keys %}
-            {{ key }},
-            {%- endfor %}
-            sum(repeats) as repeats
-        from repeats
-        group by {{ range(1, group_keys | length + 3) | join(', ') }}
-
-    ),
-
-    summed as (
-
-        {{ user_periods_from_units('finest', 'unit_start', grains, keys, sums, maxes, repeats=false) }}
-
-    ),
-
-    final as (
-
-        select
-            summed.grain,
-            summed.period_start,
-            {%- for key in group_keys %}
-            summed.{{ key }},
-            {%- endfor %}
-            {{ corrected | join(',\n            ') }}
-        from summed
-        left join repeats_per_user
-            on
-                summed.grain = repeats_per_user.grain
-                and summed.period_start = repeats_per_user.period_start
-                {%- for key in group_keys %}
-                and summed.{{ key }} = repeats_per_user.{{ key }}
-                {%- endfor %}
-
-    )
-
-    select * from final
+{#- The start of the period of `grain_column`'s grain (one of `grains`) containing `column`. -#}
+{% macro grain_period_start(grain_column, grains, column) -%}
+    case {{ grain_column }}
+        {%- for grain in grains %}
+        when '{{ grain }}' then {{ period_start(grain, column) }}
+        {%- endfor %}
+    end
 {%- endmacro %}
 
 {#-
@@ -155,34 +79,28 @@
     earlier in the same period of that grain). A coarser period's sessions are
     sum(sessions) - sum(<grain>_repeats) over its finest periods: exact, and no pass over the
     sessions themselves. `sums` are summed, `maxes` maxed; the result is additive up the
-    hierarchy, ready for `rollup_tenant_levels`. Without `repeats` (no such columns) coarser
-    periods are plain sums, which count a session once per finest period it was active in.
+    hierarchy, ready for `rollup_tenant_levels`. One pass over `relation` for every grain.
 -#}
-{% macro user_periods_from_units(relation, time_column, grains, keys, sums, maxes, repeats=true) -%}
+{% macro user_periods_from_units(relation, time_column, grains, keys, sums, maxes) -%}
     {%- set group_keys = keys + ['client_id', 'reseller_id', 'user_id'] -%}
-    {%- set aggregates = summed_and_maxed(sums, maxes) -%}
-    {%- for grain in grains %}
     select
-        '{{ grain }}' as grain,
-        {{ period_start(grain, time_column) }} as period_start,
+        grains.grain,
+        {{ grain_period_start('grains.grain', grains, relation ~ '.' ~ time_column) }} as period_start,
         {%- for key in group_keys %}
-        {{ key }},
+        {{ relation }}.{{ key }},
         {%- endfor %}
-        {%- if loop.first or not repeats %}
-        sum(sessions) as sessions
-        {%- else %}
-        sum(sessions) - sum({{ grain }}_repeats) as sessions
-        {%- endif %}
-        {%- for aggregate in aggregates %},
+        sum({{ relation }}.sessions) - sum(case grains.grain
+            {%- for grain in grains[1:] %}
+            when '{{ grain }}' then {{ relation }}.{{ grain }}_repeats
+            {%- endfor %}
+            else 0
+        end) as sessions
+        {%- for aggregate in summed_and_maxed(sums, maxes) %},
         {{ aggregate }}
         {%- endfor %}
     from {{ relation }}
+    cross join ({{ each_grain(grains) }}) as grains (grain)
     group by {{ range(1, group_keys | length + 3) | join(', ') }}
-    {%- if not loop.last %}
-
-    union all
-    {% endif -%}
-    {%- endfor %}
 {%- endmacro %}
 
 {#-

@@ -169,7 +169,8 @@ def athena_env(moto_endpoint: str) -> dict[str, str]:
         "projection.ingest_date.range": "2020-01-01,NOW",
     }
     glue.create_table(DatabaseName=RAW_DB, TableInput=raw)
-    # Not dbt_staged_watermarks: the on-run-start hook must create it (a CTAS) itself.
+    # Not dbt_staged_watermarks nor dbt_landing_marks: the on-run-start hooks must create them
+    # (a CTAS each) themselves.
     for name, (kind, columns) in model_columns().items():
         location = f"s3://{BUCKETS['warehouse']}/dbt/{MARTS_DB}/{name}/"
         glue.create_table(DatabaseName=MARTS_DB, TableInput=glue_table(name, kind, columns, location))
@@ -264,6 +265,9 @@ def test_every_model_sends_its_sql_to_athena(athena_run: list[str]):
     tables = [name for name, (kind, _) in model_columns().items() if kind == "EXTERNAL_TABLE"]
     recorded = text.count(f'insert into "awsdatacatalog"."{MARTS_DB}"."dbt_staged_watermarks"')
     assert recorded == len(tables) - 1
+    # And: staging records its landing marks in a table of their own, created the same way
+    assert f'create table "awsdatacatalog"."{MARTS_DB}"."dbt_landing_marks"' in text
+    assert text.count(f'insert into "awsdatacatalog"."{MARTS_DB}"."dbt_landing_marks"') == 1
     # And: the models read the raw Glue table of DBT_ATHENA_RAW_SCHEMA
     assert f'"awsdatacatalog"."{RAW_DB}"."request_events"' in text
 
@@ -446,6 +450,7 @@ def test_every_table_lands_in_the_data_dir_under_the_workgroup_terraform_declare
     # When every CTAS of the run is looked at (the watermark table's included)
     ctas = [sql for sql in athena_run if re.search(r"^\s*create table", sql, re.IGNORECASE | re.MULTILINE)]
     assert any("dbt_staged_watermarks" in sql for sql in ctas)
+    assert any("dbt_landing_marks" in sql for sql in ctas)
     locations = {sql[:160]: re.search(r"(?:external_)?location\s*=\s*'([^']+)'", sql) for sql in ctas}
     # Then none would land under the results prefix (which expires): each names its location,
     # under DBT_ATHENA_S3_DATA_DIR

@@ -92,6 +92,19 @@ def test_incremental_history_equals_full_refresh(tmp_path: Path, monkeypatch: py
     assert scalar(incremental_wh, f"select count(*) - count(distinct model_name) from {watermarks}") == 0
     latest = f"select max(staged_watermark) from {watermarks} where model_name = 'int_session_hours'"
     assert scalar(incremental_wh, latest) == scalar(incremental_wh, f"select max(staged_at) from {staged}")
+    # And: staging's landing marks, one per log group after the maintenance, hold each group's
+    # latest staged landing (what the next run's read-back starts from, without reading history)
+    marks = "wh.main.dbt_landing_marks"
+    assert scalar(incremental_wh, f"select count(*) - count(distinct log_group) from {marks}") == 0
+    mismatched = f"""
+        select count(*) from (
+            select log_group, max(landed_at) as latest from {staged} group by log_group
+        ) as staged_groups
+        full outer join {marks} as marks using (log_group)
+        where staged_groups.latest is distinct from marks.latest_landed_at
+    """
+    assert scalar(incremental_wh, mismatched) == 0
+    assert scalar(incremental_wh, f"select count(*) from {marks}") >= 1
 
 
 @pytest.mark.slow

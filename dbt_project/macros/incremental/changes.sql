@@ -37,11 +37,31 @@
     where changed.staged_at > {{ staged_watermark() }}
 {%- endmacro %}
 
-{#- This model's watermark, as a timestamp expression (unit tests pin it with a var). -#}
+{#-
+    This model's watermark, as a timestamp expression (unit tests pin it with a var). On
+    Athena and the twin a literal: every model's watermark is looked up in ONE query per dbt
+    invocation (`run_cached_rows`), so the lookups that follow from it (the changed sessions'
+    dates) have the same text in every model and are sent once per run, not once per model
+    (each Athena query is billed at least 10 MB). A model's own row only changes in its own
+    post-hook, after its statement, so the answer read at the run's first model holds for all.
+-#}
 {% macro staged_watermark() -%}
     {%- set pinned = var('staged_watermark', none) -%}
     {%- if pinned is not none -%}
         cast('{{ pinned }}' as timestamp)
+    {%- elif inlines_lookups() -%}
+        {%- set latest = {} -%}
+        {%- for row in run_cached_rows(staged_watermarks_sql()) -%}
+            {%- do latest.update({row[0]: row[1]}) -%}
+        {%- endfor -%}
+        {%- set watermark = latest.get(this.identifier) -%}
+        {%- if watermark is none -%}
+        cast('1970-01-01 00:00:00.000' as timestamp)
+        {%- elif watermark is string -%}
+        cast('{{ watermark }}' as timestamp)
+        {%- else -%}
+        cast('{{ watermark.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] }}' as timestamp)
+        {%- endif -%}
     {%- else -%}
         coalesce(
             (
@@ -54,6 +74,31 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- Every model's watermark: one row per model that has recorded one. -#}
+{% macro staged_watermarks_sql() -%}
+    select watermarks.model_name, max(watermarks.staged_watermark) as staged_watermark
+    from {{ watermarks_relation() }} as watermarks
+    group by watermarks.model_name
+{%- endmacro %}
+
+{#-
+    The rows of `sql`, run once per dbt invocation however many models ask: kept on dbt's flat
+    graph, one object for the whole invocation, under the invocation's id (a runner that
+    invokes dbt several times in one process never reads an earlier run's answers).
+-#}
+{% macro run_cached_rows(sql) -%}
+    {%- set cache = graph.get('request_analytics_lookups') -%}
+    {%- if cache is none or cache.get('invocation_id') != invocation_id -%}
+        {%- set cache = {'invocation_id': invocation_id} -%}
+        {%- do graph.update({'request_analytics_lookups': cache}) -%}
+    {%- endif -%}
+    {%- if sql not in cache -%}
+        {%- set result = run_query(sql) -%}
+        {%- do cache.update({sql: [] if result is none else result.rows | list}) -%}
+    {%- endif -%}
+    {{ return(cache[sql]) }}
+{%- endmacro %}
+
 {#-
     The rows of `relation` (with staged_at) staged after this model's watermark: on Athena
     and the twin the Iceberg files' staged_at bounds let the engine skip every older file.
@@ -64,21 +109,10 @@
     where {{ relation }}.staged_at > {{ staged_watermark() }}
 {%- endmacro %}
 
-{#-
-    `query_scalar(sql)`, run once per model and run: a model that names the same lookup in
-    several places (each an Athena query, billed at least 10 MB) sends it once. The answers
-    are kept on the node being compiled.
--#}
+{#- The first value of the first row of `sql` (none when it returns nothing), run once per invocation. -#}
 {% macro cached_query_scalar(sql) -%}
-    {%- set cache = model.get('request_analytics_lookups') -%}
-    {%- if cache is none -%}
-        {%- set cache = {} -%}
-        {%- do model.update({'request_analytics_lookups': cache}) -%}
-    {%- endif -%}
-    {%- if sql not in cache -%}
-        {%- do cache.update({sql: query_scalar(sql)}) -%}
-    {%- endif -%}
-    {{ return(cache[sql]) }}
+    {%- set rows = run_cached_rows(sql) -%}
+    {{ return(rows[0][0] if rows and (rows[0] | length) > 0 else none) }}
 {%- endmacro %}
 
 {#- The first value of the first row of `sql`, or none when it returns nothing. -#}
@@ -91,9 +125,12 @@
 {%- endmacro %}
 
 {#-
-    The first ingest_date partition an Athena (or twin) run of staging reads again, as a scalar
-    subquery over `relation` (the staged table): the partition of the latest landing staged
-    from EACH log group, the earliest of those, less `landing_lookback_minutes`.
+    The first ingest_date partition a run of staging reads again, as a scalar subquery over
+    `relation`, whose `landed` column holds landing times per `log_group`: the staging
+    model's landing marks (`landing_marks_relation`, one row per log group and run: only the
+    latest landing of each), or the staged table itself where no mark is recorded yet. The
+    partition of the latest landing staged from EACH log group, the earliest of those, less
+    `landing_lookback_minutes`.
     - Per log group: the CloudWatch ingest stamps a batch with the end of its window, so a log
       group catching up lands files under dates earlier than another group's latest landing;
       a bound on the overall latest landing would never read them.
@@ -104,7 +141,7 @@
       CloudWatch accepts late events) before the latest landing are ignored, so a log group
       that stopped cannot hold the bound back for ever.
 -#}
-{% macro landing_partition_since(relation) -%}
+{% macro landing_partition_since(relation, landed='landed_at') -%}
     {%- set minutes = var('landing_lookback_minutes', 15) -%}
     {%- set horizon = var('landing_group_horizon_days', 14) -%}
     {%- for name, value in [('landing_lookback_minutes', minutes), ('landing_group_horizon_days', horizon)] -%}
@@ -114,12 +151,12 @@
     {%- endfor -%}
     select cast(cast(min(groups.latest_landed_at) - interval '{{ minutes }}' minute as date) as varchar)
     from (
-        select max(landings.landed_at) as latest_landed_at
+        select max(landings.{{ landed }}) as latest_landed_at
         from {{ relation }} as landings
         group by landings.log_group
     ) as groups
     where groups.latest_landed_at >= (
-        select max(everything.landed_at) - interval '{{ horizon }}' day from {{ relation }} as everything
+        select max(everything.{{ landed }}) - interval '{{ horizon }}' day from {{ relation }} as everything
     )
 {%- endmacro %}
 

@@ -38,11 +38,50 @@
 {%- endmacro %}
 
 {#-
+    Every event date with a request of a session that has newly staged requests, where lookups
+    are inlined: a list looked up once per run (every model with the same watermark sends the
+    same text), so that the models read only those date partitions of their inputs, not the
+    whole `session_lookback_days` window before the earliest changed date. Else none.
+-#}
+{% macro changed_sessions_dates_list() -%}
+    {%- if not inlines_lookups() -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set dates_sql -%}
+    select distinct sessions.event_date
+    from {{ ref('int_requests_staged') }} as sessions
+    where
+        sessions.event_date >= {{ changed_sessions_since() }}
+        and sessions.session_id in ({{ changed_sessions() }})
+    {%- endset -%}
+    {%- set dates = [] -%}
+    {%- for row in run_cached_rows(dates_sql) if row[0] is not none -%}
+        {%- do dates.append(row[0]) -%}
+    {%- endfor -%}
+    {{ return(dates | sort) }}
+{%- endmacro %}
+
+{#-
+    Whether `column` (an event date) is a date the changed sessions have requests on: in the
+    inlined list (`changed_sessions_dates_list`), else on or after their lookup bound.
+-#}
+{% macro on_changed_sessions_dates(column) -%}
+    {%- set dates = changed_sessions_dates_list() -%}
+    {%- if dates is none -%}
+        {{ column }} >= {{ changed_sessions_since() }}
+    {%- elif dates | length == 0 -%}
+        false
+    {%- else -%}
+        {{ column }} in ({% for day in dates %}date '{{ day }}'{{ ', ' if not loop.last }}{% endfor %})
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
     Whether a row of `relation` (with session_id and event_date) belongs to a session with
     newly staged requests: the run recomputes those sessions whole and merges them in.
 -#}
 {% macro in_changed_sessions(relation) -%}
-    {{ relation }}.event_date >= {{ changed_sessions_since() }}
+    {{ on_changed_sessions_dates(relation ~ '.event_date') }}
     and {{ relation }}.session_id in ({{ changed_sessions() }})
 {%- endmacro %}
 
@@ -64,8 +103,13 @@
     {%- if not inlines_lookups() -%}
         {{ return(none) }}
     {%- endif -%}
+    {%- if session_days is not none -%}
+        {#- Every date of the changed sessions (of any fact of theirs): a superset of the dates
+            `session_days` holds for them, and already looked up for this run. -#}
+        {{ return(changed_sessions_dates_list()) }}
+    {%- endif -%}
     {%- set dates = [] -%}
-    {%- for row in run_query(changed_dates_sql(session_days)).rows if row[0] is not none -%}
+    {%- for row in run_cached_rows(changed_dates_sql(session_days)) if row[0] is not none -%}
         {%- do dates.append(row[0]) -%}
     {%- endfor -%}
     {{ return(dates) }}
@@ -151,42 +195,33 @@
 {%- endmacro %}
 
 {#-
-    A model's stored rows that `condition` (on `previous`, the stored table) selects and whose
-    key `keys` the run's `new_rows` (a CTE) no longer holds: what the run must delete. The
-    caller writes them out as tombstones (`with_tombstones`), so the one MERGE deletes them
-    with the rest of the run's changes.
+    A model's output on an incremental run: `columns` of the run's `rows` (a CTE), and a
+    tombstone for each stored row that `condition` (on `previous`, the stored table) selects
+    and whose key `keys` the run no longer produces: the stored row's columns with `requests`
+    0 (the models' `deleted_when`), which the one MERGE deletes with the rest of the run's
+    changes. One full outer join, so `rows` is named once: Athena's engine inlines a CTE
+    wherever it is named, and a second reference (an anti-join beside a union) computed the
+    whole model twice, every byte of it billed twice. On a full build: `rows` as is.
 -#}
-{% macro vanished_rows(new_rows, keys, condition) -%}
-    select previous.*
-    from {{ this }} as previous
-    where
-        ({{ condition }})
-        and not exists (
-            select 1
-            from {{ new_rows }} as kept
-            where
-                {%- for key in keys %}
-                kept.{{ key }} = previous.{{ key }}{{ ' and' if not loop.last }}
-                {%- endfor %}
-        )
-{%- endmacro %}
-
-{#-
-    A model's output: `columns` of `rows` and, on incremental runs, the same columns of
-    `vanished` (see `vanished_rows`) as tombstones, with `requests` 0 (the models'
-    `deleted_when`), for the MERGE to delete.
--#}
-{% macro with_tombstones(rows, vanished, columns) -%}
-    select {{ columns | join(', ') }}
-    from {{ rows }}
+{% macro with_tombstones(rows, keys, condition, columns) -%}
     {%- if is_incremental() %}
-
-    union all
-
     select
         {%- for column in columns %}
-        {{ '0 as requests' if column == 'requests' else column }}{{ ',' if not loop.last }}
+        case when kept.{{ keys[0] }} is not null then kept.{{ column }} else
+            {{- ' 0' if column == 'requests' else ' previous.' ~ column }} end as {{ column }}{{ ',' if not loop.last }}
         {%- endfor %}
-    from {{ vanished }}
+    from {{ rows }} as kept
+    full outer join (
+        select previous.*
+        from {{ this }} as previous
+        where {{ condition }}
+    ) as previous
+        on
+            {%- for key in keys %}
+            kept.{{ key }} = previous.{{ key }}{{ ' and' if not loop.last }}
+            {%- endfor %}
+    {%- else %}
+    select {{ columns | join(', ') }}
+    from {{ rows }}
     {%- endif %}
 {%- endmacro %}

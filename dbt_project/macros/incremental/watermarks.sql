@@ -5,27 +5,47 @@
     {{ return(api.Relation.create(database=target.database, schema=target.schema, identifier='dbt_staged_watermarks')) }}
 {%- endmacro %}
 
-{% macro create_incremental_watermarks() -%}
-    {{ return(adapter.dispatch('create_incremental_watermarks', 'request_analytics')()) }}
+{#-
+    Staging's record of the latest landing it has staged from each log group
+    (`landing_partition_since` reads it instead of the landing times of every staged row).
+-#}
+{% macro landing_marks_relation() -%}
+    {{ return(api.Relation.create(database=target.database, schema=target.schema, identifier='dbt_landing_marks')) }}
 {%- endmacro %}
 
-{% macro default__create_incremental_watermarks() -%}
-    create table if not exists {{ watermarks_relation() }} (
-        model_name varchar,
-        staged_watermark timestamp,
-        recorded_at timestamp
+{#- on-run-start: each state table, created when missing. -#}
+{% macro create_incremental_watermarks() -%}
+    {{ create_state_table(watermarks_relation(), [
+        ('model_name', 'varchar'), ('staged_watermark', 'timestamp'), ('recorded_at', 'timestamp'),
+    ]) }}
+{%- endmacro %}
+
+{% macro create_landing_marks() -%}
+    {{ create_state_table(landing_marks_relation(), [
+        ('log_group', 'varchar'), ('latest_landed_at', 'timestamp'), ('recorded_at', 'timestamp'),
+    ]) }}
+{%- endmacro %}
+
+{% macro create_state_table(relation, columns) -%}
+    {{ return(adapter.dispatch('create_state_table', 'request_analytics')(relation, columns)) }}
+{%- endmacro %}
+
+{% macro default__create_state_table(relation, columns) -%}
+    create table if not exists {{ relation }} (
+        {%- for name, type in columns %}
+        {{ name }} {{ type }}{{ ',' if not loop.last }}
+        {%- endfor %}
     )
 {%- endmacro %}
 
 {#-
-    Athena: an Iceberg table. Every model appends its row after each run: an append never
+    Athena: an Iceberg table. Every writer appends its rows after each run: an append never
     conflicts with another model's append in the same run (two MERGEs into one Iceberg table at
     once do: the twin found ICEBERG_COMMIT_ERROR), and the daily `maintain_tables` deletes the
     superseded rows and compacts the files, so the state stays one small file per table.
     Trino (the twin): the default `create table if not exists`, an Iceberg table of its catalog.
 -#}
-{% macro athena__create_incremental_watermarks() -%}
-    {%- set relation = watermarks_relation() -%}
+{% macro athena__create_state_table(relation, columns) -%}
     {%- if execute and adapter.get_relation(relation.database, relation.schema, relation.identifier) is none -%}
         create table {{ relation }}
         with (
@@ -35,9 +55,9 @@
             location = '{{ target.s3_data_dir.rstrip("/") }}/{{ relation.schema }}/{{ relation.identifier }}/'
         ) as
         select
-            cast(null as varchar) as model_name,
-            cast(null as timestamp) as staged_watermark,
-            cast(null as timestamp) as recorded_at
+            {%- for name, type in columns %}
+            cast(null as {{ type }}) as {{ name }}{{ ',' if not loop.last }}
+            {%- endfor %}
         where false
     {%- else -%}
         select 1
@@ -78,5 +98,30 @@
         select latest.model_name || '|' || cast(max(latest.staged_watermark) as varchar)
         from {{ watermarks_relation() }} as latest
         group by latest.model_name
+    )
+{%- endmacro %}
+
+{#-
+    Post-hook of staging: the latest landing of each log group among the rows this run staged
+    (only this run's files are read: their staged_at bounds are this run's).
+-#}
+{% macro record_landing_marks() -%}
+    insert into {{ landing_marks_relation() }} (log_group, latest_landed_at, recorded_at)
+    select
+        staged.log_group,
+        max(staged.landed_at) as latest_landed_at,
+        cast(current_timestamp as timestamp) as recorded_at
+    from {{ this }} as staged
+    where staged.staged_at = {{ staged_at_literal() }}
+    group by staged.log_group
+{%- endmacro %}
+
+{#- The rows of older landing marks, which `maintain_tables` deletes: each log group's latest counts. -#}
+{% macro prune_landing_marks() -%}
+    delete from {{ landing_marks_relation() }}
+    where log_group || '|' || cast(latest_landed_at as varchar) not in (
+        select latest.log_group || '|' || cast(max(latest.latest_landed_at) as varchar)
+        from {{ landing_marks_relation() }} as latest
+        group by latest.log_group
     )
 {%- endmacro %}

@@ -7,7 +7,8 @@
     - Snapshots older than `snapshot_retention_days` (default 7) are expired and their
       unreferenced files deleted: a reader pinned to a published version (issue 14) has that
       long to move on.
-    First, the watermark table's superseded rows (each model appends one per run) are deleted.
+    First, the superseded rows of the state tables (the watermarks, one per model and run; the
+    landing marks, one per log group and run) are deleted.
     DuckDB keeps no file per write: it needs nothing more.
 -#}
 {% macro maintain_tables() -%}
@@ -22,7 +23,8 @@
         {%- set since = (run_started_at - modules.datetime.timedelta(days=days)).strftime('%Y-%m-%d') -%}
         {%- set maintained = [] -%}
         {%- do run_query(prune_watermarks()) -%}
-        {%- set tables = [(watermarks_relation(), none)] -%}
+        {%- do run_query(prune_landing_marks()) -%}
+        {%- set tables = [(watermarks_relation(), none), (landing_marks_relation(), none)] -%}
         {%- for node in graph.nodes.values()
             if node.resource_type == 'model' and node.config.materialized == 'incremental' -%}
             {%- do tables.append((

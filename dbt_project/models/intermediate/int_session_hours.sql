@@ -29,52 +29,36 @@ scoped as (
 
 ),
 
-ranked_requests as (
+attributed as (
 
-    -- Whole sessions: incremental runs recompute changed sessions whole.
+    -- Whole sessions: incremental runs recompute changed sessions whole. Each request carries
+    -- its session's user (the user of its first request), read in the same pass: a self-join
+    -- of the session's first request would read the requests twice (Athena's engine inlines a
+    -- CTE wherever it is named, and bills each read).
     select
-        client_id,
-        reseller_id,
-        session_id,
-        user_id,
-        row_number() over (
-            partition by client_id, reseller_id, session_id order by occurred_at, request_id
-        ) as request_rank
+        scoped.*,
+        first_value(scoped.user_id) over (
+            partition by scoped.client_id, scoped.reseller_id, scoped.session_id
+            order by scoped.occurred_at, scoped.request_id
+        ) as session_user_id
     from scoped
-
-),
-
-session_users as (
-
-    select
-        client_id,
-        reseller_id,
-        session_id,
-        user_id
-    from ranked_requests
-    where request_rank = 1
 
 ),
 
 hourly as (
 
     select
-        scoped.session_id,
-        scoped.client_id,
-        scoped.reseller_id,
-        session_users.user_id,
-        scoped.event_date,
-        {{ period_start('hour', 'scoped.occurred_at') }} as hour_start,
+        session_id,
+        client_id,
+        reseller_id,
+        session_user_id as user_id,
+        event_date,
+        {{ period_start('hour', 'occurred_at') }} as hour_start,
         -- Staging holds one row per request_id (tested unique): rows are distinct requests.
         count(*) as requests,
-        min(scoped.occurred_at) as first_request_at,
-        max(scoped.occurred_at) as last_request_at
-    from scoped
-    inner join session_users
-        on
-            scoped.client_id = session_users.client_id
-            and scoped.reseller_id = session_users.reseller_id
-            and scoped.session_id = session_users.session_id
+        min(occurred_at) as first_request_at,
+        max(occurred_at) as last_request_at
+    from attributed
     group by 1, 2, 3, 4, 5, 6
 
 ),

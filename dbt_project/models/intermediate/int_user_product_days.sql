@@ -101,24 +101,17 @@ user_product_days as (
 
 ),
 
-{% if is_incremental() %}
-vanished as (
-
-    {{ vanished_rows(
-        'user_product_days', ['user_product_day_id', 'event_date'],
-        'previous.event_date in (select rewritten_dates.event_date from rewritten_dates)',
-    ) }}
-
-),
-{% endif %}
-
-{%- set columns = [
+{% set columns = [
     'user_product_day_id', 'client_id', 'reseller_id', 'user_id', 'product_id', 'product_name', 'category',
     'currency', 'sessions', 'week_repeats', 'month_repeats', 'requests', 'quantity', 'revenue', 'event_date',
 ] %}
 final as (
 
-    {{ with_tombstones('user_product_days', 'vanished', columns) }}
+    {{ with_tombstones(
+        'user_product_days', ['user_product_day_id', 'event_date'],
+        'previous.event_date in (select rewritten_dates.event_date from rewritten_dates)',
+        columns,
+    ) }}
 
 )
 

@@ -97,25 +97,18 @@ period_metrics as (
 
 ),
 
-{%- set columns = [
+{% set columns = [
     'metric_id', 'client_id', 'reseller_id', 'user_id', 'product_id', 'product_name', 'category', 'currency',
     'requests', 'sessions', 'quantity', 'revenue', 'period_start', 'grain', 'level', 'period_date',
 ] %}
-{% if is_incremental() %}
-vanished as (
-
-    -- The stored rows of the touched periods the run no longer produces.
-    {{ vanished_rows(
-        'period_metrics', ['metric_id', 'grain', 'level', 'period_date'],
-        touched_periods_condition('previous', product_metric_grains(), 'changed_dates'),
-    ) }}
-
-),
-{% endif %}
-
 final as (
 
-    {{ with_tombstones('period_metrics', 'vanished', columns) }}
+    {#- A stored row of the touched periods the run no longer produces becomes a tombstone. #}
+    {{ with_tombstones(
+        'period_metrics', ['metric_id', 'grain', 'level', 'period_date'],
+        touched_periods_condition('previous', product_metric_grains(), 'changed_dates'),
+        columns,
+    ) }}
 
 )
 

@@ -85,25 +85,18 @@ period_metrics as (
 
 ),
 
-{%- set columns = [
+{% set columns = [
     'metric_id', 'client_id', 'reseller_id', 'user_id', 'sessions', 'requests', 'requests_per_session',
     'period_start', 'grain', 'level', 'period_date',
 ] %}
-{% if is_incremental() %}
-vanished as (
-
-    -- The stored rows of the touched periods the run no longer produces.
-    {{ vanished_rows(
-        'period_metrics', ['metric_id', 'grain', 'level', 'period_date'],
-        touched_periods_condition('previous', metric_grains(), 'changed_dates'),
-    ) }}
-
-),
-{% endif %}
-
 final as (
 
-    {{ with_tombstones('period_metrics', 'vanished', columns) }}
+    {#- A stored row of the touched periods the run no longer produces becomes a tombstone. #}
+    {{ with_tombstones(
+        'period_metrics', ['metric_id', 'grain', 'level', 'period_date'],
+        touched_periods_condition('previous', metric_grains(), 'changed_dates'),
+        columns,
+    ) }}
 
 )
 

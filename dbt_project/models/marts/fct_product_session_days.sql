@@ -41,7 +41,7 @@ session_users as (
     from {{ ref('int_session_hours') }} as session_hours
     where
         {% if is_incremental() -%}
-        session_hours.event_date >= {{ changed_sessions_since() }}
+        {{ on_changed_sessions_dates('session_hours.event_date') }}
         and {% endif -%}
         session_hours.session_id in (select scoped.session_id from scoped)
 

@@ -106,27 +106,21 @@ sessions as (
 
 ),
 
-{% if is_incremental() %}
-moved_sessions as (
-
-    -- A changed session's stored row under another started_on than its new one. A session
-    -- only ever starts earlier, so its old row is on or after the new start's lookup bound.
-    {{ vanished_rows(
-        'sessions', ['session_id', 'client_id', 'reseller_id', 'started_on'],
-        'previous.started_on >= ' ~ changed_sessions_since()
-        ~ ' and previous.session_id in (' ~ changed_sessions() ~ ')',
-    ) }}
-
-),
-{% endif %}
-
-{%- set columns = [
+{% set columns = [
     'session_id', 'client_id', 'reseller_id', 'user_id', 'started_at', 'ended_at', 'duration_seconds',
     'requests', 'distinct_products', 'started_on',
 ] %}
 final as (
 
-    {{ with_tombstones('sessions', 'moved_sessions', columns) }}
+    {#- A changed session's stored row under another started_on than its new one becomes a
+        tombstone. Its stored started_on is a date the session has a request on (staging never
+        drops one), so it is among the changed sessions' dates the run looks up. #}
+    {{ with_tombstones(
+        'sessions', ['session_id', 'client_id', 'reseller_id', 'started_on'],
+        on_changed_sessions_dates('previous.started_on')
+        ~ ' and previous.session_id in (' ~ changed_sessions() ~ ')',
+        columns,
+    ) }}
 
 )
 

@@ -2,7 +2,8 @@
     One row per request (request_id), the earliest landed copy of it.
     Incremental: a run reads only the ingest_date partitions landed since the last run, from
     the latest one already read from each log group (it may have grown since; see
-    `landing_partition_since`), on every engine.
+    `landing_partition_since`), on every engine. Each run records the latest landing it staged
+    per log group (`record_landing_marks`), so that lookup reads a few rows, not history.
     The run keeps the first landed copy of each request among what it read, and MERGEs it in
     on (request_id, event_date): it replaces the stored copy only if it landed before it
     (`update_condition`, `landed_before_stored`), so re-delivered copies never double-count,
@@ -14,7 +15,7 @@
 -#}
 {{ config(**incremental_settings(
     'event_date', unique_key='request_id', watermark=false,
-    update_condition=landed_before_stored(),
+    update_condition=landed_before_stored(), post_hook=['{{ record_landing_marks() }}'],
 )) }}
 
 with
@@ -22,7 +23,11 @@ with
 {% if is_incremental() %}
 {%- set since_literal = none -%}
 {%- if execute and model.resource_type != 'unit_test' -%}
-    {%- set since_literal = query_scalar(landing_partition_since(this)) -%}
+    {#- From the landing marks (a few rows); the staged landing times only before the first mark. -#}
+    {%- set since_literal = query_scalar(landing_partition_since(landing_marks_relation(), 'latest_landed_at')) -%}
+    {%- if since_literal is none -%}
+        {%- set since_literal = query_scalar(landing_partition_since(this)) -%}
+    {%- endif -%}
 {% endif %}
 raw_landed as (
 
