@@ -118,7 +118,10 @@ class Twin:
         after = trino_queries(self.settings.trino_endpoint)
         infos = [info for qid, info in after.items() if qid not in before]
         # Every statement with its bytes, kept in the work dir to see where a run's bytes go.
-        log = self.work / f"twin-queries-{command}-{len(list(self.work.glob(f'twin-queries-{command}-*')))}.json"
+        log = (
+            self.work
+            / f"twin-queries-{command}-{len(list(self.work.glob(f'twin-queries-{command}-*')))}.json"
+        )
         log.write_text(json.dumps(infos, indent=1))
         return child, query_bytes(infos), started
 
@@ -158,7 +161,11 @@ def run_stage(data: Dataset, lake: Path, work: Path) -> dict[str, Any]:
     new_partition = landed_at.date().isoformat()
     first_day = data.base_end - timedelta(days=TWIN_BASE_DAYS - 1)
     subset = work / "lake-twin"
-    files = lake_of_days(lake, subset, first_day, data.base_end, f"ingest_date={new_partition}")
+    # One ingest_date partition per base day, as production lands them: staging's read-back of
+    # the latest partition already read is then one day of raw data, not the whole subset.
+    files = lake_of_days(
+        lake, subset, first_day, data.base_end, f"ingest_date={new_partition}", landed_daily=True
+    )
     warehouse = work / "warehouse-twin-subset.duckdb"
     remove_database(warehouse)
     twin = Twin(work)

@@ -44,7 +44,7 @@ def test_a_run_sums_the_bytes_its_queries_read_and_bills_each_at_least_the_minim
 
 def test_a_run_lists_its_largest_readers_by_dbt_node_and_statement_kind():
     # Given dbt's statements, each under its query comment, and one without a comment
-    merge = '-- /* {"app": "dbt", "node_id": "model.request_analytics.fct_sessions"} */\nmerge into t using s'
+    merge = '-- /* {"app": "dbt", "node_id": "model.x.fct_sessions"} */\nmerge into t using s'
     create = '/* {"app": "dbt", "node_id": "model.x.int_session_hours"} */ create table t as x'
     insert = 'insert into "iceberg"."marts"."fct_sessions__dbt_tmp" (a, b) select 1, 2'
     queries = query_bytes(
@@ -62,7 +62,7 @@ def test_a_run_lists_its_largest_readers_by_dbt_node_and_statement_kind():
     assert largest == [
         {"node": "model.x.int_session_hours", "kind": "create", "target": "t", "bytes": 9 * 1024**2},
         {"node": "", "kind": "insert", "target": "fct_sessions__dbt_tmp", "bytes": 7 * 1024**2},
-        {"node": "model.request_analytics.fct_sessions", "kind": "merge", "target": "t", "bytes": 5 * 1024**2},
+        {"node": "model.x.fct_sessions", "kind": "merge", "target": "t", "bytes": 5 * 1024**2},
     ]
 
 
