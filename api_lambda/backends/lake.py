@@ -123,8 +123,10 @@ class LakeBackend:
         self._pointer_conn = connect_offline(("httpfs",), POINTER_READER_MB)
         self._pointer_conn.execute(secret_sql(s3))
         self.counts_s3_reads = count_s3_reads
-        # Every request and byte taken so far (what the bench reads around a call).
+        # Every request and byte taken so far (what the bench reads around a call), and the requests
+        # among them for data files (Parquet), the rest being Iceberg metadata.
         self.s3_totals = (0, 0)
+        self.s3_data_file_requests = 0
         if count_s3_reads:
             # DuckDB logs each HTTP request it makes: the per-request metrics count them.
             self._conn.execute("CALL enable_logging('HTTP')")
@@ -165,15 +167,17 @@ class LakeBackend:
             return 0, 0
         cursor = self._conn.cursor()
         try:
-            requests, received = cursor.execute(
+            requests, received, data_files = cursor.execute(
                 "SELECT count(*), coalesce(sum(CASE WHEN request.type = 'GET'"
-                " THEN TRY_CAST(response.headers['Content-Length'] AS BIGINT) END), 0)"
+                " THEN TRY_CAST(response.headers['Content-Length'] AS BIGINT) END), 0),"
+                " count(*) FILTER (WHERE split_part(request.url, '?', 1) LIKE '%.parquet')"
                 " FROM duckdb_logs_parsed('HTTP')"
             ).fetchone()
             cursor.execute("CALL truncate_duckdb_logs()")
         finally:
             cursor.close()
         self.s3_totals = (self.s3_totals[0] + int(requests), self.s3_totals[1] + int(received))
+        self.s3_data_file_requests += int(data_files)
         return int(requests), int(received)
 
     @contextmanager
