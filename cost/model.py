@@ -87,7 +87,9 @@ API_CONTAINERS = 5  # warm API containers at that traffic, each re-reading what 
 # Without bench results (bench/stages/serve.py measures these through the handler on the twin):
 API_SECONDS_PER_CALL = 0.1  # a warm call reads from DuckDB's cache
 API_S3_REQUESTS_WARM = 1  # at most the pointer's check
-API_S3_REQUESTS_NEW_VERSION = API_RANGE_DAYS + 4  # every file of a 90-day range + the metadata
+# The aggregate's metadata (HEAD + GET, manifest list, ~5 manifests) + one compacted bucket file:
+# the twin's figure after an incremental run (ADR 0010, docs/serving.md).
+API_S3_REQUESTS_NEW_VERSION = 9
 DBT_SECONDS_PER_QUERY = 3.0  # Athena round trip of one statement
 NAIVE_API_SECONDS_PER_CALL = 1.5  # the naive API waits for Athena
 DBT_TASK_START_SECONDS = 90  # Fargate: provisioning, pulling the public image, fetching the bundle
