@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from api_lambda.backends import Backend, Param, Row, continuation_table
+from api_lambda.buckets import period_bucket
 from api_lambda.periods import DateRange, Grain, dense_series, format_instant, format_period, whole_periods
 from api_lambda.scope import ID_KEYS, LEVELS, Level, Scope
 
@@ -49,22 +50,24 @@ def _counted(date_range: DateRange, scope: Scope) -> dict[str, Any]:
     return {"from": _day(date_range.start), "to": _day(date_range.end), "scope": scope.as_dict()}
 
 
-# The aggregates' periods in a range. `period_date` repeats the bound on the aggregates' partition
-# column (grain, level, period_date), so only the range's files are read (Iceberg's manifests
-# hold each file's partition values: the others are skipped without a request to S3).
+# The aggregates' periods in a range. `period_bucket` repeats the bound on the aggregates' last
+# partition column (grain, level, period_bucket; `buckets.py`), so the other buckets' files are
+# skipped on their partition values without a request to S3 (and a reader that prunes manifests
+# on the manifest list's partition summaries skips their manifests too: DuckDB 1.5.5 reads every
+# manifest, measured); the bound on period_start skips files on their column bounds.
 _PERIODS_IN_RANGE = (
     "period_start >= CAST(? AS TIMESTAMP) AND period_start < CAST(? AS TIMESTAMP)"
-    " AND period_date >= CAST(? AS DATE) AND period_date <= CAST(? AS DATE)"
+    " AND period_bucket >= CAST(? AS DATE) AND period_bucket <= CAST(? AS DATE)"
 )
 
 
-def _period_params(date_range: DateRange) -> list[Param]:
-    """The parameters of `_PERIODS_IN_RANGE`, in its order."""
+def _period_params(date_range: DateRange, grain: Grain, level: Level) -> list[Param]:
+    """The parameters of `_PERIODS_IN_RANGE` for `grain` rows at `level`, in its order."""
     return [
         _ts(date_range.start_ts),
         _ts(date_range.end_exclusive_ts),
-        _day(date_range.start),
-        _day(date_range.end),
+        _day(period_bucket(grain, level, date_range.start)),
+        _day(period_bucket(grain, level, date_range.end)),
     ]
 
 
@@ -85,7 +88,7 @@ def session_series(backend: Backend, scope: Scope, date_range: DateRange) -> dic
             date_range.grain,
             scope.level,
             *scope_params,
-            *_period_params(date_range),
+            *_period_params(date_range, date_range.grain, scope.level),
         ],
     )
     points = dense_series(
@@ -180,7 +183,7 @@ def _over_periods(
     several-period one subtracts the repeats counted in `continuations`."""
     scope_sql, scope_params = _scope_filter(scope)
     grain, periods = whole_periods(date_range.start, date_range.end)
-    params: list[Param] = [grain, level, *scope_params, *_period_params(date_range)]
+    params: list[Param] = [grain, level, *scope_params, *_period_params(date_range, grain, level)]
     if periods > 1:
         params += [*scope_params, *_repeat_params(date_range)]
     parts = {

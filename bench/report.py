@@ -349,7 +349,7 @@ def serve_rows(serve: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]
     layout = serve.get("aggregate_layout") or {}
     measured = (
         f"{serve.get('base_days')} days here ({layout.get('files')} files in "
-        f"{layout.get('partitions')} daily client partitions)"
+        f"{layout.get('buckets')} day-grain client buckets, {layout.get('manifests')} manifests)"
     )
     out = [
         (
@@ -357,7 +357,9 @@ def serve_rows(serve: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]
             f"warm container {warm.get('s3_requests')}; "
             f"warm container after the next build's publish {after.get('s3_requests')}; "
             f"new container {cold.get('s3_requests')} over {measured}; "
-            f"new container at 10M events/day, 90 days: {_num(scale.get('cold_s3_requests'))}",
+            f"new container at 10M events/day, 90 days: {_num(scale.get('cold_s3_requests'))} "
+            f"({_num(scale.get('metadata_requests'))} metadata + "
+            f"{_num(scale.get('data_file_requests'))} data files)",
             "-",
             "-",
             f"<= {SERVE_MAX_S3_REQUESTS}",

@@ -90,7 +90,23 @@ def cost_inputs(stages: dict[str, Any]) -> dict[str, Any]:
         },
         "measured_events_per_day": athena.get("measured_events_per_day"),
         "serving": serving_cost_inputs(stages.get("serve") or {}),
+        "twin_dbt": twin_cost_inputs(stages.get("twin") or {}),
     }
+
+
+def twin_cost_inputs(twin: dict[str, Any]) -> dict[str, Any]:
+    """What `make cost` prices Athena for dbt with: the twin's bytes of the hourly run (the day's
+    last hour) and of the daily test run, at 10M events a day, and their queries reading data."""
+    figures: dict[str, Any] = {}
+    for kind, key in (("run", "hourly_increment_bytes"), ("test", "daily_test_bytes")):
+        stage = twin.get(key) or {}
+        scaled = stage.get("at_10m_events_per_day") or {}
+        if scaled.get("scanned_bytes") is not None:
+            figures[kind] = {
+                "scanned_bytes_at_10m_events_per_day": scaled["scanned_bytes"],
+                "queries_reading_data": (stage.get("measured") or {}).get("queries_reading_data"),
+            }
+    return figures
 
 
 def serving_cost_inputs(serve: dict[str, Any]) -> dict[str, Any]:

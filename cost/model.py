@@ -87,7 +87,9 @@ API_CONTAINERS = 5  # warm API containers at that traffic, each re-reading what 
 # Without bench results (bench/stages/serve.py measures these through the handler on the twin):
 API_SECONDS_PER_CALL = 0.1  # a warm call reads from DuckDB's cache
 API_S3_REQUESTS_WARM = 1  # at most the pointer's check
-API_S3_REQUESTS_NEW_VERSION = API_RANGE_DAYS + 4  # every file of a 90-day range + the metadata
+# The aggregate's metadata (HEAD + GET, manifest list, ~5 manifests) + one compacted bucket file:
+# the twin's figure after an incremental run (ADR 0010, docs/serving.md).
+API_S3_REQUESTS_NEW_VERSION = 9
 DBT_SECONDS_PER_QUERY = 3.0  # Athena round trip of one statement
 NAIVE_API_SECONDS_PER_CALL = 1.5  # the naive API waits for Athena
 DBT_TASK_START_SECONDS = 90  # Fargate: provisioning, pulling the public image, fetching the bundle
@@ -156,6 +158,13 @@ class Inputs:
     source: str
     # The API reading the published marts (ADR 0008): S3 requests of a typical call in a warm
     # container and in one that has not read the version yet, and Lambda seconds per call.
+    # The twin's measurement of dbt on Athena's engine (bench twin stage), when there is one:
+    # bytes scanned per event of the day by the largest hourly run (the day's last hour) and by
+    # the daily data-test run, and their queries reading data (each billed at least 10 MB).
+    dbt_run_bytes_per_event: float | None = None
+    dbt_run_queries: int = 0
+    dbt_test_bytes_per_event: float | None = None
+    dbt_test_queries: int = 0
     api_s3_requests_warm: float = API_S3_REQUESTS_WARM
     api_s3_requests_new_version: float = API_S3_REQUESTS_NEW_VERSION
     api_seconds_per_call: float = API_SECONDS_PER_CALL
@@ -191,6 +200,7 @@ def inputs_from(measured: dict[str, Any], bench: dict[str, Any] | None) -> Input
     raw = measured["raw_gzip_bytes_per_event"]
     parquet = measured["parquet_mart_bytes_per_event"]
     source = measured["source"]
+    dbt: dict[str, Any] = {}
     serving = {
         "api_s3_requests_warm": float(API_S3_REQUESTS_WARM),
         "api_s3_requests_new_version": float(API_S3_REQUESTS_NEW_VERSION),
@@ -205,6 +215,12 @@ def inputs_from(measured: dict[str, Any], bench: dict[str, Any] | None) -> Input
         at_10m = inputs.get("athena_bytes_per_query_90d_at_10m_events_per_day") or {}
         if at_10m:
             api_routes = [route / 10_000_000 for route in at_10m.values()]
+        twin = inputs.get("twin_dbt") or {}
+        for kind in ("run", "test"):
+            measured_run = twin.get(kind) or {}
+            if measured_run.get("scanned_bytes_at_10m_events_per_day") is not None:
+                dbt[f"dbt_{kind}_bytes_per_event"] = measured_run["scanned_bytes_at_10m_events_per_day"] / 1e7
+                dbt[f"dbt_{kind}_queries"] = int(measured_run.get("queries_reading_data") or 0)
         source += " + bench/results/latest.json cost_inputs"
     return Inputs(
         raw_gzip_bytes_per_event=raw,
@@ -215,6 +231,7 @@ def inputs_from(measured: dict[str, Any], bench: dict[str, Any] | None) -> Input
         table_models=measured["project"]["table_models"],
         ingest_events_per_second=measured.get("ingest_events_per_second", 5000.0),
         source=source,
+        **dbt,
         **serving,
     )
 
@@ -284,6 +301,12 @@ def monthly_bill(
         bill["Athena (dbt models)"] = runs * athena_cost(
             (raw_reads + rewrites) / runs_per_day, 2 * inputs.table_models
         )
+        if inputs.dbt_run_bytes_per_event is not None:
+            # Measured on the twin (Athena's engine) instead: every run priced as the day's
+            # largest, the last hour's (an upper bound: earlier runs read less of their day).
+            bill["Athena (dbt models)"] = runs * athena_cost(
+                inputs.dbt_run_bytes_per_event * n, inputs.dbt_run_queries
+            )
         # On Athena every data test reads only the last `data_test_days` days' partitions
         # (dbt_project/macros/tests/recent_partitions.sql), not all of history.
         tested_events = n * min(DATA_TEST_DAYS, DAYS_PER_MONTH * history_months)
@@ -291,6 +314,12 @@ def monthly_bill(
             max(b * tested_events, PRICES["athena_min_bytes"]) for b in inputs.test_bytes_per_event
         )
         bill["Athena (dbt tests)"] = tested_runs * DAYS_PER_MONTH * test_bytes / TB * PRICES["athena_per_tb"]
+        if inputs.dbt_test_bytes_per_event is not None:
+            bill["Athena (dbt tests)"] = (
+                tested_runs
+                * DAYS_PER_MONTH
+                * athena_cost(inputs.dbt_test_bytes_per_event * n, inputs.dbt_test_queries)
+            )
         puts += runs * inputs.table_models * DBT_DAYS_REWRITTEN_PER_RUN
         gets += dbt_queries * GETS_PER_QUERY
 
@@ -358,6 +387,21 @@ def api_scan_bytes(events_per_day: int, inputs: Inputs, naive: bool) -> float:
     return inputs.api_bytes_per_query_per_event_per_day * events_per_day
 
 
+def dbt_source(inputs: Inputs) -> str:
+    """Where the Athena lines for dbt come from."""
+    if inputs.dbt_run_bytes_per_event is None:
+        return (
+            "Athena for dbt: estimated from the sizes (raw read back per run, days of marts rewritten);"
+            " no twin measurement in the bench results."
+        )
+    return (
+        "Athena for dbt: measured on the twin (Athena's engine, `make bench` twin stage):"
+        f" {human_bytes(inputs.dbt_run_bytes_per_event * 1e7)} per hourly run at 10M events/day"
+        f" ({inputs.dbt_run_queries} queries), every run priced as the day's last and largest;"
+        f" {human_bytes((inputs.dbt_test_bytes_per_event or 0) * 1e7)} per daily test run."
+    )
+
+
 def human_bytes(value: float) -> str:
     for unit, size in (("TB", TB), ("GB", GB), ("MB", MB), ("KB", 1024)):
         if value >= size:
@@ -381,6 +425,8 @@ def report(inputs: Inputs, history_months: int, api_queries_per_day: int) -> tup
         f"Raw gzip {inputs.raw_gzip_bytes_per_event:.1f} B/event, marts Parquet "
         f"{inputs.parquet_bytes_per_event:.1f} B/event, {len(inputs.test_bytes_per_event)} dbt data tests, "
         f"{inputs.table_models} table models.",
+        "",
+        dbt_source(inputs),
         "",
         "This design (API reads the marts):",
         "",

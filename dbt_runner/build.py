@@ -122,9 +122,10 @@ def build(
     data_tests: bool = True,
     extra: tuple[str, ...] = (),
 ) -> BuildOutcome:
-    """`dbt build` (models and, unless skipped, data tests); when it passed, the daily run's table
-    maintenance (compaction and snapshot expiry of the Iceberg tables, ADR 0009), then
-    `dbt docs generate`."""
+    """`dbt build` (models and, unless skipped, data tests); when it passed, the compaction of the
+    aggregates' recent buckets (so the version the caller publishes holds one file per bucket the
+    run touched, ADR 0010), the daily run's table maintenance (compaction and snapshot expiry of
+    the Iceberg tables, ADR 0009), then `dbt docs generate`."""
     outcome = BuildOutcome(run_id=run_id)
     ok, error = invoke(dbt_args(build_command(data_tests, extra), project, profiles_dir, target))
     outcome.steps.append(StepResult("build", ok, error))
@@ -134,7 +135,12 @@ def build(
     # The later commands rewrite run_results.json; keep the build's copy for the run artifacts.
     results = project / "target" / "run_results.json"
     shutil.copy2(results, project / "target" / "build_results.json")
-    if data_tests:
+    # Each MERGE added a data and a delete file to every bucket it touched: a new API container
+    # would fetch them all. A failure here fails the run, so nothing is published.
+    compact = ["run-operation", "compact_served_aggregates"]
+    ok, error = invoke(dbt_args(compact, project, profiles_dir, target))
+    outcome.steps.append(StepResult("compact served aggregates", ok, error))
+    if ok and data_tests:
         # Once a day (the run with data tests): each hourly MERGE adds small files.
         ok, error = invoke(dbt_args(["run-operation", "maintain_tables"], project, profiles_dir, target))
         outcome.steps.append(StepResult("maintain tables", ok, error))

@@ -76,6 +76,9 @@ def build(settings: TwinSettings, dbt_args: list[str], ingested: bool = False) -
         print(f"twin: dropped {len(stale)} temporary table(s) a failed run left: {', '.join(stale)}")
     code = run_dbt(settings, ["build", *dbt_args])
     if code == 0:
+        # As dbt_runner's build: the aggregates' recent buckets are compacted before the publish.
+        code = compact_served_aggregates(settings)
+    if code == 0:
         # Only a successful build is served (serving/pointer.py); a failed one publishes nothing.
         try:
             pointer = publish_twin_marts(settings)
@@ -84,6 +87,11 @@ def build(settings: TwinSettings, dbt_args: list[str], ingested: bool = False) -
             return 1
         print(f"twin: published {len(pointer.tables)} marts for the API ({pointer.committed_at})")
     return code
+
+
+def compact_served_aggregates(settings: TwinSettings) -> int:
+    """The aggregates' recent buckets compacted to one file each (ADR 0010), before a publish."""
+    return run_dbt(settings, ["run-operation", "compact_served_aggregates"])
 
 
 def maintain(settings: TwinSettings, dbt_args: list[str]) -> int:

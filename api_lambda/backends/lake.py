@@ -2,10 +2,16 @@
 
 The dbt runner publishes one object, the serving pointer (serving/pointer.py), naming the current
 metadata file of every table the API reads. This backend reads the pointer at most every
-`refresh_seconds` and, for each new version, defines the marts as views over `iceberg_scan` of
-those metadata files in a schema of its own (`v<n>`): the query layer's SQL runs unchanged, its
+`refresh_seconds` and, for each new version, gives it a schema of its own (`v<n>`) in which each
+mart is a view over `iceberg_scan` of its metadata file: the query layer's SQL runs unchanged, its
 `{marts}` naming that schema. Every request reads one version (the one its first query found), so
 a build published meanwhile is seen by the next request, never by half of this one.
+
+A view is defined when a query of its version first names it, not with the version: defining one
+binds `iceberg_scan`, which reads the table's metadata file, manifest list and manifests from S3
+(4 requests or more). Defining the seven marts up front made every new container and every new
+version pay for all seven (28 requests, measured) whatever the call read; the typical call (a
+series from agg_session_metrics) pays for its one table.
 
 What a version names never changes (Iceberg metadata, manifests and data files are immutable by
 name), so DuckDB's caches of the files it read (their HEAD answers and their bytes) stay valid for
@@ -15,12 +21,13 @@ Credentials are the Lambda role's (from the environment); the extensions come fr
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from api_lambda import deadline
 from api_lambda.backends import Param, Row
@@ -61,14 +68,22 @@ def secret_sql(s3: S3Access) -> str:
     return f"CREATE OR REPLACE SECRET lake ({', '.join(options)})"
 
 
-def version_sql(schema: str, pointer: Pointer) -> list[str]:
-    """The statements that define one published version's marts in `schema`."""
-    statements = [f"CREATE SCHEMA {schema}"]
-    for table in SERVED_TABLES:
-        statements.append(
-            f"CREATE VIEW {schema}.{table} AS SELECT * FROM iceberg_scan({_literal(pointer.tables[table])})"
-        )
-    return statements
+# The marts a query names (`{marts}.<table>`, the query layer's spelling).
+_NAMED_MART = re.compile(r"\{marts\}\.([a-z_][a-z0-9_]*)")
+
+
+def view_sql(schema: str, table: str, pointer: Pointer) -> str:
+    """The statement that defines one published mart in its version's `schema`."""
+    return f"CREATE VIEW {schema}.{table} AS SELECT * FROM iceberg_scan({_literal(pointer.tables[table])})"
+
+
+def named_marts(sql: str) -> list[str]:
+    """The served marts `sql` reads, in the order it names them first."""
+    named = dict.fromkeys(_NAMED_MART.findall(sql))
+    unknown = [table for table in named if table not in SERVED_TABLES]
+    if unknown:
+        raise ValueError(f"the query names marts the pointer does not serve: {unknown}")
+    return list(named)
 
 
 @dataclass
@@ -77,6 +92,9 @@ class _Version:
     pointer: Pointer
     users: int = 0
     retired: bool = False
+    # The marts whose views exist in `schema` (defined on first use, under `defining`).
+    defined: set[str] = field(default_factory=set)
+    defining: threading.Lock = field(default_factory=threading.Lock)
 
 
 class LakeBackend:
@@ -105,8 +123,10 @@ class LakeBackend:
         self._pointer_conn = connect_offline(("httpfs",), POINTER_READER_MB)
         self._pointer_conn.execute(secret_sql(s3))
         self.counts_s3_reads = count_s3_reads
-        # Every request and byte taken so far (what the bench reads around a call).
+        # Every request and byte taken so far (what the bench reads around a call), and the requests
+        # among them for data files (Parquet), the rest being Iceberg metadata.
         self.s3_totals = (0, 0)
+        self.s3_data_file_requests = 0
         if count_s3_reads:
             # DuckDB logs each HTTP request it makes: the per-request metrics count them.
             self._conn.execute("CALL enable_logging('HTTP')")
@@ -127,6 +147,7 @@ class LakeBackend:
             pin.append(self._acquire())
         version = pin[0] if pin else self._acquire()
         try:
+            self._define(version, named_marts(sql))
             return run_query(self._conn, sql.replace("{marts}", version.schema), params)
         except (duckdb.IOException, duckdb.HTTPException) as exc:
             # S3 could not be read (throttled, unreachable, a file gone): the client may retry.
@@ -146,15 +167,17 @@ class LakeBackend:
             return 0, 0
         cursor = self._conn.cursor()
         try:
-            requests, received = cursor.execute(
+            requests, received, data_files = cursor.execute(
                 "SELECT count(*), coalesce(sum(CASE WHEN request.type = 'GET'"
-                " THEN TRY_CAST(response.headers['Content-Length'] AS BIGINT) END), 0)"
+                " THEN TRY_CAST(response.headers['Content-Length'] AS BIGINT) END), 0),"
+                " count(*) FILTER (WHERE split_part(request.url, '?', 1) LIKE '%.parquet')"
                 " FROM duckdb_logs_parsed('HTTP')"
             ).fetchone()
             cursor.execute("CALL truncate_duckdb_logs()")
         finally:
             cursor.close()
         self.s3_totals = (self.s3_totals[0] + int(requests), self.s3_totals[1] + int(received))
+        self.s3_data_file_requests += int(data_files)
         return int(requests), int(received)
 
     @contextmanager
@@ -227,8 +250,7 @@ class LakeBackend:
         fresh = _Version(schema=f"v{self._generation}", pointer=pointer)
         cursor = self._conn.cursor()
         try:
-            for statement in version_sql(fresh.schema, pointer):
-                cursor.execute(statement)
+            cursor.execute(f"CREATE SCHEMA {fresh.schema}")
         finally:
             cursor.close()
         with self._lock:
@@ -241,6 +263,21 @@ class LakeBackend:
             "serving a new version of the marts",
             extra={"committed_at": pointer.committed_at, "run_id": pointer.run_id},
         )
+
+    def _define(self, version: _Version, tables: list[str]) -> None:
+        """Define the views of `tables` in `version`'s schema that no query defined yet."""
+        missing = [table for table in tables if table not in version.defined]
+        if not missing:
+            return
+        with version.defining:
+            cursor = self._conn.cursor()
+            try:
+                for table in missing:
+                    if table not in version.defined:
+                        cursor.execute(view_sql(version.schema, table, version.pointer))
+                        version.defined.add(table)
+            finally:
+                cursor.close()
 
     def _read_pointer(self) -> Pointer:
         import duckdb

@@ -17,13 +17,23 @@ through `api_lambda.handler` (imported with the Lambda's settings, S3 = the twin
   answering them in turn, the worst case for latency), LOAD_CALLS_PER_USER mixed calls each.
 
 Extrapolation to 10M events a day, 90 days, from the measured layout (Iceberg `$files` of the
-aggregate, read through Trino): the typical call reads the aggregate's partitions (grain, level,
-period_date) of its 90 days. A cold call costs the table's metadata requests (HEAD + GET of the
-metadata file, the manifest list, the manifests: measured) plus, per partition of the range, the
-requests its files cost (measured per file) times its files (measured: files per partition). The
-aggregate holds one row per client per day whatever the events, so neither files nor bytes per
-partition grow with events (only with clients, and with the incremental runs' merge files until a
-compaction); a warm call re-reads only the metadata file's HEAD.
+aggregate, read through Trino) and the measured requests (DuckDB's log splits them into Iceberg
+metadata and Parquet data files). The aggregates are partitioned by (grain, level, period_bucket)
+(docs/adr/0010-aggregate-period-buckets.md): the typical call's rows (day grain, client level)
+lie in year buckets, so a 90-day range touches one bucket, or two when it crosses a new year (the
+worst case, taken). Each build compacts the buckets it touched before it publishes
+(`compact_served_aggregates`), so a published bucket is the files measured per bucket (1 after a
+compaction). A cold call (a new container, or a warm one after a publish) costs:
+- the table's metadata requests as measured (HEAD + GET of the metadata file, the manifest list,
+  the manifests its filter cannot skip): they do not grow with events (a bucket's rows are one
+  per client and period), only with the manifests the commits since the last manifest rewrite
+  left (the twin rewrites them with each compaction; Athena has no such statement: see
+  docs/serving.md);
+- plus, per bucket of the range, its files times the requests per data file measured here.
+Bytes: the data bytes measured per stored row, times the rows of the two buckets of the worst
+case (a full year of one client's days plus the 89 days of the next year), plus the metadata
+bytes measured; whole-file reads are assumed (an over-estimate: DuckDB skips row groups). Neither
+files nor bytes per bucket grow with events, only with clients; a warm call reads nothing.
 """
 
 from __future__ import annotations
@@ -35,6 +45,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -119,24 +130,41 @@ def publish(twin: Twin) -> dict[str, str]:
     return tables
 
 
+def compact(twin: Twin) -> None:
+    """What every build does before it publishes: the aggregates' recent buckets to one file each."""
+    compacted, _, _ = twin.dbt("run-operation", "compact_served_aggregates")
+    compacted.check()
+
+
 def aggregate_layout(twin: Twin) -> dict[str, Any]:
-    """Files and bytes of agg_session_metrics' daily client partitions (what the typical call reads)."""
+    """Files (data and delete files), bytes, buckets, rows and days of agg_session_metrics' day-grain
+    client-level buckets (what the typical call reads), and the table's live manifests."""
     from twin.lake import connect, execute
     from twin.terraform_names import terraform_names
 
-    schema = terraform_names().marts_database
-    (files, size, partitions, rows), *_ = execute(
-        connect(twin.settings),
-        'select count(*), sum(file_size_in_bytes), count(distinct "partition".period_date),'
-        f' sum(record_count) from iceberg.{schema}."agg_session_metrics$files"'
-        " where \"partition\".grain = 'day' and \"partition\".level = 'client'",
+    schema = f"iceberg.{terraform_names().marts_database}"
+    connection = connect(twin.settings)
+    (files, size, buckets, rows), *_ = execute(
+        connection,
+        'select count(*), sum(file_size_in_bytes), count(distinct "partition".period_bucket),'
+        " sum(case when content = 0 then record_count end)"
+        f' from {schema}."agg_session_metrics$files"'
+        """ where "partition".grain = 'day' and "partition".level = 'client'""",
     )
+    ((days,),) = execute(
+        connection,
+        f"select count(distinct period_date) from {schema}.agg_session_metrics"
+        " where grain = 'day' and level = 'client'",
+    )
+    ((manifests,),) = execute(connection, f'select count(*) from {schema}."agg_session_metrics$manifests"')
     return {
         "files": int(files),
         "bytes": int(size or 0),
-        "partitions": int(partitions),
+        "buckets": int(buckets),
         "rows": int(rows or 0),
-        "files_per_partition": round(files / partitions, 3) if partitions else None,
+        "days": int(days),
+        "files_per_bucket": round(files / buckets, 3) if buckets else None,
+        "manifests": int(manifests),
     }
 
 
@@ -194,10 +222,15 @@ def planned_call(
 
 def s3_reads_of(backend: Any, action: Any) -> tuple[int, int]:
     """The S3 requests and bytes `action` made (the handler's metrics take them per request)."""
-    before = backend.s3_totals
+    return s3_reads_in_detail(backend, action)[:2]
+
+
+def s3_reads_in_detail(backend: Any, action: Any) -> tuple[int, int, int]:
+    """The S3 requests and bytes `action` made, and how many of the requests were for data files."""
+    before, data_before = backend.s3_totals, backend.s3_data_file_requests
     action()
     after = backend.s3_totals
-    return after[0] - before[0], after[1] - before[1]
+    return after[0] - before[0], after[1] - before[1], backend.s3_data_file_requests - data_before
 
 
 def timed(handler: Any, planned: tuple[str, dict[str, Any], dict[str, str]]) -> tuple[float, int]:
@@ -252,6 +285,7 @@ def run_stage(data: Dataset, lake: Path, work: Path) -> dict[str, Any]:
         twin.load(subset)
         built, _, _ = twin.dbt("run")
         built.check()
+        compact(twin)
         publish(twin)
         layout = aggregate_layout(twin)
         env = lambda_environment(twin)
@@ -263,6 +297,7 @@ def run_stage(data: Dataset, lake: Path, work: Path) -> dict[str, Any]:
             twin.load(subset)
             run, _, _ = twin.dbt("run")
             run.check()
+            compact(twin)
             publish(twin)
 
         figures = measure(env, layout, next_build)
@@ -298,7 +333,9 @@ def _measure(handler: Any, env: dict[str, str], layout: dict[str, Any], next_bui
     # Cold: a new container's first typical call reads everything; warm: the same call again.
     handler = importlib.reload(handler)
     backend = handler.api.backend
-    cold_requests, cold_bytes = s3_reads_of(backend, lambda: call(handler, *typical))
+    cold_requests, cold_bytes, cold_data_requests = s3_reads_in_detail(
+        backend, lambda: call(handler, *typical)
+    )
     warm_requests, warm_bytes = s3_reads_of(backend, lambda: call(handler, *typical))
     # Warm p95 per route (and its S3 requests), after every route ran once.
     rng = random.Random(7)
@@ -322,7 +359,9 @@ def _measure(handler: Any, env: dict[str, str], layout: dict[str, Any], next_bui
     # After the next hourly build is published, a warm container reads only what it changed.
     next_build()
     time.sleep(1.5)
-    published_requests, published_bytes = s3_reads_of(backend, lambda: call(handler, *typical))
+    published_requests, published_bytes, published_data_requests = s3_reads_in_detail(
+        backend, lambda: call(handler, *typical)
+    )
     load = load_test(handler, w)
     cold = cold_start(env, w["last_day"], client)
     mean_warm_ms = sum(r["p50_ms"] for r in per_route.values()) / len(per_route)
@@ -330,11 +369,24 @@ def _measure(handler: Any, env: dict[str, str], layout: dict[str, Any], next_bui
         "typical_call": {
             "route": TYPICAL,
             "range_days": RANGE_DAYS,
-            "measured_partitions": layout["partitions"],
-            "cold": {"s3_requests": cold_requests, "bytes": cold_bytes},
+            "measured_buckets": layout["buckets"],
+            "cold": {
+                "s3_requests": cold_requests,
+                "data_file_requests": cold_data_requests,
+                "bytes": cold_bytes,
+            },
             "warm": {"s3_requests": warm_requests, "bytes": warm_bytes},
-            "after_a_publish": {"s3_requests": published_requests, "bytes": published_bytes},
-            "at_10m_events_per_day": extrapolate(cold_requests, cold_bytes, warm_requests, layout),
+            "after_a_publish": {
+                "s3_requests": published_requests,
+                "data_file_requests": published_data_requests,
+                "bytes": published_bytes,
+            },
+            "at_10m_events_per_day": extrapolate(
+                Reads(cold_requests, cold_data_requests, cold_bytes),
+                Reads(published_requests, published_data_requests, published_bytes),
+                warm_requests,
+                layout,
+            ),
         },
         "aggregate_layout": layout,
         "routes": per_route,
@@ -344,26 +396,47 @@ def _measure(handler: Any, env: dict[str, str], layout: dict[str, Any], next_bui
     }
 
 
-def extrapolate(
-    cold_requests: int, cold_bytes: int, warm_requests: int, layout: dict[str, Any]
-) -> dict[str, Any]:
-    """The typical call over 90 days at 10M events/day, from the layout measured here."""
-    files = layout["files"]
-    # The metadata requests (metadata file HEAD + GET, manifest list, manifests) do not depend on the
-    # range; the rest are the data files' (one or two ranged GETs each).
-    per_file = max(1.0, (cold_requests - 4) / files) if files else 1.0
-    fixed = max(0, cold_requests - round(per_file * files))
-    files_90 = (layout["files_per_partition"] or 1) * RANGE_DAYS
-    bytes_per_file = cold_bytes / max(1, files)
+@dataclass(frozen=True)
+class Reads:
+    """One call's S3 requests, those of them for data files, and the bytes received."""
+
+    requests: int
+    data_file_requests: int
+    bytes: int
+
+
+# Days of one client's day rows a 90-day range reads at worst: it crosses a new year, so it reads
+# the whole bucket of the year before (up to 366 days) and the first days of the next one.
+WORST_BUCKET_DAYS = 366 + RANGE_DAYS - 1
+# Buckets a 90-day range of day rows touches at worst (year buckets: one, two across a new year).
+WORST_BUCKETS = 2
+
+
+def extrapolate(cold: Reads, published: Reads, warm_requests: int, layout: dict[str, Any]) -> dict[str, Any]:
+    """The typical call over 90 days at 10M events/day, from the bucket layout measured here."""
+    files_read = max(1, layout["files"])
+    per_file = max(1.0, cold.data_file_requests / files_read)
+    files_per_bucket = layout["files_per_bucket"] or 1
+    data_requests = round(WORST_BUCKETS * files_per_bucket * per_file)
+    # Metadata: the larger of the two cold reads measured (a new container, a warm one after a publish).
+    metadata = max(cold.requests - cold.data_file_requests, published.requests - published.data_file_requests)
+    # Bytes: per stored row of the buckets read (footers included: an over-estimate), times the
+    # rows of the worst range; the metadata's bytes as measured.
+    rows = max(1, layout["rows"])
+    rows_per_day = rows / max(1, layout["days"])
+    data_bytes = layout["bytes"] / rows * rows_per_day * WORST_BUCKET_DAYS
+    metadata_bytes = max(0, cold.bytes - layout["bytes"])
     return {
-        "method": "metadata requests as measured"
-        " + 90 daily partitions x files per partition x requests per file",
+        "method": "metadata requests as measured + 2 year buckets (a range across a new year)"
+        " x files per bucket x requests per data file; bytes: a full year's bucket and 89 days",
         "events_per_day": ATHENA_EVENTS_PER_DAY,
-        "cold_s3_requests": round(fixed + files_90 * per_file),
-        "cold_bytes": round(bytes_per_file * files_90),
+        "metadata_requests": metadata,
+        "data_file_requests": data_requests,
+        "cold_s3_requests": metadata + data_requests,
+        "cold_bytes": round(metadata_bytes + data_bytes),
         "warm_s3_requests": warm_requests,
-        "note": "rows per partition = clients (not events):"
-        " files and bytes per partition do not grow with events",
+        "note": "rows per bucket = clients x periods (not events): files and bytes per bucket do not"
+        " grow with events; manifests grow with commits between manifest rewrites",
     }
 
 

@@ -144,3 +144,67 @@
         {%- if not loop.last %} || '|' || {% endif -%}
     {%- endfor -%}
 {%- endmacro %}
+
+{#-
+    The aggregates' partition buckets (docs/adr/0010-aggregate-period-buckets.md): a row's
+    `period_bucket` is the first day of the `unit` (day, month or year) its period starts in,
+    the unit set by its grain and level. A metric_id has one grain, level and period_start, so
+    it always falls in one bucket. Sized by what is read together against what an hourly MERGE
+    reads back: the API reads one level and grain over a range, so a 90-day daily series of a
+    client, reseller or the whole service reads one year bucket (two across a new year); user
+    rows are many (one per active user and period), so a user bucket is a month; hour rows are
+    24 a day, so hours are bucketed a step finer (a month, and a day for users, as before).
+    api_lambda/buckets.py repeats this table for the API's bucket bounds; the twin test checks
+    that both agree on every stored row.
+-#}
+{% macro period_bucket_classes() -%}
+    {{ return([
+        {'grains': ['hour'], 'levels': ['user'], 'unit': 'day'},
+        {'grains': ['hour'], 'levels': ['global', 'client', 'reseller'], 'unit': 'month'},
+        {'grains': ['day', 'week', 'month'], 'levels': ['user'], 'unit': 'month'},
+        {'grains': ['day', 'week', 'month'], 'levels': ['global', 'client', 'reseller'], 'unit': 'year'},
+    ]) }}
+{%- endmacro %}
+
+{#- A row's `period_bucket` (a date), from its grain, level and period_start columns. -#}
+{% macro period_bucket(grain, level, period_start) -%}
+    case
+        {%- for class in period_bucket_classes() %}
+        when {{ grain }} in ('{{ class.grains | join("', '") }}') and {{ level }} in ('{{ class.levels | join("', '") }}')
+            then cast({{ dbt.date_trunc(class.unit, period_start) }} as date)
+        {%- endfor %}
+    end
+{%- endmacro %}
+
+{#- The first day of the `unit` (day, month, year) that the date `day` ('YYYY-MM-DD') lies in. -#}
+{% macro bucket_start(unit, day) -%}
+    {{ return({'day': day, 'month': day[:7] ~ '-01', 'year': day[:4] ~ '-01-01'}[unit]) }}
+{%- endmacro %}
+
+{#-
+    Predicates on the partition columns alone (grain, level, period_bucket) that together select
+    every bucket holding a period on or after `since` ('YYYY-MM-DD'): one per bucket class, as
+    Athena's OPTIMIZE and Trino's `optimize` take a WHERE on partition columns only, each a
+    conjunction the engines prune partitions with.
+-#}
+{% macro recent_bucket_predicates(since) -%}
+    {%- set predicates = [] -%}
+    {%- for class in period_bucket_classes() -%}
+        {%- do predicates.append(
+            "grain in ('" ~ class.grains | join("', '") ~ "') and level in ('" ~ class.levels | join("', '")
+            ~ "') and period_bucket >= date '" ~ bucket_start(class.unit, since) ~ "'"
+        ) -%}
+    {%- endfor -%}
+    {{ return(predicates) }}
+{%- endmacro %}
+
+{#-
+    One filter for the rows of the periods on or after `since`: the bound on period_bucket
+    (from the coarsest class, so it keeps every bucket that may hold such a period) prunes the
+    older buckets, the bound on period_date keeps exactly the recent periods' rows.
+-#}
+{% macro recent_periods_filter(since) -%}
+    {%- set units = period_bucket_classes() | map(attribute='unit') | list -%}
+    {%- set coarsest = 'year' if 'year' in units else ('month' if 'month' in units else 'day') -%}
+    {{ return("period_bucket >= date '" ~ bucket_start(coarsest, since) ~ "' and period_date >= date '" ~ since ~ "'") }}
+{%- endmacro %}

@@ -121,3 +121,27 @@ def test_the_test_window_is_put_where_the_default_one_is_the_day_after_day_31():
     assert data_test_window(date(2026, 11, 21), date(2026, 12, 2)) == 17
     # And on the day after day 31 itself, the default window
     assert data_test_window(date(2026, 11, 21), date(2026, 11, 22)) == 7
+
+
+def test_the_cost_model_gets_the_twin_runs_at_scale_and_their_queries():
+    from bench.run import twin_cost_inputs
+
+    # Given a twin stage with its hourly run and daily test run extrapolated to 10M events a day
+    twin = {
+        "hourly_increment_bytes": {
+            "measured": {"queries_reading_data": 80},
+            "at_10m_events_per_day": {"scanned_bytes": 32_000_000_000},
+        },
+        "daily_test_bytes": {
+            "measured": {"queries_reading_data": 109},
+            "at_10m_events_per_day": {"scanned_bytes": 83_000_000_000},
+        },
+    }
+    # When the cost inputs are taken from it (and from a bench run without a twin stage)
+    inputs, none = twin_cost_inputs(twin), twin_cost_inputs({})
+    # Then each run's bytes at scale and its queries are passed on; nothing without the stage
+    assert inputs == {
+        "run": {"scanned_bytes_at_10m_events_per_day": 32_000_000_000, "queries_reading_data": 80},
+        "test": {"scanned_bytes_at_10m_events_per_day": 83_000_000_000, "queries_reading_data": 109},
+    }
+    assert none == {}

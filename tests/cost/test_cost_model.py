@@ -202,3 +202,31 @@ def test_the_dbt_task_is_billed_as_fargate_with_its_one_minute_minimum():
     # Then a 10 s run pays a whole minute, and an hour is vCPU + memory + the public IP's hour
     assert short == pytest.approx(hour / 60)
     assert hour == pytest.approx(1 * 0.03238 + 4 * 0.00356 + 0.005)
+
+
+def test_athena_for_dbt_is_priced_from_the_twin_measurement_when_the_bench_has_one():
+    # Given the bench's twin figures: 20 GB per hourly run and 5 GB per daily test run at 10M
+    # events a day, in 50 and 100 queries
+    bench = {
+        "cost_inputs": {
+            "twin_dbt": {
+                "run": {"scanned_bytes_at_10m_events_per_day": 20 * 2**30, "queries_reading_data": 50},
+                "test": {"scanned_bytes_at_10m_events_per_day": 5 * 2**30, "queries_reading_data": 100},
+            }
+        }
+    }
+    inputs = model.inputs_from(measurement(), bench)
+    estimated = model.monthly_bill(10_000_000, model.inputs_from(measurement(), None))
+    # When the month is priced at 10M and 1M events a day
+    bill = model.monthly_bill(10_000_000, inputs)
+    small = model.monthly_bill(1_000_000, inputs)
+    # Then the models are 25 runs a day (24 hourly and the tested one) of 20 GB each, the tests one
+    # run of 5 GB a day, at $5 per TB, and both scale with the events
+    runs = (model.DBT_RUNS_PER_DAY + model.DBT_TESTED_RUNS_PER_DAY) * model.DAYS_PER_MONTH
+    assert bill["Athena (dbt models)"] == pytest.approx(runs * 20 / 1024 * 5.0)
+    assert bill["Athena (dbt tests)"] == pytest.approx(model.DAYS_PER_MONTH * 5 / 1024 * 5.0)
+    assert small["Athena (dbt models)"] == pytest.approx(runs * 2 / 1024 * 5.0)
+    # And without it the estimate from sizes stands, and the report says which it is
+    assert estimated["Athena (dbt models)"] != bill["Athena (dbt models)"]
+    assert "measured on the twin" in model.dbt_source(inputs)
+    assert "estimated from the sizes" in model.dbt_source(model.inputs_from(measurement(), None))

@@ -286,7 +286,8 @@ def test_every_statement_sent_is_athena_v3_sql(athena_run: list[str]):
 
 
 # The Athena layout of each table the API reads (README, dbt section): the aggregates by grain,
-# level and period date, so a client-level series reads only the client rows of its dates.
+# level and period bucket (a year, month or day of periods, ADR 0010), so a client-level series
+# reads only the client rows of its one or two buckets.
 # fct_requests and fct_request_products are views over the staged requests (event_date).
 ATHENA_PARTITIONS = {
     "fct_sessions": ["started_on"],
@@ -294,8 +295,8 @@ ATHENA_PARTITIONS = {
     "fct_product_session_days": ["event_date"],
     "fct_session_day_continuations": ["event_date"],
     "fct_product_session_day_continuations": ["event_date"],
-    "agg_session_metrics": ["grain", "level", "period_date"],
-    "agg_product_metrics": ["grain", "level", "period_date"],
+    "agg_session_metrics": ["grain", "level", "period_bucket"],
+    "agg_product_metrics": ["grain", "level", "period_bucket"],
 }
 
 

@@ -28,11 +28,11 @@ CONTRACT_COLUMNS = {
     "fct_session_days": """session_day_id event_date session_id client_id reseller_id user_id requests
         previous_event_date""",
     "agg_session_metrics": """metric_id grain level client_id reseller_id user_id period_start
-        sessions requests requests_per_session period_date""",
+        sessions requests requests_per_session period_date period_bucket""",
     "fct_product_session_days": """product_session_day_id event_date session_id client_id reseller_id user_id
         product_id product_name category currency requests quantity revenue previous_event_date""",
     "agg_product_metrics": """metric_id grain level client_id reseller_id user_id period_start product_id
-        product_name category currency requests sessions quantity revenue period_date""",
+        product_name category currency requests sessions quantity revenue period_date period_bucket""",
     "fct_session_day_continuations": """session_day_id session_id client_id reseller_id user_id
         previous_event_date event_date""",
     "fct_product_session_day_continuations": """product_session_day_id session_id client_id reseller_id

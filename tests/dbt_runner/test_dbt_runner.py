@@ -134,9 +134,15 @@ def test_build_publishes_docs_and_run_artifacts(s3, simulated_lake, tmp_path: Pa
     settings = Settings(docs_bucket=BUCKET, target="local", work_dir=tmp_path / "work")
     # When one scheduled run builds and publishes
     summary = run_and_publish(settings, s3, NOW)
-    # Then the build, the daily table maintenance and the docs passed, every node succeeded
+    # Then the build, the aggregates' compaction, the daily table maintenance and the docs passed,
+    # every node succeeded
     assert summary["success"] is True
-    assert [s["command"] for s in summary["steps"]] == ["build", "maintain tables", "docs generate"]
+    assert [s["command"] for s in summary["steps"]] == [
+        "build",
+        "compact served aggregates",
+        "maintain tables",
+        "docs generate",
+    ]
     assert summary["failures"] == []
     assert not set(summary["results"]) & {"error", "fail", "warn", "skipped", "runtime error"}
     assert summary["results"]["success"] >= 7  # the seven marts at least

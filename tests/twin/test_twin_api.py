@@ -8,7 +8,9 @@ DuckDB's httpfs and Iceberg reader. On it:
 - schemathesis fuzzes every operation (no 5xx, answers as documented);
 - a version published while the API serves is served within the refresh interval, and the
   catalog's newer versions are not served before they are published;
-- a failed build publishes nothing.
+- a failed build publishes nothing;
+- a new container's typical call reads the aggregate's metadata and one compacted bucket file,
+  whatever its range (ADR 0010), and the API bounds the buckets dbt stored the rows in.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -30,6 +33,8 @@ from urllib.parse import urlencode
 import pytest
 from twin_helpers import Twin
 
+from api_lambda.buckets import period_bucket
+from bench.targets import SERVE_MAX_S3_REQUESTS
 from serving import pointer
 from twin.lake import connect, execute, publish_twin_marts
 from twin.servers import ACCESS_KEY, REGION, SECRET_KEY, s3_client
@@ -305,3 +310,63 @@ def test_each_call_records_the_s3_requests_it_made(served: Served, capsys: pytes
     assert first >= 4
     assert second == 0
     assert records[0]["S3BytesRead"][0] > 0
+
+
+def _new_container_reads(served: Served, days: int) -> tuple[int, int, list[int]]:
+    """A new container's typical call (a daily series for one client over `days` days up to the
+    last day): its S3 requests, those for data files, and the series' sessions."""
+    from api_lambda.app import Api
+    from api_lambda.auth import JwtClaimsAuthenticator
+    from api_lambda.backends import make_backend
+    from api_lambda.metrics import RouteMetrics
+    from api_lambda.settings import Settings
+
+    settings = Settings.from_env(lambda_environment(served))
+    backend = make_backend(settings, count_s3_reads=True)
+    resolver = Api(settings, backend, JwtClaimsAuthenticator(), metrics=RouteMetrics("t", "api")).resolver()
+    last_day = served.tenants.last_day
+    event = http_api_event(
+        "/v1/metrics/sessions",
+        {"grain": "day", "from": str(last_day - timedelta(days=days - 1)), "to": str(last_day)},
+        served.tenants.principals["client"],
+    )
+    response = resolver.resolve(event, LambdaContext())
+    assert response["statusCode"] == 200, response["body"]
+    sessions = [point["sessions"] for point in json.loads(response["body"])["series"]]
+    return backend.s3_totals[0], backend.s3_data_file_requests, sessions
+
+
+def test_a_new_containers_typical_call_reads_a_few_objects_whatever_its_range(
+    served: Served, capsys: pytest.CaptureFixture
+):
+    # Given the published marts: the aggregates' day rows of a client lie in one year bucket,
+    # compacted before the publish (the simulated days all lie in one year)
+    assert served.tenants.first_day.year == served.tenants.last_day.year
+    # When a new container answers the typical call over 7 days, and another over 30 days (every
+    # simulated day: 7 daily partitions against 10 in the layout by day)
+    week_requests, week_data_files, week = _new_container_reads(served, 7)
+    month_requests, month_data_files, month = _new_container_reads(served, 30)
+    capsys.readouterr()  # the metric records
+    # Then both read the table's metadata and the bucket's one data file: the requests do not grow
+    # with the range, and stay within issue 14's budget for a call in a new container
+    assert week_data_files == month_data_files == 1
+    assert week_requests == month_requests <= SERVE_MAX_S3_REQUESTS
+    # And the 30 days hold what the 7 days held, with the earlier days before them
+    assert month[-7:] == week
+    assert sum(month) > sum(week)
+
+
+def test_the_api_and_dbt_put_every_aggregate_row_in_the_same_bucket(served: Served):
+    # Given every stored (grain, level, period_start) of both aggregates with its period_bucket
+    schema = terraform_names().marts_database
+    connection = connect(served.twin.settings)
+    for table in ("agg_session_metrics", "agg_product_metrics"):
+        rows = execute(
+            connection,
+            f"select distinct grain, level, period_start, period_bucket from iceberg.{schema}.{table}",
+        )
+        # When the API's rule places each period; Then it names the bucket dbt stored it in, the
+        # bucket the API's queries bound
+        assert rows
+        misplaced = [row for row in rows if period_bucket(row[0], row[1], row[2].date()) != row[3]]
+        assert misplaced == [], table

@@ -3,7 +3,9 @@
     model's Iceberg table (ADR 0009), run by the daily build after it succeeds. Each hourly MERGE
     adds data files and position-delete files; left alone they slow every read down.
     - Compaction rewrites only the partitions of the last `maintain_days` days (default 14):
-      the hourly merges touch recent partitions, and on Athena a rewrite is billed.
+      the hourly merges touch recent partitions, and on Athena a rewrite is billed. For the
+      aggregates, the buckets holding periods of those days (`compaction_statements`); every
+      build also compacts their recent buckets before it publishes (compact_served_aggregates).
     - Snapshots older than `snapshot_retention_days` (default 7) are expired and their
       unreferenced files deleted: a reader pinned to a published version (issue 14) has that
       long to move on.
@@ -56,19 +58,61 @@
 
 {#- Athena: VACUUM expires snapshots older than the table's vacuum_max_snapshot_age_seconds. -#}
 {% macro athena__maintenance_statements(relation, partition, since, retention) -%}
-    {%- set where = " where " ~ partition ~ " >= date '" ~ since ~ "'" if partition else '' -%}
-    {{ return([
-        'alter table ' ~ relation.render_hive() ~ " set tblproperties ('vacuum_max_snapshot_age_seconds'='" ~ retention * 86400 ~ "')",
-        'optimize ' ~ relation ~ ' rewrite data using bin_pack' ~ where,
-        'vacuum ' ~ relation,
-    ]) }}
+    {{ return(
+        ['alter table ' ~ relation.render_hive() ~ " set tblproperties ('vacuum_max_snapshot_age_seconds'='" ~ retention * 86400 ~ "')"]
+        + compaction_statements(relation, partition, since)
+        + ['vacuum ' ~ relation]
+    ) }}
 {%- endmacro %}
 
 {% macro trino__maintenance_statements(relation, partition, since, retention) -%}
-    {%- set where = " where " ~ partition ~ " >= date '" ~ since ~ "'" if partition else '' -%}
-    {{ return([
-        'alter table ' ~ relation ~ ' execute optimize' ~ where,
-        'alter table ' ~ relation ~ " execute expire_snapshots(retention_threshold => '" ~ retention ~ "d')",
-        'alter table ' ~ relation ~ " execute remove_orphan_files(retention_threshold => '" ~ retention ~ "d')",
-    ]) }}
+    {{ return(
+        compaction_statements(relation, partition, since)
+        + [
+            'alter table ' ~ relation ~ " execute expire_snapshots(retention_threshold => '" ~ retention ~ "d')",
+            'alter table ' ~ relation ~ " execute remove_orphan_files(retention_threshold => '" ~ retention ~ "d')",
+        ]
+    ) }}
+{%- endmacro %}
+
+{#-
+    The statements that compact `relation`'s partitions holding data of `since` or later, by its
+    last partition column `partition` (none: the whole table): a date partition from `since`;
+    the aggregates' `period_bucket`, every bucket that can hold a period from `since` (one
+    statement per bucket class, `recent_bucket_predicates`). Trino's `optimize` then rewrites
+    the table's manifests (`optimize_manifests`): each commit adds its own, and a cold reader
+    fetches every manifest its filter cannot skip. Athena has no such statement.
+-#}
+{% macro compaction_statements(relation, partition, since) -%}
+    {{ return(adapter.dispatch('compaction_statements', 'request_analytics')(relation, partition, since)) }}
+{%- endmacro %}
+
+{% macro default__compaction_statements(relation, partition, since) -%}
+    {{ return([]) }}
+{%- endmacro %}
+
+{% macro compaction_predicates(partition, since) -%}
+    {%- if partition == 'period_bucket' -%}
+        {{ return(recent_bucket_predicates(since)) }}
+    {%- elif partition -%}
+        {{ return([partition ~ " >= date '" ~ since ~ "'"]) }}
+    {%- endif -%}
+    {{ return([none]) }}
+{%- endmacro %}
+
+{% macro athena__compaction_statements(relation, partition, since) -%}
+    {%- set statements = [] -%}
+    {%- for predicate in compaction_predicates(partition, since) -%}
+        {%- do statements.append('optimize ' ~ relation ~ ' rewrite data using bin_pack' ~ (' where ' ~ predicate if predicate else '')) -%}
+    {%- endfor -%}
+    {{ return(statements) }}
+{%- endmacro %}
+
+{% macro trino__compaction_statements(relation, partition, since) -%}
+    {%- set statements = [] -%}
+    {%- for predicate in compaction_predicates(partition, since) -%}
+        {%- do statements.append('alter table ' ~ relation ~ ' execute optimize' ~ (' where ' ~ predicate if predicate else '')) -%}
+    {%- endfor -%}
+    {%- do statements.append('alter table ' ~ relation ~ ' execute optimize_manifests') -%}
+    {{ return(statements) }}
 {%- endmacro %}

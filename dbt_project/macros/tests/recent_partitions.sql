@@ -1,7 +1,9 @@
 {#-
     Data tests on Athena (and the twin, which runs Athena's SQL) read only recent partitions:
     each test of a model reads the rows whose date partition column (the last `partitioned_by`
-    key, or `event_date` for the views over staging) is on or after `data_test_since()`, a date
+    key, or `event_date` for the views over staging; for the aggregates, whose last key is a
+    bucket of periods, their `period_date` within the buckets that can hold it) is on or after
+    `data_test_since()`, a date
     literal, so Athena prunes the partitions instead of scanning the history every day. The
     source's tests read the raw partitions (`ingest_date`) from the same date.
     `--vars '{data_test_days: 0}'` runs the full check (weekly; see docs/dbt.md). DuckDB always
@@ -35,7 +37,10 @@
         {%- set node = graph.nodes[attached] -%}
         {%- set keys = node.config.get('partition_columns') -%}
         {%- set keys = [keys] if keys is string else keys -%}
-        {%- if keys -%}
+        {%- if keys and keys[-1] == 'period_bucket' -%}
+            {#- The aggregates: a bucket holds a day, month or year of periods (period_bucket_classes). -#}
+            {{ return(recent_periods_filter(since)) }}
+        {%- elif keys -%}
             {{ return(keys[-1] ~ " >= date '" ~ since ~ "'") }}
         {%- elif 'event_date' in node.columns -%}
             {{ return("event_date >= date '" ~ since ~ "'") }}

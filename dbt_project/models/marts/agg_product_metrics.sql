@@ -9,7 +9,7 @@
     metric_id; a stored row of those periods it no longer holds becomes a tombstone.
 -#}
 {{ config(**incremental_settings(
-    ['grain', 'level', 'period_date'], unique_key='metric_id', deleted_when='src.requests = 0',
+    ['grain', 'level', 'period_bucket'], unique_key='metric_id', deleted_when='src.requests = 0',
 )) }}
 
 with
@@ -87,9 +87,10 @@ period_metrics as (
         quantity,
         revenue,
         period_start,
+        cast(period_start as date) as period_date,
         grain,
         level,
-        cast(period_start as date) as period_date
+        {{ period_bucket('grain', 'level', 'period_start') }} as period_bucket
     from rolled_up
     {%- if is_incremental() %}
     where {{ touched_periods_condition('rolled_up', product_metric_grains(), 'changed_dates') }}
@@ -99,13 +100,13 @@ period_metrics as (
 
 {% set columns = [
     'metric_id', 'client_id', 'reseller_id', 'user_id', 'product_id', 'product_name', 'category', 'currency',
-    'requests', 'sessions', 'quantity', 'revenue', 'period_start', 'grain', 'level', 'period_date',
+    'requests', 'sessions', 'quantity', 'revenue', 'period_start', 'period_date', 'grain', 'level', 'period_bucket',
 ] %}
 final as (
 
     {#- A stored row of the touched periods the run no longer produces becomes a tombstone. #}
     {{ with_tombstones(
-        'period_metrics', ['metric_id', 'grain', 'level', 'period_date'],
+        'period_metrics', ['metric_id', 'grain', 'level', 'period_bucket'],
         touched_periods_condition('previous', product_metric_grains(), 'changed_dates'),
         columns,
     ) }}

@@ -9,7 +9,7 @@
     lost the session) becomes a tombstone (requests = 0), which the MERGE deletes.
 -#}
 {{ config(**incremental_settings(
-    ['grain', 'level', 'period_date'], unique_key='metric_id', deleted_when='src.requests = 0',
+    ['grain', 'level', 'period_bucket'], unique_key='metric_id', deleted_when='src.requests = 0',
 )) }}
 
 with
@@ -75,9 +75,10 @@ period_metrics as (
         requests,
         cast(requests as double) / sessions as requests_per_session,
         period_start,
+        cast(period_start as date) as period_date,
         grain,
         level,
-        cast(period_start as date) as period_date
+        {{ period_bucket('grain', 'level', 'period_start') }} as period_bucket
     from rolled_up
     {%- if is_incremental() %}
     where {{ touched_periods_condition('rolled_up', metric_grains(), 'changed_dates') }}
@@ -87,13 +88,13 @@ period_metrics as (
 
 {% set columns = [
     'metric_id', 'client_id', 'reseller_id', 'user_id', 'sessions', 'requests', 'requests_per_session',
-    'period_start', 'grain', 'level', 'period_date',
+    'period_start', 'period_date', 'grain', 'level', 'period_bucket',
 ] %}
 final as (
 
     {#- A stored row of the touched periods the run no longer produces becomes a tombstone. #}
     {{ with_tombstones(
-        'period_metrics', ['metric_id', 'grain', 'level', 'period_date'],
+        'period_metrics', ['metric_id', 'grain', 'level', 'period_bucket'],
         touched_periods_condition('previous', metric_grains(), 'changed_dates'),
         columns,
     ) }}
