@@ -47,18 +47,39 @@
     {%- if not inlines_lookups() -%}
         {{ return(none) }}
     {%- endif -%}
+    {#- The dates of the new requests, and those of the changed sessions' hours already built:
+        int_session_hours holds every request staged up to its own watermark, which is never
+        behind the asking model's (every model that asks is int_session_hours or downstream of
+        it, and dbt skips a model downstream of a failed one), and it is read before its own
+        run writes. A session-hour row stands for many requests: far fewer bytes than the
+        requests' session_id column over the same week. -#}
     {%- set dates_sql -%}
-    select distinct sessions.event_date
-    from {{ ref('int_requests_staged') }} as sessions
+    select changed.event_date
+    from ({{ changed_staged_rows('event_date') }}) as changed
+    union
+    select session_hours.event_date
+    from {{ built_relation('int_session_hours') }} as session_hours
     where
-        sessions.event_date >= {{ changed_sessions_since() }}
-        and sessions.session_id in ({{ changed_sessions() }})
+        session_hours.event_date >= {{ changed_sessions_since() }}
+        and session_hours.session_id in ({{ changed_sessions() }})
     {%- endset -%}
     {%- set dates = [] -%}
     {%- for row in run_cached_rows(dates_sql) if row[0] is not none -%}
         {%- do dates.append(row[0]) -%}
     {%- endfor -%}
     {{ return(dates | sort) }}
+{%- endmacro %}
+
+{#-
+    The relation a model of this project is built in, without `ref`: for a lookup that every
+    caller runs after that model (it is upstream of them all, or the caller itself), where a
+    `ref` would add a dependency edge to models that already depend on it through others.
+-#}
+{% macro built_relation(name) -%}
+    {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.name == name -%}
+        {{ return(api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias)) }}
+    {%- endfor -%}
+    {{ exceptions.raise_compiler_error("no model named " ~ name) }}
 {%- endmacro %}
 
 {#-

@@ -31,19 +31,18 @@ scoped as (
 
 session_users as (
 
-    -- Every hour of a session carries its one user; the hours of the sessions in scope are
-    -- already rebuilt in this run (int_session_hours comes first).
+    -- Every hour of a session carries its one user; the hours of the changed sessions are
+    -- already rebuilt in this run (int_session_hours comes first). Looked up by the changed
+    -- sessions, not by `scoped`: a second reference would read the product lines again.
     select distinct
         session_hours.session_id,
         session_hours.client_id,
         session_hours.reseller_id,
         session_hours.user_id
     from {{ ref('int_session_hours') }} as session_hours
-    where
-        {% if is_incremental() -%}
-        {{ on_changed_sessions_dates('session_hours.event_date') }}
-        and {% endif -%}
-        session_hours.session_id in (select scoped.session_id from scoped)
+    {%- if is_incremental() %}
+    where {{ in_changed_sessions('session_hours') }}
+    {%- endif %}
 
 ),
 
