@@ -10,7 +10,7 @@ a build published meanwhile is seen by the next request, never by half of this o
 A view is defined when a query of its version first names it, not with the version: defining one
 binds `iceberg_scan`, which reads the table's metadata file, manifest list and manifests from S3
 (4 requests or more). Defining the seven marts up front made every new container and every new
-version pay for all seven (28 requests, measured) whatever the call read; the typical call (a
+version pay for all seven whatever the call read; the typical call (a
 series from agg_session_metrics) pays for its one table.
 
 What a version names never changes (Iceberg metadata, manifests and data files are immutable by

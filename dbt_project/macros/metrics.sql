@@ -41,6 +41,18 @@
     wherever it is named, and bills each read.
 -#}
 {% macro user_period_metrics(relation, time_column, grains, keys, sums, maxes) -%}
+    {{ each_grain_user_metrics(
+        relation, time_column, grains, keys, sums, maxes,
+        'count(distinct ' ~ relation ~ '.session_id)',
+    ) }}
+{%- endmacro %}
+
+{#-
+    The one pass both builders share: `relation` joined to the list of grains, grouped by
+    grain, period start, `keys` and the tenant keys, with `sessions` (an aggregate expression)
+    and `sums` summed, `maxes` maxed.
+-#}
+{% macro each_grain_user_metrics(relation, time_column, grains, keys, sums, maxes, sessions) -%}
     {%- set group_keys = keys + ['client_id', 'reseller_id', 'user_id'] -%}
     select
         grains.grain,
@@ -48,7 +60,7 @@
         {%- for key in group_keys %}
         {{ relation }}.{{ key }},
         {%- endfor %}
-        count(distinct {{ relation }}.session_id) as sessions
+        {{ sessions }} as sessions
         {%- for aggregate in summed_and_maxed(sums, maxes) %},
         {{ aggregate }}
         {%- endfor %}
@@ -82,25 +94,15 @@
     hierarchy, ready for `rollup_tenant_levels`. One pass over `relation` for every grain.
 -#}
 {% macro user_periods_from_units(relation, time_column, grains, keys, sums, maxes) -%}
-    {%- set group_keys = keys + ['client_id', 'reseller_id', 'user_id'] -%}
-    select
-        grains.grain,
-        {{ grain_period_start('grains.grain', grains, relation ~ '.' ~ time_column) }} as period_start,
-        {%- for key in group_keys %}
-        {{ relation }}.{{ key }},
-        {%- endfor %}
+    {%- set repeats -%}
         sum({{ relation }}.sessions) - sum(case grains.grain
             {%- for grain in grains[1:] %}
             when '{{ grain }}' then {{ relation }}.{{ grain }}_repeats
             {%- endfor %}
             else 0
-        end) as sessions
-        {%- for aggregate in summed_and_maxed(sums, maxes) %},
-        {{ aggregate }}
-        {%- endfor %}
-    from {{ relation }}
-    cross join ({{ each_grain(grains) }}) as grains (grain)
-    group by {{ range(1, group_keys | length + 3) | join(', ') }}
+        end)
+    {%- endset -%}
+    {{ each_grain_user_metrics(relation, time_column, grains, keys, sums, maxes, repeats) }}
 {%- endmacro %}
 
 {#-

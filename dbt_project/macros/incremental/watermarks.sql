@@ -91,13 +91,16 @@
         cast(current_timestamp as timestamp) as recorded_at
 {%- endmacro %}
 
-{#- The rows of older watermarks, which `maintain_tables` deletes: only each model's latest counts. -#}
-{% macro prune_watermarks() -%}
-    delete from {{ watermarks_relation() }}
-    where model_name || '|' || cast(staged_watermark as varchar) not in (
-        select latest.model_name || '|' || cast(max(latest.staged_watermark) as varchar)
-        from {{ watermarks_relation() }} as latest
-        group by latest.model_name
+{#-
+    The superseded rows of a state table, which `maintain_tables` deletes: only the greatest
+    `value` of each `key` counts (each model's watermark, each log group's latest landing).
+-#}
+{% macro prune_state_table(relation, key, value) -%}
+    delete from {{ relation }}
+    where {{ key }} || '|' || cast({{ value }} as varchar) not in (
+        select latest.{{ key }} || '|' || cast(max(latest.{{ value }}) as varchar)
+        from {{ relation }} as latest
+        group by latest.{{ key }}
     )
 {%- endmacro %}
 
@@ -114,14 +117,4 @@
     from {{ this }} as staged
     where staged.staged_at = {{ staged_at_literal() }}
     group by staged.log_group
-{%- endmacro %}
-
-{#- The rows of older landing marks, which `maintain_tables` deletes: each log group's latest counts. -#}
-{% macro prune_landing_marks() -%}
-    delete from {{ landing_marks_relation() }}
-    where log_group || '|' || cast(latest_landed_at as varchar) not in (
-        select latest.log_group || '|' || cast(max(latest.latest_landed_at) as varchar)
-        from {{ landing_marks_relation() }} as latest
-        group by latest.log_group
-    )
 {%- endmacro %}

@@ -24,8 +24,8 @@
         {%- endfor -%}
         {%- set since = (run_started_at - modules.datetime.timedelta(days=days)).strftime('%Y-%m-%d') -%}
         {%- set maintained = [] -%}
-        {%- do run_query(prune_watermarks()) -%}
-        {%- do run_query(prune_landing_marks()) -%}
+        {%- do run_query(prune_state_table(watermarks_relation(), 'model_name', 'staged_watermark')) -%}
+        {%- do run_query(prune_state_table(landing_marks_relation(), 'log_group', 'latest_landed_at')) -%}
         {%- set tables = [(watermarks_relation(), none), (landing_marks_relation(), none)] -%}
         {%- for node in graph.nodes.values()
             if node.resource_type == 'model' and node.config.materialized == 'incremental' -%}
@@ -100,19 +100,22 @@
     {{ return([none]) }}
 {%- endmacro %}
 
-{% macro athena__compaction_statements(relation, partition, since) -%}
+{#- One statement per predicate, `head` the engine's compaction command. -#}
+{% macro optimize_statements(head, partition, since) -%}
     {%- set statements = [] -%}
     {%- for predicate in compaction_predicates(partition, since) -%}
-        {%- do statements.append('optimize ' ~ relation ~ ' rewrite data using bin_pack' ~ (' where ' ~ predicate if predicate else '')) -%}
+        {%- do statements.append(head ~ (' where ' ~ predicate if predicate else '')) -%}
     {%- endfor -%}
     {{ return(statements) }}
 {%- endmacro %}
 
+{% macro athena__compaction_statements(relation, partition, since) -%}
+    {{ return(optimize_statements('optimize ' ~ relation ~ ' rewrite data using bin_pack', partition, since)) }}
+{%- endmacro %}
+
 {% macro trino__compaction_statements(relation, partition, since) -%}
-    {%- set statements = [] -%}
-    {%- for predicate in compaction_predicates(partition, since) -%}
-        {%- do statements.append('alter table ' ~ relation ~ ' execute optimize' ~ (' where ' ~ predicate if predicate else '')) -%}
-    {%- endfor -%}
-    {%- do statements.append('alter table ' ~ relation ~ ' execute optimize_manifests') -%}
-    {{ return(statements) }}
+    {{ return(
+        optimize_statements('alter table ' ~ relation ~ ' execute optimize', partition, since)
+        + ['alter table ' ~ relation ~ ' execute optimize_manifests']
+    ) }}
 {%- endmacro %}
