@@ -1,9 +1,10 @@
 """Serving: the API as the Lambda runs it, reading the marts a twin build published on S3 (moto).
 
-The bench's lake (its last SERVE_BASE_DAYS base days, as the twin stage takes a subset: Trino over
-moto on two shared cores cannot build the month within `make bench`'s budget) is built on a twin
-of the stage's own with `dbt run` and published as `python -m twin build` publishes it. Then,
-through `api_lambda.handler` (imported with the Lambda's settings, S3 = the twin's moto over HTTP):
+Measured inside the twin stage (bench/stages/twin.py), on its twin and its builds: the twin's
+full build of its subset of the lake, compacted and published as `python -m twin build` publishes
+it, is what the handler first serves; the twin's incremental run (day 31), compacted and published
+in turn, is "the next build". Through `api_lambda.handler` (imported with the Lambda's settings,
+S3 = the twin's moto over HTTP):
 
 - S3 requests and bytes per call of the typical dashboard call (a 90-day daily series for one
   client): cold (a new container: nothing cached), warm (the next call), and in the warm container
@@ -40,25 +41,25 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import random
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from bench.measure import median, percentile, progress, python_cmd, run_child
-from bench.stages.data import Dataset
-from bench.stages.dbt import lake_of_days, new_day_landed_at
-from bench.stages.ingest import land
-from bench.stages.twin import BENCH_MAX_STAGES, Twin
+from bench.measure import ChildRun, median, percentile, python_cmd, run_child
 from bench.targets import ATHENA_EVENTS_PER_DAY
 
-SERVE_BASE_DAYS = 7
+if TYPE_CHECKING:
+    from bench.stages.twin import Twin
+
 RANGE_DAYS = 90
 WARM_CALLS_PER_ROUTE = 60
 COLD_SAMPLES = 3
@@ -130,10 +131,10 @@ def publish(twin: Twin) -> dict[str, str]:
     return tables
 
 
-def compact(twin: Twin) -> None:
+def compact(twin: Twin) -> ChildRun:
     """What every build does before it publishes: the aggregates' recent buckets to one file each."""
     compacted, _, _ = twin.dbt("run-operation", "compact_served_aggregates")
-    compacted.check()
+    return compacted.check()
 
 
 def aggregate_layout(twin: Twin) -> dict[str, Any]:
@@ -270,55 +271,41 @@ def cold_start(env: dict[str, str], last_day: date, client: str) -> dict[str, An
     }
 
 
-def run_stage(data: Dataset, lake: Path, work: Path) -> dict[str, Any]:
-    first_day = data.base_end - timedelta(days=SERVE_BASE_DAYS - 1)
-    subset = work / "lake-serve"
-    landed_at = new_day_landed_at(data)
-    files = lake_of_days(
-        lake, subset, first_day, data.base_end, f"ingest_date={landed_at.date().isoformat()}"
-    )
-    twin = Twin(work / "serve")
-    progress("serve: starting a twin (moto and Trino on free ports)")
-    twin.up()
-    try:
-        progress(f"serve: dbt run on the twin over {SERVE_BASE_DAYS} days ({files} raw files), then publish")
-        twin.load(subset)
-        built, _, _ = twin.dbt("run")
-        built.check()
-        compact(twin)
-        publish(twin)
-        layout = aggregate_layout(twin)
-        env = lambda_environment(twin)
-
-        def next_build() -> None:
-            """Day 31 lands, an incremental run merges it, and its versions are published."""
-            progress("serve: day 31 lands; incremental dbt run on the twin, then publish")
-            land(data.new_day_logs, subset, landed_at)
-            twin.load(subset)
-            run, _, _ = twin.dbt("run")
-            run.check()
-            compact(twin)
-            publish(twin)
-
-        figures = measure(env, layout, next_build)
-    finally:
-        twin.down()
-    return {"base_days": SERVE_BASE_DAYS, "max_stages": BENCH_MAX_STAGES, "raw_files": files, **figures}
-
-
-def measure(env: dict[str, str], layout: dict[str, Any], next_build: Any) -> dict[str, Any]:
-    import os
-
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """os.environ is exactly `values` inside the block, and what it was before after it."""
     saved = dict(os.environ)
-    os.environ.update(env)
-    sys.modules.pop("api_lambda.handler", None)
+    os.environ.clear()
+    os.environ.update(values)
     try:
-        handler = importlib.import_module("api_lambda.handler")
-        return _measure(handler, env, layout, next_build)
+        yield
     finally:
-        sys.modules.pop("api_lambda.handler", None)
         os.environ.clear()
         os.environ.update(saved)
+
+
+def measure(env: dict[str, str], layout: dict[str, Any], next_build: Callable[[], None]) -> dict[str, Any]:
+    """Every serving figure, through the handler imported with the Lambda's settings `env` over
+    the published marts whose layout is `layout`; `next_build` (the next build, compacted and
+    published) runs between the figures before a publish and those after it, in the bench's own
+    environment (its dbt runs do not see the Lambda's settings)."""
+    outside = dict(os.environ)
+
+    def build_outside() -> None:
+        with _environment(outside):
+            next_build()
+
+    # The handler's package is imported afresh with the Lambda's settings (the bench's other
+    # stages imported parts of it, whose module-level logger would keep the bench's log level).
+    earlier = {name: sys.modules.pop(name) for name in list(sys.modules) if name.startswith("api_lambda")}
+    with _environment({**outside, **env}):
+        try:
+            handler = importlib.import_module("api_lambda.handler")
+            return _measure(handler, env, layout, build_outside)
+        finally:
+            for name in [name for name in sys.modules if name.startswith("api_lambda")]:
+                del sys.modules[name]
+            sys.modules.update(earlier)
 
 
 def _measure(handler: Any, env: dict[str, str], layout: dict[str, Any], next_build: Any) -> dict[str, Any]:

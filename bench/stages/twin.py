@@ -1,20 +1,29 @@
 """The AWS twin: dbt's full build and incremental run on Trino beside DuckDB's, on the same raw
-files, and the bytes Athena would scan, from Trino's own statistics (bench/twin_bytes.py).
+files, the bytes Athena would scan, from Trino's own statistics (bench/twin_bytes.py), and the
+serving figures (bench/stages/serve.py, reported as `stages.serve`) on the same twin and builds.
 
-The twin runs on a subset of the bench's simulated lake: the last TWIN_BASE_DAYS base days and
-then day 31, landed as in the dbt stage. Trino over moto on two shared cores takes minutes per
-full build of the whole month, which `make bench`'s 15 minutes cannot hold; DuckDB is measured
-again on the same subset here, so the two engines' figures are comparable. The bytes figures
-are per day partition, so the subset does not change them beyond the data tests' window, which
-the subset covers (TWIN_BASE_DAYS >= the tests' data_test_days).
+The twin runs on a subset of the bench's simulated lake: the last TWIN_BASE_DAYS base days, each
+filed in the ingest_date partition of the day after it as production lands them, and then day 31.
+Trino over moto on two shared cores takes minutes per full build of the whole month, which
+`make bench`'s 15 minutes cannot hold; DuckDB is measured again on the same subset here, so the
+two engines' figures are comparable. The bytes figures are per day partition, so the subset does
+not change them beyond the data tests' window, which the subset covers
+(TWIN_BASE_DAYS >= the tests' data_test_days).
 
-- Full build and incremental run: `dbt run` on each engine (models only, as the dbt stage).
-- Bytes of the incremental run: the sum of `physicalInputDataSize` over the run's queries
-  (Trino's `/v1/query` list before and after), beside the new raw partition's bytes and the
-  bytes of the mart objects the run wrote (S3 listing, LastModified after its start).
-- Bytes of the daily test run: `dbt test` on the twin with the default `data_test_days`,
-  as it runs the day after day 31 landed (the window is moved to that day, since the bench's
-  data is dated in the past; `run_started_at` is the real clock).
+In the order production runs them, on one twin:
+
+1. Full build: `dbt run` on each engine (models only, as the dbt stage).
+2. The twin's build is compacted (`compact_served_aggregates`, as dbt_runner/build.py does
+   before every publish) and published; the serving figures before a publish are taken.
+3. Day 31 lands; the incremental run on each engine. Its bytes: the sum of
+   `physicalInputDataSize` over the run's queries (Trino's `/v1/query` list before and after),
+   beside the new raw partition's bytes and the bytes of the mart objects the run wrote (S3
+   listing, LastModified after its start). The run reads a lake compacted after the build
+   before it, as every production run does.
+4. That run is compacted and published; the serving figures after a publish are taken.
+5. Bytes of the daily test run: `dbt test` on the twin with the default `data_test_days`,
+   as it runs the day after day 31 landed (the window is moved to that day, since the bench's
+   data is dated in the past; `run_started_at` is the real clock).
 """
 
 from __future__ import annotations
@@ -25,12 +34,15 @@ import shutil
 import socket
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from bench.measure import REPO, ChildRun, dbt_executable, progress, ratio, remove_database, run_child
+from bench.stages import serve
 from bench.stages.data import Dataset
 from bench.stages.dbt import dbt_command, lake_of_days, new_day_landed_at
 from bench.stages.ingest import land, raw_bytes
@@ -120,7 +132,7 @@ class Twin:
         # Every statement with its bytes, kept in the work dir to see where a run's bytes go.
         log = (
             self.work
-            / f"twin-queries-{command}-{len(list(self.work.glob(f'twin-queries-{command}-*')))}.json"
+            / f"twin-queries-{command}-{len(list(self.work.glob(f'twin-queries-{command}-[0-9]*')))}.json"
         )
         log.write_text(json.dumps(infos, indent=1))
         return child, query_bytes(infos), started
@@ -157,6 +169,7 @@ def data_test_window(new_day: date, today: date) -> int:
 
 
 def run_stage(data: Dataset, lake: Path, work: Path) -> dict[str, Any]:
+    """The twin's figures, with the serve stage's (bench/stages/serve.py) under "serve"."""
     landed_at = new_day_landed_at(data)
     new_partition = landed_at.date().isoformat()
     first_day = data.base_end - timedelta(days=TWIN_BASE_DAYS - 1)
@@ -169,6 +182,7 @@ def run_stage(data: Dataset, lake: Path, work: Path) -> dict[str, Any]:
     warehouse = work / "warehouse-twin-subset.duckdb"
     remove_database(warehouse)
     twin = Twin(work)
+    phases: dict[str, float] = {}
     progress("twin: starting moto and Trino (the bench's own, on free ports)")
     start_seconds = twin.up()
     try:
@@ -179,15 +193,35 @@ def run_stage(data: Dataset, lake: Path, work: Path) -> dict[str, Any]:
         twin.load(subset)
         twin_full, full_queries, _ = twin.dbt("run")
         twin_full.check()
-        progress(f"twin: landing day 31 ({data.new_day}); incremental run on DuckDB and on the twin")
-        ingest, _ = land(data.new_day_logs, subset, landed_at)
-        events = ingest["summary"]["landed"]
-        new_raw = raw_bytes(subset, new_partition)
-        duck_inc, _ = dbt_command("run", subset, warehouse, work)
-        twin.load(subset)
-        twin_inc, inc_queries, inc_started = twin.dbt("run")
-        twin_inc.check()
-        rewritten = twin.written_mart_bytes(inc_started)
+        progress("twin: compaction of the served aggregates, then publish (as every build does)")
+        with _phase(phases, "compact_and_publish_full_build"):
+            serve.compact(twin)
+            serve.publish(twin)
+            layout = serve.aggregate_layout(twin)
+        incremental: dict[str, Any] = {}
+
+        def next_build() -> None:
+            """Day 31 lands; the incremental run on DuckDB and on the twin, measured; the twin's
+            compaction and publish, which the serving figures after a publish read."""
+            progress(f"twin: landing day 31 ({data.new_day}); incremental run on DuckDB and on the twin")
+            started_next = time.perf_counter()
+            ingest, _ = land(data.new_day_logs, subset, landed_at)
+            incremental["events"] = ingest["summary"]["landed"]
+            incremental["new_raw"] = raw_bytes(subset, new_partition)
+            incremental["duckdb"], _ = dbt_command("run", subset, warehouse, work)
+            twin.load(subset)
+            run, queries, started = twin.dbt("run")
+            incremental["twin"], incremental["queries"] = run.check(), queries
+            incremental["rewritten"] = twin.written_mart_bytes(started)
+            progress("twin: compaction and publish of the incremental run")
+            with _phase(phases, "compact_and_publish_incremental"):
+                serve.compact(twin)
+                serve.publish(twin)
+            phases["next_build"] = round(time.perf_counter() - started_next, 1)
+
+        progress("serve: the API through the Lambda handler over the published marts")
+        with _phase(phases, "serve_with_next_build"):
+            serving = serve.measure(serve.lambda_environment(twin), layout, next_build)
         window = data_test_window(data.new_day, datetime.now(UTC).date())
         progress(f"twin: the daily dbt test run (data_test_days {DATA_TEST_DAYS}, as the day after day 31)")
         tests, test_queries, _ = twin.dbt("test", "--vars", json.dumps({"data_test_days": window}))
@@ -195,15 +229,31 @@ def run_stage(data: Dataset, lake: Path, work: Path) -> dict[str, Any]:
         twin.down()
         shutil.rmtree(subset, ignore_errors=True)
         remove_database(warehouse)
+    duck_inc, twin_inc, inc_queries = incremental["duckdb"], incremental["twin"], incremental["queries"]
+    events, new_raw, rewritten = incremental["events"], incremental["new_raw"], incremental["rewritten"]
     inc = run_figures(inc_queries, ATHENA_MIN_BILLED_BYTES)
     test = run_figures(test_queries, ATHENA_MIN_BILLED_BYTES)
     rewritten_total = sum(rewritten.values())
     return {
+        "serve": {"base_days": TWIN_BASE_DAYS, "max_stages": BENCH_MAX_STAGES, "raw_files": files, **serving},
         "base_days": TWIN_BASE_DAYS,
         "max_stages": BENCH_MAX_STAGES,
         "first_day": first_day.isoformat(),
         "raw_files": files,
         "start_seconds": round(start_seconds, 1),
+        # Where the stage's time goes (the serving figures' own share without the next build).
+        "phase_seconds": {
+            "start": round(start_seconds, 1),
+            "full_build_duckdb": round(duck_full.seconds, 1),
+            "full_build_twin": round(twin_full.seconds, 1),
+            "compact_and_publish_full_build": phases["compact_and_publish_full_build"],
+            "serve": round(phases["serve_with_next_build"] - phases["next_build"], 1),
+            "incremental_duckdb": round(duck_inc.seconds, 1),
+            "incremental_twin": round(twin_inc.seconds, 1),
+            "compact_and_publish_incremental": phases["compact_and_publish_incremental"],
+            "next_build": phases["next_build"],
+            "daily_tests_twin": round(tests.seconds, 1),
+        },
         "full_build": {
             "twin": engine_run(twin_full),
             "duckdb": engine_run(duck_full),
@@ -255,6 +305,16 @@ def run_stage(data: Dataset, lake: Path, work: Path) -> dict[str, Any]:
             ),
         },
     }
+
+
+@contextmanager
+def _phase(phases: dict[str, float], name: str) -> Iterator[None]:
+    """The wall seconds of the block, kept under `name` (where the stage's time goes)."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        phases[name] = round(time.perf_counter() - started, 1)
 
 
 def _ratio(figure: float, baseline: float) -> float | None:

@@ -163,3 +163,17 @@ def test_serving_targets_judge_the_new_container_and_every_route():
         "serving: warm p95 of GET /v1/sessions through the handler",
         "serving: 50 simulated users at once, errors",
     }
+
+
+def test_the_serve_stage_is_run_by_the_twin_stage():
+    # Given the stage names a user may pass to --stages
+    from bench.run import STAGES, parse_args, wanted_stages
+
+    # When serve is asked for, alone or beside twin
+    alone = wanted_stages(parse_args(["--stages", "serve"]).stages)
+    both = wanted_stages("twin,serve,api")
+
+    # Then the twin stage runs once (it measures the serving figures on its own twin and builds)
+    assert alone == {"twin"}
+    assert both == {"twin", "api"}
+    assert "serve" not in STAGES
