@@ -101,8 +101,7 @@ def rows(stages: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]:
     if noop:
         out.append(
             (
-                "dbt run with nothing new landed (fixed cost per run; the faster of "
-                f"{len(noop.get('runs_seconds') or [1])})",
+                "dbt run with nothing new landed (fixed cost per run)",
                 _dbt_time(noop),
                 "-",
                 "-",
@@ -113,34 +112,16 @@ def rows(stages: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]:
     if inc:
         out.append(
             (
-                "dbt incremental run (day 31 on top of 30, `dbt run`; the faster of "
-                f"{len(inc.get('runs_seconds') or [1])})",
+                "dbt incremental run (day 31 on top of 30, `dbt run`)",
                 _dbt_time(inc),
                 f"new day's own scan, every column typed: {_num(inc.get('new_day_scan_seconds'), 2)} s; "
                 f"full build: {_num(full.get('seconds'), 1)} s",
-                f"beyond the fixed cost {_num(inc.get('marginal_seconds'), 2)} s = "
+                f"beyond the fixed cost {_num(inc.get('marginal_seconds'), 2)} s (in dbt's own elapsed "
+                f"time {_num(inc.get('marginal_dbt_elapsed_seconds'), 2)} s) = "
                 f"{_x(inc.get('marginal_ratio_to_new_day_scan'))} of the scan; whole run "
                 f"{_x(inc.get('ratio_to_new_day_scan'))} of the scan, {_x(inc.get('ratio_to_full_build'))} "
                 "of the full build",
                 f"(information; retired target < {INCREMENTAL_MAX_RATIO:g}x the new day's scan)",
-            )
-        )
-    half = dig(stages, "dbt", "half_history") or {}
-    if half:
-        out.append(
-            (
-                f"dbt incremental run, the same day 31 on top of {half.get('history_days')} days "
-                "(half the history)",
-                f"{_num(half.get('incremental_seconds'), 1)} s; beyond its own run with nothing new "
-                f"({_num(half.get('noop_seconds'), 1)} s): {_num(half.get('marginal_seconds'), 2)} s",
-                f"the same on {half.get('history_days_full')} days: {_num(inc.get('marginal_seconds'), 2)} s "
-                "beyond the fixed cost",
-                f"twice the history: {_x(half.get('marginal_ratio_full_to_half'))} the increment's cost "
-                f"(in dbt's own elapsed time, {_num(half.get('marginal_dbt_elapsed_seconds_full'), 2)} s vs "
-                f"{_num(half.get('marginal_dbt_elapsed_seconds'), 2)} s: "
-                f"{_x(half.get('marginal_dbt_elapsed_ratio_full_to_half'))}; "
-                f"whole run {_x(half.get('incremental_ratio_full_to_half'))})",
-                "(information: about 1x when cost follows new data)",
             )
         )
     out.extend(_floor_rows(dig(stages, "dbt", "floor") or {}, full, inc))

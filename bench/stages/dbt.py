@@ -1,30 +1,26 @@
 """dbt on DuckDB: the full build against DuckDB's own scans of the same raw files, then one more
-day landed on top of 30 and the incremental run against the new day's own scan.
+day landed on top of 30 and the incremental run against the new day's own scan. Information
+since issue 13 retired these local targets (Athena's bytes are what users pay for), so each run
+is taken once: `make bench` has 15 minutes for every stage.
 
 Every dbt command runs as a child process (wall time = what a user waits, and its own peak RSS)
 with its own --target-path/--log-path, so it never touches dbt_project/target.
 
 - The builds are `dbt run` (the models). The data and unit tests check the result rather than
   build it (they read every mart whole); they run in `make test` and `make build`, and are not
-  timed here, which keeps `make bench` within its 10 minutes with the repeated runs below.
+  timed here.
 - Two scans of the raw files are the baselines, both in one DuckDB process: the `typed` scan
   reads every column of every line once, typed as the lake source declares them (the least
   a build must do); the `light` scan counts rows and distinct request_ids (one column). The
-  target uses the typed scan; the light one is shown beside it.
+  retired target used the typed scan; the light one is shown beside it.
 - A run with nothing new (right after the full build) is dbt's fixed cost per run: start-up,
-  parse, hooks, and a few queries per model. It and the incremental run are each run
-  RUN_REPEATS times (the incremental one again on a copy of the warehouse as it was before
-  it) and the faster run counts, the one the machine disturbed least: the increment is the
-  difference of two runs of several seconds whose start-up alone moves by a second or two.
-  The incremental run's cost beyond it is what the new day itself costs, which is what the
-  target compares with the new day's own scan.
+  parse, hooks, and a few queries per model. The incremental run's cost beyond it is what the
+  new day itself costs, which the retired target compared with the new day's own scan. Both
+  are single runs: equal runs here differ by a second or two (dbt's start-up alone), which the
+  difference of the two carries.
 - Floors (bench/stages/floor.py): the same raw files copied once into a DuckDB table and to
   Parquet, and the new day appended to that copy deduplicated on request_id, all without dbt;
   with dbt's start-up they are the least a full build and an increment can cost here.
-- Whether that cost follows the new data or the history: the same day 31 is landed and run
-  again on top of HALF the history (a lake holding only the later half of the base days'
-  raw files, hard-linked), after its own full build and run with nothing new. A ratio of the
-  two marginal costs near 1 means doubling the history left the increment's cost alone.
 """
 
 from __future__ import annotations
@@ -53,13 +49,9 @@ from bench.stages import floor
 from bench.stages.data import Dataset
 from bench.stages.ingest import RAW_GLOB, land, raw_bytes
 
-# The new day's scan is short, so it is repeated and its median taken.
+# The new day's scan is short (a fraction of a second), so it is repeated and its median taken;
+# the month's scan (seconds) runs once.
 SCAN_REPEATS = 3
-# The runs with nothing new and the incremental runs are a few seconds apart, and dbt's start-up
-# alone moves by a second or two between equal runs: each is run twice (an incremental run
-# again on a copy of the warehouse as it was before it) and the faster run counts. Two, not
-# more, keep `make bench` within its 10 minutes on a slow day.
-RUN_REPEATS = 2
 LIGHT_SCAN_SQL = (
     "select count(*), count(distinct request_id) from read_json("
     "'{glob}', format = 'newline_delimited', compression = 'gzip', hive_partitioning = true)"
@@ -176,14 +168,6 @@ def run_figures(run: ChildRun, summary: dict[str, Any]) -> dict[str, Any]:
 _DAY_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
 
 
-def half_history_lake(lake: Path, half: Path, first_day: date) -> int:
-    """A copy of `lake` (raw files hard-linked, ingest state copied) without the raw files of
-    base days before `first_day` (the day is in each raw file's name, from its source log);
-    the number of raw files kept. Called before day 31 lands, so both lakes then get the
-    same landing."""
-    return lake_of_days(lake, half, first_day)
-
-
 def lake_of_days(
     lake: Path,
     out: Path,
@@ -225,29 +209,6 @@ def new_day_landed_at(data: Dataset) -> datetime:
     )
 
 
-def history_run(data: Dataset, lake: Path, work: Path) -> dict[str, Any]:
-    """Full build, a run with nothing new, then day 31 landed and the incremental run, on `lake`
-    (half the history) in a warehouse of its own; the increment's cost beyond the fixed cost."""
-    warehouse = work / "warehouse-half-history.duckdb"
-    remove_database(warehouse)
-    full, _ = dbt_command("run", lake, warehouse, work)
-    noops = repeated_noop(lake, warehouse, work)
-    noop, noop_run = fastest_run(noops)
-    land(data.new_day_logs, lake, new_day_landed_at(data))
-    increments = repeated_incremental(lake, warehouse, work)
-    incremental, incremental_run = fastest_run(increments)
-    return {
-        "noop_runs_seconds": runs_seconds(noops)["runs_seconds"],
-        "incremental_runs_seconds": runs_seconds(increments)["runs_seconds"],
-        "full_build_seconds": round(full.seconds, 3),
-        "noop_seconds": round(noop.seconds, 3),
-        "incremental_seconds": round(incremental.seconds, 3),
-        "marginal_seconds": round(incremental.seconds - noop.seconds, 3),
-        "marginal_dbt_elapsed_seconds": elapsed_marginal(incremental_run, noop_run),
-        "fct_requests_rows_after": warehouse_rows(warehouse, "fct_requests"),
-    }
-
-
 def floor_figures(
     persisted: dict[str, Any],
     as_parquet: dict[str, Any],
@@ -275,42 +236,6 @@ def floor_figures(
     }
 
 
-Run = tuple[ChildRun, dict[str, Any]]
-
-
-def fastest_run(runs: list[Run]) -> Run:
-    """The run of least wall time, the one the machine disturbed least (every figure then
-    comes from one real run)."""
-    return min(runs, key=lambda run: run[0].seconds)
-
-
-def repeated_noop(lake: Path, warehouse: Path, work: Path) -> list[Run]:
-    """RUN_REPEATS runs with nothing new landed, one after the other (each leaves the same state)."""
-    return [dbt_command("run", lake, warehouse, work) for _ in range(RUN_REPEATS)]
-
-
-def repeated_incremental(lake: Path, warehouse: Path, work: Path) -> list[Run]:
-    """The incremental run on `warehouse`, then RUN_REPEATS - 1 more on copies of it as it was
-    before (the copies have not read the new files either, so each run is the same increment)."""
-    before = work / "warehouse-before-increment.duckdb"
-    shutil.copyfile(warehouse, before)
-    runs = [dbt_command("run", lake, warehouse, work)]
-    again = work / "warehouse-increment-again.duckdb"
-    for _ in range(RUN_REPEATS - 1):
-        shutil.copyfile(before, again)
-        runs.append(dbt_command("run", lake, again, work))
-        remove_database(again)
-    before.unlink()
-    return runs
-
-
-def runs_seconds(runs: list[Run]) -> dict[str, list[float]]:
-    return {
-        "runs_seconds": [round(child.seconds, 3) for child, _ in runs],
-        "runs_dbt_elapsed_seconds": [summary["dbt_elapsed_seconds"] for _, summary in runs],
-    }
-
-
 def elapsed_marginal(incremental_run: dict[str, Any], noop_run: dict[str, Any]) -> float:
     """The increment's cost in dbt's own elapsed time (the run after start-up and parse, whose
     length varies most between otherwise equal runs) beyond a run with nothing new."""
@@ -324,23 +249,17 @@ def run_stage(data: Dataset, lake: Path, warehouse: Path, work: Path) -> dict[st
     progress("dbt: full build (dbt run) over the 30 base days")
     full, full_run = dbt_command("run", lake, warehouse, work)
     progress("dbt: scans of the raw files (typed, every column; light, one column)")
-    # The typed scan is the target's baseline: the median of 3, since one scan of the month
-    # varied from 4.1 to 6.6 s between runs here. The light one is information: one scan.
-    base_scan = scan(typed_scan_sql(warehouse, None), repeats=SCAN_REPEATS, database=warehouse)
+    base_scan = scan(typed_scan_sql(warehouse, None), repeats=1, database=warehouse)
     base_light = scan(light_scan_sql(str(lake / RAW_GLOB)), repeats=1)
     base_requests = warehouse_rows(warehouse, "fct_requests")
     progress("dbt: floors without dbt (a persistent typed copy of the raw files; the same as Parquet)")
     floor_db = work / "floor.duckdb"
     persisted = floor.persist(floor_db, warehouse)
     as_parquet = floor.parquet(work / "floor.parquet", warehouse)
-    progress(f"dbt: {RUN_REPEATS} runs with nothing new landed (dbt's fixed cost per run)")
-    noops = repeated_noop(lake, warehouse, work)
-    noop, noop_run = fastest_run(noops)
-    half_days = data.base_days // 2
-    half_lake = work / "lake-half-history"
-    half_files = half_history_lake(lake, half_lake, data.base_end - timedelta(days=half_days - 1))
+    progress("dbt: a run with nothing new landed (dbt's fixed cost per run)")
+    noop, noop_run = dbt_command("run", lake, warehouse, work)
 
-    progress(f"dbt: landing day 31 ({data.new_day}) and running the incremental build ({RUN_REPEATS} times)")
+    progress(f"dbt: landing day 31 ({data.new_day}) and running the incremental build")
     landed_at = new_day_landed_at(data)
     new_day_ingest, _ = land(data.new_day_logs, lake, landed_at)
     new_partition = landed_at.date().isoformat()
@@ -349,15 +268,10 @@ def run_stage(data: Dataset, lake: Path, warehouse: Path, work: Path) -> dict[st
     new_light = scan(light_scan_sql(new_glob))
     appended = floor.append(floor_db, warehouse, new_partition)
     remove_database(floor_db)
-    increments = repeated_incremental(lake, warehouse, work)
-    incremental, incremental_run = fastest_run(increments)
+    incremental, incremental_run = dbt_command("run", lake, warehouse, work)
     all_requests = warehouse_rows(warehouse, "fct_requests")
     marginal = incremental.seconds - noop.seconds
     startup = noop.seconds - noop_run["dbt_elapsed_seconds"]
-    marginal_elapsed = elapsed_marginal(incremental_run, noop_run)
-    progress(f"dbt: the same day 31 on top of half the history ({half_days} days): build, no-op, incremental")
-    half = history_run(data, half_lake, work)
-    shutil.rmtree(half_lake, ignore_errors=True)
 
     return {
         "full_build": {
@@ -365,7 +279,6 @@ def run_stage(data: Dataset, lake: Path, warehouse: Path, work: Path) -> dict[st
             "command": "dbt run",
             "scan_seconds": base_scan["seconds"],
             "scan_cpu_seconds": base_scan["cpu_seconds"],
-            "scan_runs": base_scan["runs"],
             "scan_kind": "typed: every column of every line, as the lake source view types them",
             "scan_rows": base_scan["rows"],
             "scan_distinct_requests": base_scan["requests"],
@@ -377,16 +290,11 @@ def run_stage(data: Dataset, lake: Path, warehouse: Path, work: Path) -> dict[st
             "fct_requests_rows": base_requests,
             "raw_gzip_bytes": raw_bytes(lake) - raw_bytes(lake, new_partition),
         },
-        "noop": {
-            **run_figures(noop, noop_run),
-            **runs_seconds(noops),
-            "command": f"dbt run (nothing new landed), the faster of {RUN_REPEATS}",
-        },
+        "noop": {**run_figures(noop, noop_run), "command": "dbt run (nothing new landed)"},
         "floor": floor_figures(persisted, as_parquet, appended, startup, base_scan, new_scan),
         "incremental": {
             **run_figures(incremental, incremental_run),
-            **runs_seconds(increments),
-            "command": f"dbt run, the faster of {RUN_REPEATS} (the rest on copies of the warehouse)",
+            "command": "dbt run",
             "new_day": data.new_day.isoformat(),
             "new_partition": f"ingest_date={new_partition}",
             "new_day_landed": new_day_ingest["summary"]["landed"],
@@ -397,24 +305,10 @@ def run_stage(data: Dataset, lake: Path, warehouse: Path, work: Path) -> dict[st
             "new_day_scan_rows": new_scan["rows"],
             "new_day_light_scan_seconds": new_light["seconds"],
             "marginal_seconds": round(marginal, 3),
+            "marginal_dbt_elapsed_seconds": elapsed_marginal(incremental_run, noop_run),
             "marginal_ratio_to_new_day_scan": rounded_ratio(marginal, new_scan["seconds"], 2),
             "ratio_to_new_day_scan": rounded_ratio(incremental.seconds, new_scan["seconds"], 2),
             "ratio_to_full_build": rounded_ratio(incremental.seconds, full.seconds, 3),
             "fct_requests_rows_after": all_requests,
-        },
-        "half_history": {
-            **half,
-            "history_days": half_days,
-            "raw_files": half_files,
-            "history_days_full": data.base_days,
-            # Doubling the history multiplied the increment's cost (beyond the fixed cost) by this.
-            "marginal_ratio_full_to_half": rounded_ratio(marginal, half["marginal_seconds"], 2),
-            "marginal_dbt_elapsed_seconds_full": marginal_elapsed,
-            "marginal_dbt_elapsed_ratio_full_to_half": rounded_ratio(
-                marginal_elapsed, half["marginal_dbt_elapsed_seconds"], 2
-            ),
-            "incremental_ratio_full_to_half": rounded_ratio(
-                incremental.seconds, half["incremental_seconds"], 2
-            ),
         },
     }

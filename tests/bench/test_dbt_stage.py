@@ -1,4 +1,4 @@
-"""The dbt stage's half-history lake: the later half of the base days' raw files, hard-linked."""
+"""The twin stage's subset of the lake: a range of days' raw files, hard-linked (bench/stages/dbt.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.stages.dbt import half_history_lake
+from bench.stages.dbt import lake_of_days
 
 PARTITION = "raw/request_events/ingest_date=2026-10-05"
 
@@ -27,11 +27,11 @@ def test_keeps_the_raw_files_of_the_later_days_hard_linked_with_the_ingest_state
     # Given: a lake with two raw files for each of four days and the ingest's state
     lake = raw_lake(tmp_path, ["2026-10-01", "2026-10-02", "2026-10-03", "2026-10-04"])
 
-    # When: the half-history lake starts at the third day
-    kept = half_history_lake(lake, tmp_path / "half", date(2026, 10, 3))
+    # When: the subset starts at the third day
+    kept = lake_of_days(lake, tmp_path / "subset", date(2026, 10, 3))
 
     # Then: only the files of days 3 and 4 are there, as links to the same bytes
-    half_files = sorted(p.name for p in (tmp_path / "half" / PARTITION).iterdir())
+    half_files = sorted(p.name for p in (tmp_path / "subset" / PARTITION).iterdir())
     assert kept == 4
     assert half_files == [
         "file-app-2026-10-03-c31f94d21b6f-0000.json.gz",
@@ -39,10 +39,10 @@ def test_keeps_the_raw_files_of_the_later_days_hard_linked_with_the_ingest_state
         "file-app-2026-10-04-c31f94d21b6f-0000.json.gz",
         "file-app-2026-10-04-c31f94d21b6f-0001.json.gz",
     ]
-    linked = tmp_path / "half" / PARTITION / half_files[0]
+    linked = tmp_path / "subset" / PARTITION / half_files[0]
     assert linked.stat().st_ino == (lake / PARTITION / half_files[0]).stat().st_ino
-    # and the ingest state comes along, so day 31 lands the same way in both lakes
-    assert (tmp_path / "half" / "_state" / "ingest" / "local-files.json").read_text() == '{"app.log": 42}'
+    # and the ingest state comes along, so day 31 lands in the subset as in the whole lake
+    assert (tmp_path / "subset" / "_state" / "ingest" / "local-files.json").read_text() == '{"app.log": 42}'
 
 
 def test_a_raw_file_without_a_day_in_its_name_stops_the_split(tmp_path: Path) -> None:
@@ -50,33 +50,12 @@ def test_a_raw_file_without_a_day_in_its_name_stops_the_split(tmp_path: Path) ->
     lake = raw_lake(tmp_path, ["2026-10-01"])
     (lake / PARTITION / "file-app-c31f94d21b6f-0000.json.gz").write_bytes(b"x")
 
-    # When / Then: the split refuses rather than guess which half it belongs to
+    # When / Then: the split refuses rather than guess which day it belongs to
     with pytest.raises(RuntimeError, match="no day in the raw file name"):
-        half_history_lake(lake, tmp_path / "half", date(2026, 10, 1))
-
-
-def test_the_fastest_run_counts_whole() -> None:
-    from bench.measure import ChildRun
-    from bench.stages.dbt import fastest_run
-
-    # Given two runs of the same work, the slower first
-    def run(seconds: float, elapsed: float):
-        child = ChildRun(["dbt"], seconds, seconds, 0, 0, "", "")
-        return child, {"dbt_elapsed_seconds": elapsed}
-
-    runs = [run(9.5, 2.4), run(8.7, 2.9)]
-
-    # When the run that counts is taken
-    child, summary = fastest_run(runs)
-
-    # Then it is the 8.7 s run with its own dbt elapsed time (not the smaller one of the other)
-    assert child.seconds == 8.7
-    assert summary["dbt_elapsed_seconds"] == 2.9
+        lake_of_days(lake, tmp_path / "subset", date(2026, 10, 1))
 
 
 def test_the_twin_subset_keeps_a_range_of_days_and_leaves_out_a_partition(tmp_path: Path) -> None:
-    from bench.stages.dbt import lake_of_days
-
     # Given: four days of raw files in one partition, and a file in the new day's partition
     lake = raw_lake(tmp_path, ["2026-10-01", "2026-10-02", "2026-10-03", "2026-10-04"])
     new = lake / "raw/request_events/ingest_date=2026-10-31"
@@ -97,8 +76,6 @@ def test_the_twin_subset_keeps_a_range_of_days_and_leaves_out_a_partition(tmp_pa
 
 
 def test_the_twin_subset_can_file_each_day_in_the_partition_of_the_day_after(tmp_path: Path) -> None:
-    from bench.stages.dbt import lake_of_days
-
     # Given: three days of raw files landed in one partition (the bench lands its month at once)
     lake = raw_lake(tmp_path, ["2026-10-01", "2026-10-02", "2026-10-03"])
 
