@@ -452,6 +452,9 @@ class Simulator:
             stale.unlink()
         n = 0
         started = time.perf_counter()
+        # Lines of each delivery day's file per UTC hour of delivery (the file is in delivery
+        # order): a reader can split a day's file into the hours an hourly ingest would land.
+        lines_by_hour: dict[str, list[int]] = {}
         for day in range(self.days):
             for _ in range(per_day.get(day, 0)):
                 n += 1
@@ -460,6 +463,10 @@ class Simulator:
                 self._huge_line(day)
             bucket = self.buckets[day]
             bucket.sort(key=_DELIVERED)
+            hours = [0] * 24
+            for offset, _ in bucket:
+                hours[offset // HOUR_MS] += 1
+            lines_by_hour[(self.start_date + timedelta(days=day)).isoformat()] = hours
             name = out / f"app-{self.start_date + timedelta(days=day)}.log"
             with name.open("wb") as f:
                 f.write(b"\n".join([line for _, line in bucket]) + b"\n" if bucket else b"")
@@ -489,6 +496,7 @@ class Simulator:
             "requests_by_client": dict(sorted(self.by_client.items())),
             "requests_by_day": {self.day_names[d]: n for d, n in enumerate(self.requests_by_day) if n},
             "sessions_by_day": dict(sorted(self.sessions_by_day.items())),
+            "lines_by_delivery_hour": lines_by_hour,
             "tenants": {
                 client[0].client_id: {
                     "currency": client[0].currency,

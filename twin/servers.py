@@ -180,6 +180,7 @@ def trino_config(settings: TwinSettings) -> dict[str, str]:
                 # As dbt-athena's schema_table_unique naming: a table's folder is new each time
                 # it is created (<marts_data_dir>/<schema>/<table>-<uuid>/).
                 "iceberg.unique-table-location=true",
+                f"parquet.small-file-threshold={settings.parquet_small_file_kb}kB",
             ]
         ),
     }

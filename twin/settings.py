@@ -18,6 +18,11 @@ MAX_HEAP_GB = 4
 # Trino's default limit of stages per query, which Athena's engine has too: the twin keeps it, so
 # a statement planned into more stages fails here as it would there.
 DEFAULT_MAX_STAGES = 150
+# Trino reads a Parquet file smaller than this whole, in one request, instead of only the column
+# chunks a query needs (its `parquet.small-file-threshold`, 3 MB by default, for Athena's engine
+# too). The bench's files are about a hundredth of production's, so most fall under it there and
+# would be billed whole though production's would not: `make bench` lowers it (docs/twin.md).
+DEFAULT_PARQUET_SMALL_FILE_KB = 3072
 
 
 class TwinSettingsError(ValueError):
@@ -34,6 +39,7 @@ class TwinSettings:
     heap_gb: int
     lake_root: Path
     max_stages: int = DEFAULT_MAX_STAGES
+    parquet_small_file_kb: int = DEFAULT_PARQUET_SMALL_FILE_KB
 
     @property
     def s3_endpoint(self) -> str:
@@ -60,6 +66,7 @@ class TwinSettings:
             heap_gb=heap,
             lake_root=Path(env.get("LAKE_ROOT", "data/lake")).resolve(),
             max_stages=_int(env, "TWIN_MAX_STAGES", DEFAULT_MAX_STAGES),
+            parquet_small_file_kb=_int(env, "TWIN_PARQUET_SMALL_FILE_KB", DEFAULT_PARQUET_SMALL_FILE_KB),
         )
 
 

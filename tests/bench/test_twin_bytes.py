@@ -66,9 +66,9 @@ def test_a_run_lists_its_largest_readers_by_dbt_node_and_statement_kind():
     ]
 
 
-def test_an_hourly_run_at_scale_takes_one_hour_of_raw_data_and_whole_day_partitions():
-    # Given a run that landed a day of 100k events (10 MB raw), rewrote 5 MB of partitions and
-    # scanned 30 MB in two queries
+def test_an_hourly_run_at_scale_scales_its_reads_its_hours_raw_data_and_its_writes_alike():
+    # Given the run of one hour on a day of 100k events: 10 MB of raw data landed in that hour,
+    # 5 MB written and 30 MB scanned in two queries
     scaled = hourly_increment_at_scale(
         scanned_bytes=30_000_000,
         billed_scanned_per_query=[29_000_000, 1_000_000],
@@ -78,12 +78,12 @@ def test_an_hourly_run_at_scale_takes_one_hour_of_raw_data_and_whole_day_partiti
         events_per_day=10_000_000,
         min_billed_bytes=MB,
     )
-    # Then reads and partitions scale 100x, the new raw data is one hour of the day's
+    # Then all three scale 100x, and the ratio is the one measured
     assert scaled["scale_factor"] == 100
     assert scaled["scanned_bytes"] == 3_000_000_000
     assert scaled["rewritten_bytes"] == 500_000_000
-    assert scaled["new_raw_bytes"] == round(1_000_000_000 / 24)
-    assert scaled["ratio"] == round(3_000_000_000 / (1_000_000_000 / 24 + 500_000_000), 3)
+    assert scaled["new_raw_bytes"] == 1_000_000_000
+    assert scaled["ratio"] == round(30 / (10 + 5), 3)
     # And each query is billed on its own scaled bytes (the small one now above the minimum)
     assert scaled["billed_bytes"] == 3_000_000_000
 

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
@@ -300,20 +301,30 @@ ATHENA_PARTITIONS = {
 }
 
 
-def merged_run(statements: list[str], table: str) -> tuple[list[str], list[str]]:
-    """The columns a mart's incremental MERGE joins on, and the columns its new rows select.
+@dataclass(frozen=True)
+class MergedRun:
+    keys: list[str]
+    columns: list[str]
+    on: str
+    partition_lookup: str
+
+
+def merged_run(statements: list[str], table: str) -> MergedRun:
+    """The columns a mart's incremental MERGE joins on, the columns its new rows select, its
+    whole `on` condition, and the lookup of the new rows' partitions it pins the target to.
 
     dbt-athena writes the new rows to a `__dbt_tmp` table, then merges them into the Iceberg
     table on the model's keys (`on (target.<key> = src.<key> and ...)`).
     """
     tmp = f'"awsdatacatalog"."{MARTS_DB}"."{table}__dbt_tmp"'
     merge = next(sql for sql in statements if f"using {tmp} as src" in sql)
-    on = merge[merge.index(" on (") : merge.index(")", merge.index(" on ("))]
+    on = merge[merge.index(" on (") : merge.index(" when ")]
     keys = re.findall(r"target\.([a-z_]+) = src\.\1", on)
     ctas = next(sql for sql in statements if f"create table {tmp}" in sql)
     ctes = sqlglot.parse_one(ctas, read="athena").find_all(exp.CTE)
     final = next(cte for cte in ctes if cte.alias == "final")
-    return keys, final.this.named_selects
+    lookup = next(sql for sql in statements if "select distinct" in sql and sql.rstrip().endswith(tmp))
+    return MergedRun(keys, final.this.named_selects, on, lookup)
 
 
 @pytest.mark.slow
@@ -322,13 +333,19 @@ def test_marts_merge_on_their_keys_and_partition_columns_last(
     athena_run: list[str], table: str, partitions: list[str]
 ):
     # Given/When: the statements each mart's incremental run sent to Athena
-    keys, columns = merged_run(athena_run, table)
-    # Then: its MERGE joins on the partition columns too, so the engine reads only the
-    # partitions the new rows hold (dynamic filtering), not the whole table
-    assert keys[-len(partitions) :] == partitions
+    run = merged_run(athena_run, table)
+    # Then: its MERGE joins on the partition columns too
+    assert run.keys[-len(partitions) :] == partitions
+    # And: it pins the target's partition columns to the new rows' values, looked up on their
+    # temporary table: Athena's engine plans no dynamic filter for a MERGE, so without
+    # literals it would read the target's keys over the whole history on every run (moto's
+    # Athena answers the lookup with no rows: the pin is then `false`)
+    for column in partitions:
+        assert f'cast("{column}" as varchar), typeof("{column}")' in run.partition_lookup
+        assert re.search(rf'\(target\."{column}" in \(|\(false\)', run.on), (column, run.on)
     # And: the partition columns close the select in that order (Athena's Hive tables reject
     # a partitioned CTAS otherwise; the new rows' temporary table is one)
-    assert columns[-len(partitions) :] == partitions
+    assert run.columns[-len(partitions) :] == partitions
 
 
 @pytest.mark.parametrize(

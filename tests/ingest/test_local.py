@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections import Counter, defaultdict
@@ -219,3 +220,33 @@ def test_simulator_rejects_bad_arguments(tmp_path) -> None:
     assert proc.returncode == 2
     assert "--days must be >= 1" in proc.stderr
     assert SIM_ARGS  # the fixture's arguments are what the e2e tests above are checked against
+
+
+def test_the_manifest_counts_each_delivery_days_lines_per_hour_in_file_order(
+    simulated_lake: BuiltLake,
+) -> None:
+    # Given each delivery day's log file and the manifest's lines per hour of delivery
+    hours_of_day = simulated_lake.manifest["lines_by_delivery_hour"]
+    logged = re.compile(rb'"timestamp": ?"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)"')
+    for log in sorted(simulated_lake.logs_dir.glob("app-*.log")):
+        day = log.stem.removeprefix("app-")
+        lines = log.read_bytes().splitlines()
+        hours = hours_of_day[day]
+        # Then the day's hours count every line of its file
+        assert len(hours) == 24
+        assert sum(hours) == len(lines)
+        # And the file is in delivery order: no line delivered in an hour was logged after that
+        # hour ended (the app logs a request before CloudWatch delivers it; the log's own UTC
+        # timestamp, since occurred_at carries the client's offset; the invalid lines' bad
+        # request ids mark the simulator's deliberately broken events, future ones among them)
+        start = 0
+        for hour, count in enumerate(hours):
+            valid = [line for line in lines[start : start + count] if b'"request_id":"r' in line]
+            logged_at = [m.group(1).decode() for m in map(logged.search, valid) if m]
+            assert logged_at or count < 20, (day, hour)
+            assert all(at < f"{day}T{hour + 1:02d}:00:00" for at in logged_at), (day, hour)
+            start += count
+    # And traffic arrives around the clock, busier by day
+    totals = [sum(day[hour] for day in hours_of_day.values()) for hour in range(24)]
+    assert min(totals) > 0
+    assert max(totals[9:18]) > 2 * min(totals[0:6])

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from twin.raw_table import hive_to_trino, raw_table
+from twin.servers import trino_config
 from twin.settings import REPO, TwinSettings, TwinSettingsError, find_java_home
 from twin.terraform_names import terraform_names
 
@@ -91,3 +92,14 @@ def test_a_jdk_older_than_trino_needs_is_not_picked(tmp_path: Path):
     (new / "bin" / "java").write_text("")
     (new / "release").write_text('JAVA_VERSION="25.0.3"\n')
     assert find_java_home(tmp_path) == new
+
+
+def test_the_small_file_threshold_reaches_the_iceberg_catalog(tmp_path: Path):
+    # Given the bench's setting (its files are a hundredth of production's) and the default
+    env = {"TWIN_JAVA_HOME": str(tmp_path), "HOME": str(tmp_path)}
+    bench = TwinSettings.from_env({**env, "TWIN_PARQUET_SMALL_FILE_KB": "0"})
+    default = TwinSettings.from_env(env)
+    # Then Trino's Iceberg catalog reads whole only the files under it: none for the bench,
+    # and those under Trino's own 3 MB otherwise
+    assert "parquet.small-file-threshold=0kB" in trino_config(bench)["catalog/iceberg.properties"]
+    assert "parquet.small-file-threshold=3072kB" in trino_config(default)["catalog/iceberg.properties"]

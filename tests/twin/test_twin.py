@@ -9,6 +9,8 @@ whole (models, data tests, unit tests), the second incrementally. Then:
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 from collections import Counter
 from dataclasses import dataclass
@@ -19,7 +21,8 @@ from twin_helpers import Twin, delete_files, duckdb_mart, twin_marts
 
 from ingest_lambda.commands import ingest_command, simulate_command
 from tests.dbt.dbt_helpers import MARTS, dbt, run_command
-from twin.lake import connect
+from twin.lake import connect, execute
+from twin.terraform_names import terraform_names
 
 SIM = ["--seed", "5", "--days", "4", "--sessions", "100", "--clients", "2", "--end-date", "2026-11-30"]
 
@@ -30,6 +33,10 @@ class History:
     first_build: dict
     incremental_marts: dict[str, tuple[list[str], Counter]]
     full_refresh_marts: dict[str, tuple[list[str], Counter]]
+    incremental_merges: list[str]
+    partition_columns: dict[str, list[str]]
+    staged_by_increment: set[str]
+    staged_dates: set[str]
     delete_files_before_maintenance: dict[str, int]
     delete_files_after_maintenance: dict[str, int]
     maintained_marts: dict[str, tuple[list[str], Counter]]
@@ -41,6 +48,13 @@ def land(logs: list[Path], lake: Path, now: str, tmp: Path) -> None:
     for log in logs:
         shutil.copy(log, batch / log.name)
     run_command(ingest_command(batch, now, "--quiet"), env={"LAKE_ROOT": str(lake)})
+
+
+def merge_statements(connection) -> list[str]:
+    """Every MERGE the twin's Trino has finished so far (its query history)."""
+    rows = execute(connection, "select query from system.runtime.queries where state = 'FINISHED'")
+    leading_comments = r"(\s*--[^\n]*\n|\s*/\*.*?\*/)*"
+    return [query for (query,) in rows if re.match(leading_comments + r"\s*merge into", query, re.S)]
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +72,19 @@ def history(twin: Twin, tmp_path_factory: pytest.TempPathFactory) -> History:
     land(files[2:], lake, "2026-12-01T00:40:00Z", tmp)
     twin.build(lake, tmp / "target-2", "--exclude", "test_type:unit")
     incremental = twin_marts(connect(twin.settings))
+    merges = merge_statements(connect(twin.settings))
+    manifest = json.loads((tmp / "target-2" / "manifest.json").read_text())
+    partition_columns = {
+        node["name"]: node["config"]["partition_columns"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"].get("partition_columns")
+    }
+    staging = f"iceberg.{terraform_names().marts_database}.stg_lake__request_events"
+    staged = execute(
+        connect(twin.settings),
+        f"select distinct cast(event_date as varchar), staged_at = (select max(staged_at) from {staging})"
+        f" from {staging}",
+    )
     # And the daily maintenance compacts every partition (all of them: the simulated days are
     # older than its default window on a later clock) and expires snapshots
     before = delete_files(connect(twin.settings))
@@ -71,6 +98,10 @@ def history(twin: Twin, tmp_path_factory: pytest.TempPathFactory) -> History:
         lake=lake,
         first_build=first,
         incremental_marts=incremental,
+        incremental_merges=merges,
+        partition_columns=partition_columns,
+        staged_by_increment={day for day, latest in staged if latest},
+        staged_dates={day for day, _ in staged},
         full_refresh_marts=full,
         delete_files_before_maintenance=before,
         delete_files_after_maintenance=after,
@@ -105,6 +136,26 @@ def test_incremental_run_on_the_twin_equals_a_full_refresh(history: History):
         assert sum(full_rows.values()) > 0, mart
         assert incremental_rows - full_rows == Counter(), mart
         assert full_rows - incremental_rows == Counter(), mart
+
+
+@pytest.mark.slow
+def test_incremental_merges_pin_their_target_to_the_partitions_the_new_rows_hold(history: History):
+    # Then every incremental model's MERGE pinned each partition column of its target to
+    # literals: Trino (Athena's engine) plans no dynamic filter for a MERGE, so without them
+    # the target scan read the keys of every partition, over the whole history, on every run
+    merged = {}
+    for statement in history.incremental_merges:
+        table = re.search(r'merge into\s+\S*?"?(\w+)"?\s+as target', statement).group(1)
+        merged[table] = statement
+    assert set(merged) == set(history.partition_columns)
+    for table, statement in merged.items():
+        for column in history.partition_columns[table]:
+            assert re.search(rf'target\."{column}" in \(cast\(', statement), (table, column)
+    # And staging's pin, looked up on the run's new rows, holds every date the run wrote a row
+    # on, and only dates the table holds rows on
+    pinned = set(re.findall(r"cast\('([0-9-]{10})' as date\)", merged["stg_lake__request_events"]))
+    assert history.staged_by_increment
+    assert history.staged_by_increment <= pinned <= history.staged_dates
 
 
 @pytest.mark.slow

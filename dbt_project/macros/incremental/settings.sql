@@ -13,8 +13,8 @@
       would open more than 100 (`force_batch` makes it batch from the start on backfills).
     - Trino (the AWS twin, Athena's engine) and DuckDB: the same MERGE statement, written by
       `merge_keys` (strategies.sql), since dbt-trino and dbt-duckdb do not take those conditions.
-    The partition columns are part of the key, so the MERGE's join on them lets Trino's dynamic
-    filtering read only the partitions the new rows hold, not the whole table.
+    The partition columns are part of the key, and the MERGE pins the target's to the values the
+    new rows hold (`merge_target_partitions`), so it reads only those partitions of the table.
     A model whose columns drift fails on DuckDB; on Athena and Trino new columns are appended,
     the only other setting dbt allows with enforced contracts. `post_hook` adds the model's own
     hooks after the shared ones.
