@@ -174,13 +174,14 @@ def lake_of_days(
     first_day: date,
     last_day: date | None = None,
     skip_partition: str | None = None,
-    landed_daily: bool = False,
+    landed_days_after: int | None = None,
 ) -> int:
     """`lake`'s ingest state and the raw files of the days first_day..last_day (the day is in each
     raw file's name, from its source log), hard-linked into `out`, leaving out the partition
-    folder `skip_partition`; the number of raw files kept. With `landed_daily`, each day's file
-    goes to the ingest_date partition of the day after it, as an ingest landing each day early
-    the next morning files them in production (the bench lands its base month in one run)."""
+    folder `skip_partition`; the number of raw files kept. With `landed_days_after`, each day's
+    file goes to the ingest_date partition that many days after it: 0 as the hourly ingest
+    files a day's deliveries in production, 1 as a daily ingest early the next morning would
+    (the bench lands its base month in one run, in one partition)."""
     shutil.rmtree(out, ignore_errors=True)
     shutil.copytree(lake / "_state", out / "_state")
     kept = 0
@@ -194,8 +195,9 @@ def lake_of_days(
         if day < first_day or (last_day is not None and day > last_day):
             continue
         target = out / raw.relative_to(lake)
-        if landed_daily:
-            target = target.parent.with_name(f"ingest_date={day + timedelta(days=1)}") / raw.name
+        if landed_days_after is not None:
+            partition = day + timedelta(days=landed_days_after)
+            target = target.parent.with_name(f"ingest_date={partition}") / raw.name
         target.parent.mkdir(parents=True, exist_ok=True)
         os.link(raw, target)
         kept += 1

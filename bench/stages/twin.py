@@ -41,6 +41,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.hourly import lines_by_hour, split_delivery_day
 from bench.measure import REPO, ChildRun, dbt_executable, progress, ratio, remove_database, run_child
 from bench.stages import serve
 from bench.stages.data import Dataset
@@ -56,6 +57,12 @@ from bench.twin_bytes import (
 )
 
 TWIN_BASE_DAYS = 7
+# The hour of day 31 whose hourly run is measured: the day's last, when the day partitions an
+# hourly run reads are fullest (its largest run of the day).
+LAST_HOUR = 23
+# Trino reads a Parquet file under its small-file threshold whole; the bench's files are about a
+# hundredth of production's, which are read by column chunk (docs/twin.md).
+BENCH_PARQUET_SMALL_FILE_KB = 0
 # Trino's (and Athena's engine's) default limit of stages per query: the bench runs what Athena
 # would accept. (Before the aggregates inlined their changed sessions' dates, agg_session_metrics'
 # incremental statement planned into 255 stages here and failed.)
@@ -90,6 +97,7 @@ class Twin:
             "TWIN_S3_PORT": str(free_port()),
             "TWIN_HEAP_GB": "3",
             "TWIN_MAX_STAGES": str(BENCH_MAX_STAGES),
+            "TWIN_PARQUET_SMALL_FILE_KB": str(BENCH_PARQUET_SMALL_FILE_KB),
         }
         self.settings = TwinSettings.from_env(env)
         self.work = work
@@ -170,15 +178,27 @@ def data_test_window(new_day: date, today: date) -> int:
 
 def run_stage(data: Dataset, lake: Path, work: Path) -> dict[str, Any]:
     """The twin's figures, with the serve stage's (bench/stages/serve.py) under "serve"."""
-    landed_at = new_day_landed_at(data)
-    new_partition = landed_at.date().isoformat()
     first_day = data.base_end - timedelta(days=TWIN_BASE_DAYS - 1)
     subset = work / "lake-twin"
-    # One ingest_date partition per base day, as production lands them: staging's read-back of
-    # the latest partition already read is then one day of raw data, not the whole subset.
+    # One ingest_date partition per base day, the day itself, as the hourly ingest lands them in
+    # production: staging's read-back of the latest partition already read is then that day's
+    # raw data, not the whole subset. (The bench's own lake holds day 31 in another partition.)
     files = lake_of_days(
-        lake, subset, first_day, data.base_end, f"ingest_date={new_partition}", landed_daily=True
+        lake,
+        subset,
+        first_day,
+        data.base_end,
+        f"ingest_date={new_day_landed_at(data).date().isoformat()}",
+        landed_days_after=0,
     )
+    # Day 31 lands as the hourly ingest lands it: its hours before the last in one landing (and
+    # dbt run), then its last hour, whose run is the one measured.
+    new_day = data.new_day.isoformat()
+    day_log = next(data.new_day_logs.glob("*.log"))
+    split = split_delivery_day(day_log, lines_by_hour(data.manifest, new_day), LAST_HOUR, work / "day-31")
+    day_start = datetime(data.new_day.year, data.new_day.month, data.new_day.day, tzinfo=UTC)
+    hours_landed_at = day_start + timedelta(hours=LAST_HOUR, minutes=5)
+    last_hour_landed_at = day_start + timedelta(hours=LAST_HOUR, minutes=59, seconds=30)
     warehouse = work / "warehouse-twin-subset.duckdb"
     remove_database(warehouse)
     twin = Twin(work)
@@ -201,22 +221,36 @@ def run_stage(data: Dataset, lake: Path, work: Path) -> dict[str, Any]:
         incremental: dict[str, Any] = {}
 
         def next_build() -> None:
-            """Day 31 lands; the incremental run on DuckDB and on the twin, measured; the twin's
+            """Day 31 lands hour by hour: its first hours, the incremental run on DuckDB and on the
+            twin, compaction and publish; then its last hour and the run measured for its bytes,
             compaction and publish, which the serving figures after a publish read."""
-            progress(f"twin: landing day 31 ({data.new_day}); incremental run on DuckDB and on the twin")
             started_next = time.perf_counter()
-            ingest, _ = land(data.new_day_logs, subset, landed_at)
-            incremental["events"] = ingest["summary"]["landed"]
-            incremental["new_raw"] = raw_bytes(subset, new_partition)
+            progress(
+                f"twin: day 31 ({new_day}) hours 0-{LAST_HOUR - 1} land "
+                f"({split.lines_before} lines); incremental run on DuckDB and on the twin"
+            )
+            ingest, _ = land(split.before, subset, hours_landed_at)
+            incremental["events_before"] = ingest["summary"]["landed"]
             incremental["duckdb"], _ = dbt_command("run", subset, warehouse, work)
             twin.load(subset)
-            run, queries, started = twin.dbt("run")
-            incremental["twin"], incremental["queries"] = run.check(), queries
-            incremental["rewritten"] = twin.written_mart_bytes(started)
-            progress("twin: compaction and publish of the incremental run")
+            run, _, _ = twin.dbt("run")
+            incremental["twin"] = run.check()
             with _phase(phases, "compact_and_publish_incremental"):
                 serve.compact(twin)
                 serve.publish(twin)
+            progress(f"twin: day 31's last hour lands ({split.lines_of_hour} lines); the measured hourly run")
+            raw_before = raw_bytes(subset, new_day)
+            ingest, _ = land(split.hour_logs, subset, last_hour_landed_at)
+            incremental["events_of_hour"] = ingest["summary"]["landed"]
+            incremental["new_raw"] = raw_bytes(subset, new_day) - raw_before
+            incremental["duckdb_last_hour"], _ = dbt_command("run", subset, warehouse, work)
+            twin.load(subset)
+            run, queries, started = twin.dbt("run")
+            incremental["twin_last_hour"], incremental["queries"] = run.check(), queries
+            incremental["rewritten"] = twin.written_mart_bytes(started)
+            progress("twin: compaction and publish of the hourly run")
+            serve.compact(twin)
+            serve.publish(twin)
             phases["next_build"] = round(time.perf_counter() - started_next, 1)
 
         progress("serve: the API through the Lambda handler over the published marts")
@@ -230,7 +264,9 @@ def run_stage(data: Dataset, lake: Path, work: Path) -> dict[str, Any]:
         shutil.rmtree(subset, ignore_errors=True)
         remove_database(warehouse)
     duck_inc, twin_inc, inc_queries = incremental["duckdb"], incremental["twin"], incremental["queries"]
-    events, new_raw, rewritten = incremental["events"], incremental["new_raw"], incremental["rewritten"]
+    duck_hour, twin_hour = incremental["duckdb_last_hour"], incremental["twin_last_hour"]
+    events = incremental["events_before"] + incremental["events_of_hour"]
+    new_raw, rewritten = incremental["new_raw"], incremental["rewritten"]
     inc = run_figures(inc_queries, ATHENA_MIN_BILLED_BYTES)
     test = run_figures(test_queries, ATHENA_MIN_BILLED_BYTES)
     rewritten_total = sum(rewritten.values())
@@ -265,14 +301,21 @@ def run_stage(data: Dataset, lake: Path, work: Path) -> dict[str, Any]:
             "duckdb": engine_run(duck_inc),
             "twin_to_duckdb": _ratio(twin_inc.seconds, duck_inc.seconds),
         },
+        "incremental_last_hour": {
+            "twin": engine_run(twin_hour),
+            "duckdb": engine_run(duck_hour),
+            "twin_to_duckdb": _ratio(twin_hour.seconds, duck_hour.seconds),
+        },
         "hourly_increment_bytes": {
             "measured": {
                 **inc,
-                "new_day_events": events,
+                "hour": LAST_HOUR,
+                "day_events": events,
+                "hour_events": incremental["events_of_hour"],
                 "new_raw_bytes": new_raw,
                 "rewritten_bytes": rewritten_total,
                 "rewritten_bytes_by_table": rewritten,
-                "ratio_daily_run": _ratio(inc["scanned_bytes"], new_raw + rewritten_total),
+                "ratio": _ratio(inc["scanned_bytes"], new_raw + rewritten_total),
             },
             "at_10m_events_per_day": hourly_increment_at_scale(
                 scanned_bytes=inc["scanned_bytes"],

@@ -75,16 +75,21 @@ def test_the_twin_subset_keeps_a_range_of_days_and_leaves_out_a_partition(tmp_pa
     ]
 
 
-def test_the_twin_subset_can_file_each_day_in_the_partition_of_the_day_after(tmp_path: Path) -> None:
+@pytest.mark.parametrize("days_after", [0, 1])
+def test_the_twin_subset_files_each_day_in_the_partition_an_ingest_would_land_it_in(
+    tmp_path: Path, days_after: int
+) -> None:
     # Given: three days of raw files landed in one partition (the bench lands its month at once)
     lake = raw_lake(tmp_path, ["2026-10-01", "2026-10-02", "2026-10-03"])
 
-    # When: the subset of days 2..3 is taken as production would have landed it
-    lake_of_days(lake, tmp_path / "subset", date(2026, 10, 2), date(2026, 10, 3), landed_daily=True)
+    # When: the subset of days 2..3 is taken as an hourly (same day) or a daily (next morning)
+    # ingest would have landed it
+    subset = tmp_path / f"subset-{days_after}"
+    lake_of_days(lake, subset, date(2026, 10, 2), date(2026, 10, 3), landed_days_after=days_after)
 
-    # Then: each day's files are in the ingest_date partition of the next day
-    placed = sorted((p.parent.name, p.name[9:19]) for p in (tmp_path / "subset").rglob("*.json.gz"))
+    # Then: each day's files are in the ingest_date partition that many days after it
+    placed = sorted((p.parent.name, p.name[9:19]) for p in subset.rglob("*.json.gz"))
     assert sorted(set(placed)) == [
-        ("ingest_date=2026-10-03", "2026-10-02"),
-        ("ingest_date=2026-10-04", "2026-10-03"),
+        (f"ingest_date=2026-10-0{2 + days_after}", "2026-10-02"),
+        (f"ingest_date=2026-10-0{3 + days_after}", "2026-10-03"),
     ]
