@@ -3,7 +3,7 @@ files, the bytes Athena would scan, from Trino's own statistics (bench/twin_byte
 serving figures (bench/stages/serve.py, reported as `stages.serve`) on the same twin and builds.
 
 The twin runs on a subset of the bench's simulated lake: the last TWIN_BASE_DAYS base days, each
-filed in the ingest_date partition of the day after it as production lands them, and then day 31.
+filed in its own day's ingest_date partition as the hourly ingest lands them, and then day 31.
 Trino over moto on two shared cores takes minutes per full build of the whole month, which
 `make bench`'s 15 minutes cannot hold; DuckDB is measured again on the same subset here, so the
 two engines' figures are comparable. The bytes figures are per day partition, so the subset does
@@ -15,12 +15,14 @@ In the order production runs them, on one twin:
 1. Full build: `dbt run` on each engine (models only, as the dbt stage).
 2. The twin's build is compacted (`compact_served_aggregates`, as dbt_runner/build.py does
    before every publish) and published; the serving figures before a publish are taken.
-3. Day 31 lands; the incremental run on each engine. Its bytes: the sum of
-   `physicalInputDataSize` over the run's queries (Trino's `/v1/query` list before and after),
-   beside the new raw partition's bytes and the bytes of the mart objects the run wrote (S3
-   listing, LastModified after its start). The run reads a lake compacted after the build
+3. Day 31 lands as the hourly ingest lands it (bench/hourly.py): its hours before the last,
+   then the incremental run on each engine, compacted and published; then its last hour, and
+   the run measured on each engine. The measured run's bytes: the sum of
+   `physicalInputDataSize` over its queries (Trino's `/v1/query` list before and after),
+   beside the raw bytes its hour landed and the bytes of the mart objects it wrote (S3
+   listing, LastModified after its start). Each run reads a lake compacted after the build
    before it, as every production run does.
-4. That run is compacted and published; the serving figures after a publish are taken.
+4. The last run is compacted and published; the serving figures after a publish are taken.
 5. Bytes of the daily test run: `dbt test` on the twin with the default `data_test_days`,
    as it runs the day after day 31 landed (the window is moved to that day, since the bench's
    data is dated in the past; `run_started_at` is the real clock).
