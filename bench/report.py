@@ -263,7 +263,7 @@ def twin_rows(twin: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]:
             f"{human_bytes(measured.get('scanned_bytes'))} in {measured.get('queries_reading_data')} "
             f"queries: the run after day 31's last hour landed "
             f"({_num(measured.get('hour_events'))} of the day's {_num(measured.get('day_events'))} events)",
-            f"new raw data of the hour {human_bytes(scaled.get('new_raw_bytes'))} + mart data the run "
+            f"new raw data of the hour {human_bytes(scaled.get('new_raw_bytes'))} + the models' data the run "
             f"wrote {human_bytes(scaled.get('rewritten_bytes'))} (measured: "
             f"{human_bytes(measured.get('new_raw_bytes'))} + {human_bytes(measured.get('rewritten_bytes'))})",
             f"{_x(scaled.get('ratio'))} (as measured: {_x(measured.get('ratio'))})",

@@ -177,3 +177,43 @@ def daily_tests_at_scale(
         "scanned_bytes": round(scanned_bytes * factor),
         "billed_bytes": round(sum(max(b * factor, min_billed_bytes) for b in billed_scanned_per_query)),
     }
+
+
+# A table's folder under dbt's data directory: `<table>-<32 hex>` (a new one each time it is
+# created, as dbt-athena's unique table locations), its Parquet under `data/`, Iceberg's own
+# files under `metadata/`.
+_TABLE_FOLDER = re.compile(r"^(?P<table>.+?)(?:-[0-9a-f]{32})?$")
+# The project's state tables (watermarks, landing marks): bookkeeping, not marts.
+STATE_TABLE_PREFIX = "dbt_"
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a run wrote under dbt's data directory: Parquet data of the models, by table, and
+    the rest (Iceberg metadata of every table, the state tables' rows) in one figure."""
+
+    data_by_table: dict[str, int]
+    other_bytes: int
+
+    @property
+    def data_bytes(self) -> int:
+        return sum(self.data_by_table.values())
+
+
+def written_since(objects: Iterable[tuple[str, int, float]], since: float) -> Written:
+    """Objects (key relative to dbt's data directory, size, modified epoch) written at or after
+    `since` (less a second of clock rounding): `<schema>/<table folder>/data/...` of a model is
+    its data; everything else (metadata, state tables, the metastore's own files) is other."""
+    data: dict[str, int] = {}
+    other = 0
+    for key, size, modified in objects:
+        if modified < since - 1:
+            continue
+        parts = key.split("/")
+        folder = _TABLE_FOLDER.match(parts[1]) if len(parts) >= 4 else None
+        if folder and parts[2] == "data" and not folder.group("table").startswith(STATE_TABLE_PREFIX):
+            table = f"{parts[0]}.{folder.group('table')}"
+            data[table] = data.get(table, 0) + size
+        else:
+            other += size
+    return Written(dict(sorted(data.items())), other)

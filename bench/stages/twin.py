@@ -52,10 +52,12 @@ from bench.stages.ingest import land, raw_bytes
 from bench.targets import ATHENA_EVENTS_PER_DAY, ATHENA_MIN_BILLED_BYTES, HOURLY_SCAN_MAX_RATIO
 from bench.twin_bytes import (
     QueryBytes,
+    Written,
     daily_tests_at_scale,
     hourly_increment_at_scale,
     query_bytes,
     run_figures,
+    written_since,
 )
 
 TWIN_BASE_DAYS = 7
@@ -147,25 +149,20 @@ class Twin:
         log.write_text(json.dumps(infos, indent=1))
         return child, query_bytes(infos), started
 
-    def written_mart_bytes(self, since: float) -> dict[str, int]:
-        """Bytes of the data objects under dbt's data directory written since `since`, by table."""
+    def written_mart_bytes(self, since: float) -> Written:
+        """What was written under dbt's data directory since `since` (bench/twin_bytes.py)."""
         from twin.servers import s3_client
         from twin.terraform_names import terraform_names
 
         names = terraform_names()
         prefix = names.marts_data_dir.removeprefix(f"s3://{names.lake_bucket}/")
         s3 = s3_client(self.settings)
-        by_table: dict[str, int] = {}
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=names.lake_bucket, Prefix=prefix):
-            for item in page.get("Contents", []):
-                parts = item["Key"].removeprefix(prefix).split("/")
-                # <schema>/<table>/[<partition>/]<file>; the metastore's dot-files are not data.
-                if len(parts) < 3 or parts[-1].startswith("."):
-                    continue
-                if item["LastModified"].timestamp() >= since - 1:
-                    table = f"{parts[0]}.{parts[1]}"
-                    by_table[table] = by_table.get(table, 0) + item["Size"]
-        return by_table
+        objects = [
+            (item["Key"].removeprefix(prefix), item["Size"], item["LastModified"].timestamp())
+            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=names.lake_bucket, Prefix=prefix)
+            for item in page.get("Contents", [])
+        ]
+        return written_since(objects, since)
 
 
 def engine_run(child: ChildRun) -> dict[str, Any]:
@@ -268,10 +265,10 @@ def run_stage(data: Dataset, lake: Path, work: Path) -> dict[str, Any]:
     duck_inc, twin_inc, inc_queries = incremental["duckdb"], incremental["twin"], incremental["queries"]
     duck_hour, twin_hour = incremental["duckdb_last_hour"], incremental["twin_last_hour"]
     events = incremental["events_before"] + incremental["events_of_hour"]
-    new_raw, rewritten = incremental["new_raw"], incremental["rewritten"]
+    new_raw, written = incremental["new_raw"], incremental["rewritten"]
     inc = run_figures(inc_queries, ATHENA_MIN_BILLED_BYTES)
     test = run_figures(test_queries, ATHENA_MIN_BILLED_BYTES)
-    rewritten_total = sum(rewritten.values())
+    rewritten_total = written.data_bytes
     return {
         "serve": {"base_days": TWIN_BASE_DAYS, "max_stages": BENCH_MAX_STAGES, "raw_files": files, **serving},
         "base_days": TWIN_BASE_DAYS,
@@ -316,7 +313,8 @@ def run_stage(data: Dataset, lake: Path, work: Path) -> dict[str, Any]:
                 "hour_events": incremental["events_of_hour"],
                 "new_raw_bytes": new_raw,
                 "rewritten_bytes": rewritten_total,
-                "rewritten_bytes_by_table": rewritten,
+                "rewritten_bytes_by_table": written.data_by_table,
+                "metadata_and_state_bytes_written": written.other_bytes,
                 "ratio": _ratio(inc["scanned_bytes"], new_raw + rewritten_total),
             },
             "at_10m_events_per_day": hourly_increment_at_scale(

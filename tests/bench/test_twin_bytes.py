@@ -12,6 +12,7 @@ from bench.twin_bytes import (
     query_bytes,
     ratio_to_written,
     run_figures,
+    written_since,
 )
 
 MB = 10_000_000
@@ -145,3 +146,24 @@ def test_the_cost_model_gets_the_twin_runs_at_scale_and_their_queries():
         "test": {"scanned_bytes_at_10m_events_per_day": 83_000_000_000, "queries_reading_data": 109},
     }
     assert none == {}
+
+
+def test_what_a_run_wrote_counts_the_models_parquet_apart_from_metadata_and_state():
+    # Given objects under dbt's data directory, some written before the run started at t=100
+    uuid = "0123456789abcdef0123456789abcdef"
+    objects = [
+        (f"marts/fct_requests-{uuid}/data/event_date=2026-11-21/a.parquet", 700, 150.0),
+        (f"marts/fct_requests-{uuid}/data/event_date=2026-11-20/b.parquet", 300, 100.5),
+        (f"marts/fct_requests-{uuid}/data/event_date=2026-11-19/old.parquet", 9_000, 50.0),
+        (f"marts/fct_requests-{uuid}/metadata/00042.metadata.json", 5_000, 150.0),
+        (f"marts/agg_session_metrics-{uuid}/data/grain=day/c.parquet", 40, 150.0),
+        (f"marts/dbt_staged_watermarks-{uuid}/data/d.parquet", 60, 150.0),
+        ("marts/fct_requests/.trinoSchema", 466, 150.0),
+    ]
+    # When the run's writes are taken
+    written = written_since(objects, since=101.0)
+    # Then the models' Parquet counts by table, within a second of clock rounding, and the
+    # metadata, the state tables and the metastore's files count apart
+    assert written.data_by_table == {"marts.agg_session_metrics": 40, "marts.fct_requests": 1_000}
+    assert written.data_bytes == 1_040
+    assert written.other_bytes == 5_000 + 60 + 466
