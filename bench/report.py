@@ -230,7 +230,7 @@ def _floor_rows(
 
 
 def twin_rows(twin: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]:
-    """The twin stage: Trino's wall times beside DuckDB's on the same subset, and Athena bytes."""
+    """The twin stage: Trino's wall times on its subset (information), and Athena bytes."""
     if not twin:
         return []
     subset = (
@@ -247,9 +247,11 @@ def twin_rows(twin: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]:
         out.append(
             (
                 f"twin (Trino over moto S3) {label}, `dbt run`, {subset}",
-                f"{_num(dig(fig, 'twin', 'seconds'), 1)} s",
-                f"DuckDB on the same raw files: {_num(dig(fig, 'duckdb', 'seconds'), 1)} s",
-                _x(fig.get("twin_to_duckdb")),
+                f"{_num(dig(fig, 'twin', 'seconds'), 1)} s ({fig.get('queries')} queries)",
+                f"DuckDB on the same raw files: {_num(dig(fig, 'duckdb', 'seconds'), 1)} s"
+                if dig(fig, "duckdb", "seconds") is not None
+                else "-",
+                _x(fig.get("twin_to_duckdb")) if fig.get("twin_to_duckdb") is not None else "-",
                 "(information)",
             )
         )

@@ -295,17 +295,13 @@ def measure(env: dict[str, str], layout: dict[str, Any], next_build: Callable[[]
         with _environment(outside):
             next_build()
 
-    # The handler's package is imported afresh with the Lambda's settings (the bench's other
-    # stages imported parts of it, whose module-level logger would keep the bench's log level).
-    earlier = {name: sys.modules.pop(name) for name in list(sys.modules) if name.startswith("api_lambda")}
     with _environment({**outside, **env}):
+        sys.modules.pop("api_lambda.handler", None)
         try:
             handler = importlib.import_module("api_lambda.handler")
             return _measure(handler, env, layout, build_outside)
         finally:
-            for name in [name for name in sys.modules if name.startswith("api_lambda")]:
-                del sys.modules[name]
-            sys.modules.update(earlier)
+            sys.modules.pop("api_lambda.handler", None)
 
 
 def _measure(handler: Any, env: dict[str, str], layout: dict[str, Any], next_build: Any) -> dict[str, Any]:
