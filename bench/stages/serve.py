@@ -3,8 +3,8 @@
 Measured inside the twin stage (bench/stages/twin.py), on its twin and its builds: the twin's
 full build of its subset of the lake, compacted and published as `python -m twin build` publishes
 it, is what the handler first serves; day 31's hourly runs (its hours before the last, then its
-last hour), each compacted and published in turn, are "the next build". Through `api_lambda.handler` (imported with the Lambda's settings,
-S3 = the twin's moto over HTTP):
+last hour), each compacted and published in turn, are "the next build". Through
+`api_lambda.handler` (imported with the Lambda's settings, S3 = the twin's moto over HTTP):
 
 - S3 requests and bytes per call of the typical dashboard call (a 90-day daily series for one
   client): cold (a new container: nothing cached), warm (the next call), and in the warm container
