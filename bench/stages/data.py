@@ -24,7 +24,6 @@ class Dataset:
     base_logs: Path
     new_day_logs: Path
     manifest: dict[str, Any]
-    base_days: int
     new_day: date
 
     @property
@@ -43,7 +42,7 @@ def existing(workdir: Path) -> Dataset:
     if not manifest_path.exists():
         raise FileNotFoundError(f"no simulated data in {workdir}: run the data stage first")
     manifest = json.loads(manifest_path.read_text())
-    return Dataset(workdir / "logs-base", workdir / "logs-new-day", manifest, BASE_DAYS, NEW_DAY)
+    return Dataset(workdir / "logs-base", workdir / "logs-new-day", manifest, NEW_DAY)
 
 
 def generate(workdir: Path, events: int, seed: int, clients: int) -> tuple[Dataset, dict[str, Any]]:
@@ -82,4 +81,4 @@ def generate(workdir: Path, events: int, seed: int, clients: int) -> tuple[Datas
         "events_per_second": round(manifest["valid_lines"] / child.seconds),
         "max_rss_bytes": child.max_rss_bytes,
     }
-    return Dataset(base, new, manifest, BASE_DAYS, NEW_DAY), figures
+    return Dataset(base, new, manifest, NEW_DAY), figures
